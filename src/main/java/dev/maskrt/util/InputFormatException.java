@@ -1,0 +1,27 @@
+package dev.maskrt.util;
+
+/**
+ * A user-supplied file (JSON, CSV, model manifest, image) is malformed. The message is one line that names the
+ * file, the record (array index, row, image id) and the field, so the CLI can print it as it is.
+ */
+public class InputFormatException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public InputFormatException(String message) {
+        super(message);
+    }
+
+    public InputFormatException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** A message of the form {@code FILE: RECORD: FIELD: PROBLEM}; null parts are left out. */
+    public static InputFormatException at(Object file, String record, String field, String problem) {
+        StringBuilder sb = new StringBuilder();
+        if (file != null) sb.append(file).append(": ");
+        if (record != null) sb.append(record).append(": ");
+        if (field != null) sb.append("field '").append(field).append("': ");
+        sb.append(problem);
+        return new InputFormatException(sb.toString());
+    }
+}
