@@ -1,0 +1,54 @@
+package dev.maskrt.eval;
+
+import dev.maskrt.ops.cpu.Workers;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * COCO evaluation of a results file against a ground-truth file, with the numbers pycocotools {@code COCOeval}
+ * gives: {@code evaluate()}, {@code accumulate()} and {@code summarize()} for {@code bbox} or {@code segm}.
+ *
+ * <p>Semantics: ground truth as {@link CocoGroundTruth}, results as pycocotools {@code loadRes} (the first result
+ * decides whether areas come from boxes or from masks), default parameters (IoU .50:.05:.95, 101 recall points,
+ * area ranges all/small/medium/large, {@code useCats=1}). For a {@code maxDets} list other than the default
+ * {@code [1, 10, 100]} the summary uses the layout described in {@link CocoSummary}: AP and the area-range ARs at the
+ * largest value, the three AR slots at the first, second and largest values.
+ *
+ * <p>Thread-safe (no shared state).
+ */
+public final class CocoEvaluation {
+    private CocoEvaluation() {}
+
+    /**
+     * Runs evaluate + accumulate + summarize on all cores.
+     *
+     * @param maxDets the per-image detection limits, e.g. {@link CocoParams#DEFAULT_MAX_DETS}; any positive values
+     * @throws dev.maskrt.util.InputFormatException naming file, record and field when either file is malformed
+     * @throws IllegalArgumentException if {@code maxDets} is empty or holds a value below 1
+     */
+    public static CocoSummary evaluate(Path gtJson, Path resultsJson, IouType iouType, int[] maxDets) throws IOException {
+        try (Workers workers = Workers.allCores()) {
+            return evaluate(gtJson, resultsJson, iouType, maxDets, workers);
+        }
+    }
+
+    /** As {@link #evaluate(Path, Path, IouType, int[])} on the given workers; the result does not depend on them. */
+    public static CocoSummary evaluate(Path gtJson, Path resultsJson, IouType iouType, int[] maxDets, Workers workers)
+            throws IOException {
+        Objects.requireNonNull(gtJson, "gtJson");
+        return evaluate(CocoGroundTruth.load(gtJson), resultsJson, iouType, maxDets, workers);
+    }
+
+    /** As above with an already loaded ground truth (to evaluate several results files against one). */
+    public static CocoSummary evaluate(CocoGroundTruth gt, Path resultsJson, IouType iouType, int[] maxDets,
+            Workers workers) throws IOException {
+        Objects.requireNonNull(gt, "gt");
+        Objects.requireNonNull(resultsJson, "resultsJson");
+        Objects.requireNonNull(iouType, "iouType");
+        Objects.requireNonNull(workers, "workers");
+        int[] sorted = CocoParams.maxDets(maxDets);
+        Annotations results = CocoResults.load(resultsJson, gt, iouType);
+        return new CocoEvaluator(gt, results, iouType, sorted).run(workers);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.maskrt.output;
+
+import java.util.Objects;
+
+/**
+ * One detected instance in an original image: its class, score, box and mask.
+ *
+ * @param classIndex 0-based index into the model's class list (background excluded)
+ * @param className the class's name, as the model manifest gives it
+ * @param score confidence in [0, 1] (any finite value is accepted)
+ * @param x0 left edge of the box, original-image pixels (continuous coordinates, pixel i spans [i, i+1))
+ * @param y0 top edge of the box
+ * @param x1 right edge, {@code >= x0}
+ * @param y1 bottom edge, {@code >= y0}
+ * @param mask the binary mask over the original image; its image size is the image's
+ */
+public record Instance(int classIndex, String className, float score, float x0, float y0, float x1, float y1,
+                       CompactMask mask) {
+    /** @throws IllegalArgumentException naming the argument when one is null, negative, not finite or inverted */
+    public Instance {
+        if (classIndex < 0) throw new IllegalArgumentException("classIndex must be >= 0, got " + classIndex);
+        if (className == null) throw new IllegalArgumentException("className must not be null");
+        if (mask == null) throw new IllegalArgumentException("mask must not be null");
+        if (!Float.isFinite(score)) throw new IllegalArgumentException("score is not finite: " + score);
+        if (!(Float.isFinite(x0) && Float.isFinite(y0) && Float.isFinite(x1) && Float.isFinite(y1))) {
+            throw new IllegalArgumentException("box (" + x0 + ", " + y0 + ", " + x1 + ", " + y1 + ") is not finite");
+        }
+        if (x1 < x0 || y1 < y0) {
+            throw new IllegalArgumentException("box (" + x0 + ", " + y0 + ", " + x1 + ", " + y1 + ") has x1 < x0 or y1 < y0");
+        }
+    }
+
+    /** The same instance with another mask (used when overlap removal trims it). */
+    public Instance withMask(CompactMask newMask) {
+        return new Instance(classIndex, className, score, x0, y0, x1, y1, Objects.requireNonNull(newMask, "newMask"));
+    }
+}
