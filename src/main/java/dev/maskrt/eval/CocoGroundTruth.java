@@ -64,6 +64,24 @@ public final class CocoGroundTruth {
         return i == null ? null : sortedImages[i];
     }
 
+    /** Image id by {@code file_name} (only its last path component), for naming results by input file. */
+    public Map<String, Long> imageIdsByFileName() {
+        Map<String, Long> m = new HashMap<>();
+        for (Image im : images) {
+            if (im.fileName() != null) m.put(Path.of(im.fileName()).getFileName().toString(), im.id());
+        }
+        return m;
+    }
+
+    /** Category id by name, for mapping a model's class names (see {@code CocoResultsWriter.categoryIdsByName}). */
+    public Map<String, Integer> categoryIdsByName() {
+        Map<String, Integer> m = new HashMap<>();
+        for (Category c : categories) {
+            if (c.name() != null) m.put(c.name(), c.id());
+        }
+        return m;
+    }
+
     /** Number of annotations read. */
     public int annotationCount() { return annotations.size; }
 

@@ -79,7 +79,9 @@ final class CocoResults {
             System.arraycopy(rec.bbox, 0, t.bbox, 4 * i, 4);
             t.hasBbox[i] = true;
             t.area[i] = rec.bbox[2] * rec.bbox[3];
-            if (rec.segmentation != null) {
+            if (iouType == IouType.BBOX) {
+                // not needed: do not hold half a million mask strings
+            } else if (rec.segmentation != null) {
                 t.segmentation[i] = rec.segmentation;
             } else if (iouType == IouType.SEGM) {
                 double x1 = rec.bbox[0], x2 = rec.bbox[0] + rec.bbox[2], y1 = rec.bbox[1], y2 = rec.bbox[1] + rec.bbox[3];
