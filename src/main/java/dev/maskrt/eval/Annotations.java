@@ -73,6 +73,10 @@ final class Annotations {
 
     static CocoRle toRle(CocoJson.Segmentation s, int imageHeight, int imageWidth) {
         if (s instanceof CocoJson.Rle r) {
+            if (r.height() != imageHeight || r.width() != imageWidth) {
+                throw new IllegalArgumentException("RLE size [" + r.height() + ", " + r.width()
+                        + "] disagrees with the image's [" + imageHeight + ", " + imageWidth + "]");
+            }
             return r.compressed() != null ? CocoRle.fromCompressedString(r.compressed(), r.height(), r.width())
                     : CocoRle.of(r.height(), r.width(), r.counts());
         }

@@ -18,8 +18,9 @@ import java.util.Arrays;
  *       otherwise every record is a mask result ({@code area} = the RLE's area, a missing {@code bbox} = the RLE's
  *       {@code toBbox});</li>
  *   <li>ids are 1..n in file order, {@code iscrowd = 0};</li>
- *   <li>a record whose image is not in the ground truth is an error (pycocotools asserts); records of categories
- *       the ground truth does not list are kept but never evaluated.</li>
+ *   <li>a record whose image is not in the ground truth is an error (pycocotools asserts); so, unlike pycocotools
+ *       (which keeps such records and never evaluates them), is a record whose category the ground truth does not
+ *       list, and a mask RLE whose {@code size} is not its image's size.</li>
  * </ul>
  * Beyond pycocotools, mask results may also be polygons or uncompressed RLEs (rasterised like ground truth).
  */
@@ -68,8 +69,14 @@ final class CocoResults {
         t.recordIndex[i] = r;
         t.id[i] = r + 1L;
         t.imageIndex[i] = img;
-        int k = Arrays.binarySearch(gt.sortedCategoryIds, (int) (long) rec.categoryId);
-        t.categoryIndex[i] = rec.categoryId == (int) (long) rec.categoryId && k >= 0 ? k : -1;
+        int k = rec.categoryId == (int) (long) rec.categoryId
+                ? Arrays.binarySearch(gt.sortedCategoryIds, (int) (long) rec.categoryId) : -1;
+        if (k < 0) {
+            // pycocotools silently never evaluates such a record; a wrong class mapping must not pass unnoticed
+            throw InputFormatException.at(file, where, "category_id",
+                    "category " + rec.categoryId + " is not in the ground truth's categories (" + gt.file() + ")");
+        }
+        t.categoryIndex[i] = k;
         t.score[i] = rec.score;
         CocoGroundTruth.Image image = gt.sortedImages[img];
         if (boxFlavour) {

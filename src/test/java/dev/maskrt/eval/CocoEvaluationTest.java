@@ -157,8 +157,7 @@ class CocoEvaluationTest {
     void perCategoryAp() throws IOException {
         Path gt = gt(List.of(ann(1, 1, new double[] {0, 0, 40, 40}, 0), ann(2, 2, new double[] {50, 50, 40, 40}, 0)));
         Path res = write("res.json", List.of(det(1, new double[] {0, 0, 40, 40}, 0.5),
-                det(2, new double[] {0, 0, 5, 5}, 0.9), det(2, new double[] {50, 50, 40, 40}, 0.8),
-                det(7, new double[] {50, 50, 40, 40}, 0.99))); // category 7 is not in the GT: never evaluated
+                det(2, new double[] {0, 0, 5, 5}, 0.9), det(2, new double[] {50, 50, 40, 40}, 0.8)));
         CocoSummary s = CocoEvaluation.evaluate(gt, res, IouType.BBOX, CocoParams.DEFAULT_MAX_DETS);
         assertEquals(Map.of(1, 1 / (1 + Math.ulp(1.0)), 2, 0.5), s.perCategoryAp());
         assertEquals(0.75, s.stats()[0], 1e-12);
@@ -208,6 +207,17 @@ class CocoEvaluationTest {
                 "categories", List.of(), "annotations", List.of(Map.of("id", 1, "image_id", 1, "category_id", 1))));
         e = assertThrows(InputFormatException.class, () -> CocoGroundTruth.load(badGt));
         assertTrue(e.getMessage().contains("annotations[0]: field 'area'"), e.getMessage());
+        Path unknownCategory = write("res3.json", List.of(det(7, new double[] {0, 0, 10, 10}, 0.9)));
+        e = assertThrows(InputFormatException.class,
+                () -> CocoEvaluation.evaluate(gt, unknownCategory, IouType.BBOX, CocoParams.DEFAULT_MAX_DETS));
+        assertTrue(e.getMessage().contains("results[0]: field 'category_id': category 7 is not in the ground truth"),
+                e.getMessage());
+        Path wrongSize = write("res4.json", List.of(Map.of("image_id", 1, "category_id", 1, "score", 0.5,
+                "segmentation", Map.of("size", List.of(10, 12), "counts", List.of(0, 120)))));
+        e = assertThrows(InputFormatException.class,
+                () -> CocoEvaluation.evaluate(gt, wrongSize, IouType.SEGM, CocoParams.DEFAULT_MAX_DETS));
+        assertTrue(e.getMessage().contains("results[0]: field 'segmentation': RLE size [10, 12] disagrees with the image's [100, 100]"),
+                e.getMessage());
         Path notJson = tmp.resolve("broken.json");
         Files.writeString(notJson, "[{\"image_id\": ");
         assertThrows(InputFormatException.class,
