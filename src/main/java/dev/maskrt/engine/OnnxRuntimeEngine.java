@@ -11,6 +11,8 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import ai.onnxruntime.ValueInfo;
 import dev.maskrt.util.InputFormatException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +23,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -30,7 +33,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Session settings: intra-op threads from {@link OnnxRuntimeOptions} (default: all cores), inter-op threads 1
  * (sequential execution), graph optimisation level ALL, log level ERROR. With an optimised-model cache path, the
  * first open writes ONNX Runtime's optimised graph there and later opens load it instead of optimising again
- * (used while the cache file is not older than the graph file).
+ * (used while the cache file is not older than the graph file; a cache that fails to load is logged and rebuilt).
  *
  * <p>Copies: a direct native-order input ({@link HostTensor#allocateDirect}) is handed to ONNX Runtime without a
  * copy; a heap input is copied once into native memory. Each output is copied once, from ONNX Runtime's memory into
@@ -42,6 +45,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * process-wide and never closed here.
  */
 public final class OnnxRuntimeEngine implements Engine {
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxRuntimeEngine.class);
     private static final String LOGGER_ID = "maskrt";
 
     private final Path graph;
@@ -84,10 +88,42 @@ public final class OnnxRuntimeEngine implements Engine {
         }
         OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, LOGGER_ID);
         Path cache = options.optimizedModelCache();
-        boolean useCache = cache != null && isFresh(cache, graph);
-        Path source = useCache ? cache : graph;
-        Path cacheTemp = null;
+        if (cache != null && isFresh(cache, graph)) {
+            try {
+                return withSpecs(graph, cache, options, env, createSession(env, cache, options, true, null));
+            } catch (OrtException e) {
+                LOG.warn("{}: cannot load the optimised-model cache ({}); rebuilding it from {}", cache,
+                        firstLine(e.getMessage()), graph);
+            }
+        }
+        // ORT picks the saved format from the file extension, so the temporary file keeps the cache's name as suffix
+        Path cacheTemp = cache == null ? null : cache.resolveSibling("tmp-" + UUID.randomUUID() + "-" + cache.getFileName());
         OrtSession session;
+        try {
+            session = createSession(env, graph, options, false, cacheTemp);
+        } catch (OrtException e) {
+            deleteQuietly(cacheTemp);
+            throw new InputFormatException(graph + ": ONNX Runtime cannot load this file as an ONNX graph: "
+                    + firstLine(e.getMessage()), e);
+        }
+        if (cacheTemp != null) {
+            try {
+                publishCache(cacheTemp, cache);
+            } catch (RuntimeException e) {
+                closeQuietly(session);
+                throw e;
+            }
+        }
+        try {
+            return withSpecs(graph, graph, options, env, session);
+        } catch (OrtException e) {
+            throw new InputFormatException(graph + ": ONNX Runtime cannot read the graph's inputs and outputs: "
+                    + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private static OrtSession createSession(OrtEnvironment env, Path source, OnnxRuntimeOptions options,
+                                            boolean alreadyOptimised, Path saveOptimisedTo) throws OrtException {
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             so.setLoggerId(LOGGER_ID);
@@ -96,28 +132,23 @@ public final class OnnxRuntimeEngine implements Engine {
             so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             so.addConfigEntry("session.intra_op.allow_spinning", options.allowSpinning() ? "1" : "0");
             // a cached graph was optimised when it was written; optimising it again would only cost time
-            so.setOptimizationLevel(useCache ? OrtSession.SessionOptions.OptLevel.NO_OPT
+            so.setOptimizationLevel(alreadyOptimised ? OrtSession.SessionOptions.OptLevel.NO_OPT
                     : OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (cache != null && !useCache) {
-                cacheTemp = cache.resolveSibling(cache.getFileName() + ".tmp" + ProcessHandle.current().pid());
-                so.setOptimizedModelFilePath(cacheTemp.toString());
-            }
-            session = env.createSession(source.toString(), so);
-        } catch (OrtException e) {
-            deleteQuietly(cacheTemp);
-            throw new InputFormatException(source + ": ONNX Runtime cannot load this file as an ONNX graph: "
-                    + firstLine(e.getMessage()), e);
+            if (saveOptimisedTo != null) so.setOptimizedModelFilePath(saveOptimisedTo.toString());
+            return env.createSession(source.toString(), so);
         }
+    }
+
+    /** Reads the session's declared inputs and outputs; closes the session if they are unusable. */
+    private static OnnxRuntimeEngine withSpecs(Path graph, Path source, OnnxRuntimeOptions options,
+                                               OrtEnvironment env, OrtSession session) throws OrtException {
         try {
-            if (cacheTemp != null) publishCache(cacheTemp, cache);
             List<TensorSpec> in = specs(source, "input", session.getInputInfo());
             List<TensorSpec> out = specs(source, "output", session.getOutputInfo());
             return new OnnxRuntimeEngine(graph, source, options, env, session, in, out);
         } catch (OrtException | RuntimeException e) {
             closeQuietly(session);
-            if (e instanceof RuntimeException) throw (RuntimeException) e;
-            throw new InputFormatException(source + ": ONNX Runtime cannot read the graph's inputs and outputs: "
-                    + firstLine(e.getMessage()), e);
+            throw e;
         }
     }
 
@@ -164,13 +195,13 @@ public final class OnnxRuntimeEngine implements Engine {
     }
 
     private Map<String, HostTensor> runOpen(Map<String, HostTensor> feed) {
-        Map<String, OnnxTensor> native_ = new LinkedHashMap<>();
+        Map<String, OnnxTensor> nativeInputs = new LinkedHashMap<>();
         try {
             for (TensorSpec spec : inputs) {
                 HostTensor t = feed.get(spec.name());
-                native_.put(spec.name(), OnnxTensor.createTensor(env, t.buffer(), t.shape()));
+                nativeInputs.put(spec.name(), OnnxTensor.createTensor(env, t.buffer(), t.shape()));
             }
-            try (OrtSession.Result result = session.run(native_)) {
+            try (OrtSession.Result result = session.run(nativeInputs)) {
                 Map<String, HostTensor> out = new LinkedHashMap<>();
                 for (TensorSpec spec : outputs) {
                     OnnxValue v = result.get(spec.name()).orElseThrow(() -> new IllegalStateException(
@@ -183,7 +214,7 @@ public final class OnnxRuntimeEngine implements Engine {
             throw new EngineException("graph " + graphName() + ": ONNX Runtime failed to run: "
                     + firstLine(e.getMessage()), e);
         } finally {
-            for (OnnxTensor t : native_.values()) t.close();
+            for (OnnxTensor t : nativeInputs.values()) t.close();
         }
     }
 

@@ -272,6 +272,15 @@ class OnnxRuntimeEngineTest {
         try (OnnxRuntimeEngine e = boxHead(o)) {
             assertEquals(resource("box_head.onnx"), e.loadedFrom());
         }
+        // a corrupt cache is rebuilt from the graph
+        Files.writeString(cache, "corrupt");
+        try (OnnxRuntimeEngine e = boxHead(o)) {
+            assertEquals(resource("box_head.onnx"), e.loadedFrom());
+            assertMatches(g, e.run(inputs(g, true, "rois")), TOL, "scores", "deltas");
+        }
+        try (OnnxRuntimeEngine e = boxHead(o)) {
+            assertEquals(cache, e.loadedFrom());
+        }
         try (var files = Files.list(dir)) {
             assertEquals(List.of(cache), files.toList(), "no temporary files left behind");
         }
