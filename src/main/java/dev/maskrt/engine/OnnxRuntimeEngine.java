@@ -106,20 +106,24 @@ public final class OnnxRuntimeEngine implements Engine {
             throw new InputFormatException(graph + ": ONNX Runtime cannot load this file as an ONNX graph: "
                     + firstLine(e.getMessage()), e);
         }
+        OnnxRuntimeEngine engine;
+        try {
+            engine = withSpecs(graph, graph, options, env, session);
+        } catch (OrtException | RuntimeException e) {
+            deleteQuietly(cacheTemp);
+            if (e instanceof RuntimeException) throw (RuntimeException) e;
+            throw new InputFormatException(graph + ": ONNX Runtime cannot read the graph's inputs and outputs: "
+                    + firstLine(e.getMessage()), e);
+        }
         if (cacheTemp != null) {
             try {
                 publishCache(cacheTemp, cache);
             } catch (RuntimeException e) {
-                closeQuietly(session);
+                engine.close();
                 throw e;
             }
         }
-        try {
-            return withSpecs(graph, graph, options, env, session);
-        } catch (OrtException e) {
-            throw new InputFormatException(graph + ": ONNX Runtime cannot read the graph's inputs and outputs: "
-                    + firstLine(e.getMessage()), e);
-        }
+        return engine;
     }
 
     private static OrtSession createSession(OrtEnvironment env, Path source, OnnxRuntimeOptions options,
