@@ -1,0 +1,10 @@
+package dev.maskrt.engine;
+
+/** The requested {@link Backend} cannot run in this build or on this machine; the message says what it needs. */
+public class BackendUnavailableException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public BackendUnavailableException(String message) {
+        super(message);
+    }
+}

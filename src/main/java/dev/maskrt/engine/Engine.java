@@ -1,0 +1,43 @@
+package dev.maskrt.engine;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One loaded network graph (a backbone, a box head, a mask head) that maps named float32 tensors to named float32
+ * tensors. The cascade pipeline is written against this interface only; a backend (ONNX Runtime on the CPU,
+ * TensorRT on the GPU) supplies the implementation.
+ *
+ * <p>Thread-safety: implementations must allow {@link #run} from many threads at once on one engine. {@link #close}
+ * may be called at any time and more than once; it waits for runs in progress, and a later {@link #run} throws
+ * {@link IllegalStateException}.
+ */
+public interface Engine extends AutoCloseable {
+
+    /** The graph this engine runs, as named in error messages (usually its file path). */
+    String graphName();
+
+    /** The graph's inputs, in declaration order. */
+    List<TensorSpec> inputs();
+
+    /** The graph's outputs, in declaration order. */
+    List<TensorSpec> outputs();
+
+    /**
+     * Runs the graph once.
+     *
+     * @param inputs one tensor per graph input, keyed by input name; each must have the declared rank and every
+     *               fixed dimension as declared (dynamic dimensions take any size {@code >= 0}). The tensors are
+     *               only read, and only during the call.
+     * @return one tensor per graph output, keyed by output name in declaration order; the caller owns them
+     * @throws IllegalArgumentException naming the graph, the tensor and the dimension when {@code inputs} does
+     *                                  not match the graph (unknown or missing name, wrong rank, wrong fixed size)
+     * @throws EngineException          when the backend fails to run valid inputs
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    Map<String, HostTensor> run(Map<String, HostTensor> inputs);
+
+    /** Releases the graph's native resources. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,10 @@
+package dev.maskrt.engine;
+
+/** A backend failed to run a graph on inputs that matched its declaration. The message names the graph. */
+public class EngineException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public EngineException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
