@@ -1,5 +1,6 @@
 package dev.maskrt.ops;
 
+import static dev.maskrt.ops.BoxGoldens.assertMessage;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.maskrt.util.Npy;
@@ -43,10 +44,5 @@ class AnchorsTest {
         assertMessage("cellAnchors", () -> Anchors.gridAnchors(2, 2, 4, 0, new float[] {1, 2, 3}));
         assertEquals(0, Anchors.gridAnchors(0, 7, 4, 0, cell).length);
         assertEquals(0, Anchors.cellAnchors(new double[0], new double[] {1}).length);
-    }
-
-    static void assertMessage(String argument, org.junit.jupiter.api.function.Executable call) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
-        assertTrue(e.getMessage().contains(argument), () -> "message does not name " + argument + ": " + e.getMessage());
     }
 }

@@ -1,11 +1,15 @@
 package dev.maskrt.ops;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.maskrt.util.Npy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * The golden archives of src/test/resources/ops/boxes, written by tools/reference/make_box_goldens.py. Arrays
@@ -28,5 +32,11 @@ public final class BoxGoldens {
         });
         if (cases.isEmpty()) throw new IllegalStateException(file + " holds no cases");
         return cases;
+    }
+
+    /** Asserts that {@code call} throws IllegalArgumentException whose message names {@code argument}. */
+    public static void assertMessage(String argument, Executable call) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        assertTrue(e.getMessage().contains(argument), () -> "message does not name " + argument + ": " + e.getMessage());
     }
 }
