@@ -1,22 +1,34 @@
 package dev.maskrt.ops.cpu;
 
+import java.util.Arrays;
+
 /**
  * The greedy core of NMS over boxes already in ranking order, exactly equivalent to torchvision's CPU loop:
  * a box is kept iff no kept higher-ranked box has {@code iou > threshold} with it.
  *
  * <p>Instead of suppressing forward from each kept box, each candidate is tested against the boxes kept
- * before it (the same set of pairs decides, and IoU is symmetric in torchvision's formula since {@code +} is
- * commutative). Candidates are processed in blocks: first every candidate of a block is tested against the
- * boxes kept before the block, in parallel (independent, one writer per candidate); then the block is resolved
- * in order against the boxes kept inside it. The outcome never depends on the thread count.
+ * before it (the same pairs decide, and torchvision's IoU formula is symmetric since {@code +} commutes).
+ * Candidates are processed in blocks: first every candidate of a block is tested against the boxes kept
+ * before the block, in parallel (independent, one writer per candidate); then the block is resolved in order
+ * against the boxes kept inside it. The outcome never depends on the thread count or on the order in which
+ * kept boxes are tested, since a candidate falls as soon as any kept box suppresses it.
  *
- * <p>A box with {@code x1 <= x0}, {@code y1 <= y0} or zero area has zero intersection with every box, so with a
- * threshold {@code >= 0} it can neither suppress nor be suppressed: it is kept without any test.
+ * <p>Two exact prunings skip pairs that cannot suppress:
+ * <ul>
+ *   <li>A box with {@code x1 <= x0}, {@code y1 <= y0}, or a zero or infinite area has zero intersection with
+ *       every box (or an infinite union), so for a threshold {@code >= 0} it neither suppresses nor is
+ *       suppressed: it is kept without any test.</li>
+ *   <li>For the others, the float IoU is at most {@code min(area) / max(area)} up to a relative rounding error
+ *       below {@code 5·2⁻²⁴} (the float intersection never exceeds either float area, because rounding is
+ *       monotonic, and the union never falls below the larger area). Kept boxes are therefore binned by area
+ *       ({@link AreaBins}), and a candidate of area {@code a} only scans bins that may hold areas in
+ *       {@code [a·t', a/t']} with {@code t' = minIou·(1 - 10⁻⁶)}, widened by one bin each side.</li>
+ * </ul>
  */
 final class GreedySuppression {
     private static final int BLOCK = 256;
     private static final int CANDIDATE_GRAIN = 16;
-    private static final long SERIAL_PAIRS = 1 << 15;
+    private static final long SERIAL_WORK = 1 << 14;
 
     private GreedySuppression() {}
 
@@ -38,48 +50,110 @@ final class GreedySuppression {
             x1[c] = boxes[b + 2];
             y1[c] = boxes[b + 3];
             area[c] = (x1[c] - x0[c]) * (y1[c] - y0[c]);
-            interacts[c] = x1[c] > x0[c] && y1[c] > y0[c] && area[c] != 0f;
+            interacts[c] = x1[c] > x0[c] && y1[c] > y0[c] && area[c] > 0f && area[c] != Float.POSITIVE_INFINITY;
         }
-        KeptBoxes k = new KeptBoxes(n);
+        AreaBins earlier = new AreaBins(minIou);
+        BoxList inBlock = new BoxList(BLOCK);
         boolean[] suppressed = new boolean[n];
         for (int b0 = 0; b0 < n; b0 += BLOCK) {
             int b1 = Math.min(n, b0 + BLOCK);
-            int keptBefore = k.size;
-            if (keptBefore > 0) {
+            if (earlier.size() > 0) {
                 final int start = b0;
                 Workers.RangeBody againstEarlier = (f, t) -> {
                     for (int c = start + f; c < start + t; c++) {
-                        if (interacts[c]) {
-                            suppressed[c] = k.anySuppresses(x0[c], y0[c], x1[c], y1[c], area[c], 0, keptBefore, minIou);
-                        }
+                        if (interacts[c]) suppressed[c] = earlier.anySuppresses(x0[c], y0[c], x1[c], y1[c], area[c]);
                     }
                 };
-                if (workers == null || workers.threads() == 1 || (long) keptBefore * (b1 - b0) < SERIAL_PAIRS) {
+                if (workers == null || workers.threads() == 1 || (long) earlier.size() * (b1 - b0) < SERIAL_WORK) {
                     againstEarlier.run(0, b1 - b0);
                 } else {
                     workers.parallelFor(b1 - b0, CANDIDATE_GRAIN, againstEarlier);
                 }
             }
+            inBlock.clear();
             for (int c = b0; c < b1; c++) {
                 if (!interacts[c]) {
                     kept[ranked[from + c]] = true;
-                    continue;
+                } else if (!suppressed[c] && !inBlock.anySuppresses(x0[c], y0[c], x1[c], y1[c], area[c], minIou)) {
+                    kept[ranked[from + c]] = true;
+                    inBlock.add(x0[c], y0[c], x1[c], y1[c], area[c]);
                 }
-                if (suppressed[c] || k.anySuppresses(x0[c], y0[c], x1[c], y1[c], area[c], keptBefore, k.size, minIou)) {
-                    continue;
-                }
-                kept[ranked[from + c]] = true;
-                k.add(x0[c], y0[c], x1[c], y1[c], area[c]);
             }
+            earlier.addAll(inBlock);
         }
     }
 
-    /** The kept boxes that can suppress, as contiguous coordinate arrays in the order they were kept. */
-    private static final class KeptBoxes {
-        final float[] x0, y0, x1, y1, area;
+    /** Kept boxes grouped by area, so that a candidate only meets kept boxes of comparable area. */
+    static final class AreaBins {
+        /** Areas below this skip the area pruning: their rounding errors are not relative any more. */
+        private static final float TINY_AREA = 1e-30f;
+        /** Below this threshold the area window covers (nearly) everything; scan all bins. */
+        private static final float MIN_PRUNING_IOU = 1e-3f;
+        private static final int BIN_COUNT = (Float.floatToIntBits(Float.POSITIVE_INFINITY) >>> 21) + 1;
+
+        private final float minIou;
+        private final double windowRatio;
+        private final boolean prune;
+        private final BoxList[] bins = new BoxList[BIN_COUNT];
+        private final BoxList tiny = new BoxList(16);
+        private int lowestBin = BIN_COUNT, highestBin = -1, size;
+
+        AreaBins(float minIou) {
+            this.minIou = minIou;
+            this.prune = minIou >= MIN_PRUNING_IOU;
+            this.windowRatio = minIou * (1 - 1e-6);
+        }
+
+        /** Monotonic in the area: the float's exponent and its two leading mantissa bits (bins at most 2^¼ wide). */
+        private static int binOf(float positiveArea) {
+            return Float.floatToIntBits(positiveArea) >>> 21;
+        }
+
+        int size() {
+            return size;
+        }
+
+        void addAll(BoxList boxes) {
+            for (int i = 0; i < boxes.size; i++) {
+                float a = boxes.area[i];
+                BoxList target;
+                if (a < TINY_AREA) {
+                    target = tiny;
+                } else {
+                    int bin = binOf(a);
+                    if (bins[bin] == null) bins[bin] = new BoxList(16);
+                    target = bins[bin];
+                    lowestBin = Math.min(lowestBin, bin);
+                    highestBin = Math.max(highestBin, bin);
+                }
+                target.add(boxes.x0[i], boxes.y0[i], boxes.x1[i], boxes.y1[i], a);
+                size++;
+            }
+        }
+
+        /** Read-only: safe to call from many threads while no box is added. */
+        boolean anySuppresses(float cx0, float cy0, float cx1, float cy1, float carea) {
+            if (tiny.size > 0 && tiny.anySuppresses(cx0, cy0, cx1, cy1, carea, minIou)) return true;
+            int from = lowestBin, to = highestBin;
+            if (prune && carea >= TINY_AREA) {
+                // bins are monotonic in the area, so the one-bin widening covers the rounding of the window ends
+                from = Math.max(from, binOf((float) (carea * windowRatio)) - 1);
+                to = Math.min(to, binOf((float) Math.min(carea / windowRatio, Float.MAX_VALUE)) + 1);
+            }
+            for (int bin = from; bin <= to; bin++) {
+                BoxList list = bins[bin];
+                if (list != null && list.anySuppresses(cx0, cy0, cx1, cy1, carea, minIou)) return true;
+            }
+            return false;
+        }
+    }
+
+    /** A growable list of boxes as contiguous coordinate arrays. */
+    static final class BoxList {
+        float[] x0, y0, x1, y1, area;
         int size;
 
-        KeptBoxes(int capacity) {
+        BoxList(int capacity) {
             x0 = new float[capacity];
             y0 = new float[capacity];
             x1 = new float[capacity];
@@ -87,7 +161,19 @@ final class GreedySuppression {
             area = new float[capacity];
         }
 
+        void clear() {
+            size = 0;
+        }
+
         void add(float bx0, float by0, float bx1, float by1, float barea) {
+            if (size == x0.length) {
+                int capacity = 2 * size;
+                x0 = Arrays.copyOf(x0, capacity);
+                y0 = Arrays.copyOf(y0, capacity);
+                x1 = Arrays.copyOf(x1, capacity);
+                y1 = Arrays.copyOf(y1, capacity);
+                area = Arrays.copyOf(area, capacity);
+            }
             x0[size] = bx0;
             y0[size] = by0;
             x1[size] = bx1;
@@ -96,16 +182,17 @@ final class GreedySuppression {
             size++;
         }
 
-        /** Whether any kept box {@code [from, to)} has float IoU {@code >= minIou} with the candidate. */
-        boolean anySuppresses(float cx0, float cy0, float cx1, float cy1, float carea, int from, int to, float minIou) {
-            for (int i = from; i < to; i++) {
+        /** Whether any box of this list has float IoU {@code >= minIou} with the candidate (torchvision's formula). */
+        boolean anySuppresses(float cx0, float cy0, float cx1, float cy1, float carea, float minIou) {
+            float[] bx0 = x0, by0 = y0, bx1 = x1, by1 = y1, ba = area;
+            for (int i = 0, n = size; i < n; i++) {
                 // operands are finite, so the sign of zero, where ?: and std::max differ, never matters here
-                float w = (x1[i] < cx1 ? x1[i] : cx1) - (x0[i] > cx0 ? x0[i] : cx0);
+                float w = (bx1[i] < cx1 ? bx1[i] : cx1) - (bx0[i] > cx0 ? bx0[i] : cx0);
                 if (w <= 0f) continue;
-                float h = (y1[i] < cy1 ? y1[i] : cy1) - (y0[i] > cy0 ? y0[i] : cy0);
+                float h = (by1[i] < cy1 ? by1[i] : cy1) - (by0[i] > cy0 ? by0[i] : cy0);
                 if (h <= 0f) continue;
                 float inter = w * h;
-                if (inter / (area[i] + carea - inter) >= minIou) return true;
+                if (inter / (ba[i] + carea - inter) >= minIou) return true;
             }
             return false;
         }

@@ -170,6 +170,35 @@ class CpuNmsTest {
         }
     }
 
+    /**
+     * Nested boxes whose IoU (= area ratio) lies within a few ulps of the threshold: the area-window pruning
+     * must never skip a pair that suppresses.
+     */
+    @Test
+    void matchesPlainGreedyLoopWhereAreaRatioIsAtTheThreshold() {
+        Random random = new Random(11);
+        for (double t : new double[] {0.3, 0.5, 0.7, 0.9}) {
+            int n = 2000;
+            float[] boxes = new float[4 * n], scores = new float[n];
+            for (int i = 0; i < n; i += 2) {
+                float x = (i / 2 % 40) * 1000 + random.nextInt(500), y = (i / 2 / 40) * 1000 + random.nextInt(500), w = 1 + 300 * random.nextFloat(), h = 1 + 300 * random.nextFloat();
+                float innerW = (float) (w * t), innerH = h;
+                for (int ulps = random.nextInt(7) - 3; ulps != 0; ulps -= Integer.signum(ulps)) {
+                    innerW = ulps > 0 ? Math.nextUp(innerW) : Math.nextDown(innerW);
+                }
+                boolean innerFirst = random.nextBoolean();
+                float[] outer = {x, y, x + w, y + h}, inner = {x, y, x + innerW, y + innerH};
+                System.arraycopy(innerFirst ? inner : outer, 0, boxes, 4 * i, 4);
+                System.arraycopy(innerFirst ? outer : inner, 0, boxes, 4 * i + 4, 4);
+                scores[i] = 1 - i / (float) n;
+                scores[i + 1] = scores[i] - 0.1f / n;
+            }
+            int[] want = plainGreedy(boxes, scores, t);
+            assertTrue(want.length > n / 2 && want.length < n, "the cases should straddle the threshold: " + want.length);
+            assertArrayEquals(want, nms.nms(boxes, scores, t), "threshold " + t);
+        }
+    }
+
     @Test
     void resultsDoNotDependOnThreadCount() {
         Map<String, Npy.Array> c = BoxGoldens.cases("batched_nms.npz").get("random4000_g5_0.7");
