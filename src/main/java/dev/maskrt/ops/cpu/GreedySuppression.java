@@ -22,7 +22,8 @@ import java.util.Arrays;
  *       below {@code 5·2⁻²⁴} (the float intersection never exceeds either float area, because rounding is
  *       monotonic, and the union never falls below the larger area). Kept boxes are therefore binned by area
  *       ({@link AreaBins}), and a candidate of area {@code a} only scans bins that may hold areas in
- *       {@code [a·t', a/t']} with {@code t' = minIou·(1 - 10⁻⁶)}, widened by one bin each side.</li>
+ *       {@code [a·t', a/t']} with {@code t' = minIou·(1 - 10⁻⁶)}, widened by one bin each side. Within a
+ *       bin, boxes are sorted by {@code x0}, and only those that can overlap the candidate in x are tested.</li>
  * </ul>
  */
 final class GreedySuppression {
@@ -126,14 +127,14 @@ final class GreedySuppression {
                     lowestBin = Math.min(lowestBin, bin);
                     highestBin = Math.max(highestBin, bin);
                 }
-                target.add(boxes.x0[i], boxes.y0[i], boxes.x1[i], boxes.y1[i], a);
+                target.insertByX0(boxes.x0[i], boxes.y0[i], boxes.x1[i], boxes.y1[i], a);
                 size++;
             }
         }
 
         /** Read-only: safe to call from many threads while no box is added. */
         boolean anySuppresses(float cx0, float cy0, float cx1, float cy1, float carea) {
-            if (tiny.size > 0 && tiny.anySuppresses(cx0, cy0, cx1, cy1, carea, minIou)) return true;
+            if (tiny.size > 0 && tiny.anySuppressesSorted(cx0, cy0, cx1, cy1, carea, minIou)) return true;
             int from = lowestBin, to = highestBin;
             if (prune && carea >= TINY_AREA) {
                 // bins are monotonic in the area, so the one-bin widening covers the rounding of the window ends
@@ -142,16 +143,21 @@ final class GreedySuppression {
             }
             for (int bin = from; bin <= to; bin++) {
                 BoxList list = bins[bin];
-                if (list != null && list.anySuppresses(cx0, cy0, cx1, cy1, carea, minIou)) return true;
+                if (list != null && list.anySuppressesSorted(cx0, cy0, cx1, cy1, carea, minIou)) return true;
             }
             return false;
         }
     }
 
-    /** A growable list of boxes as contiguous coordinate arrays. */
+    /**
+     * A growable list of boxes as contiguous coordinate arrays. Filled either by {@link #add} (kept order) or by
+     * {@link #insertByX0} (ascending {@code x0}, which {@link #anySuppressesSorted} exploits).
+     */
     static final class BoxList {
         float[] x0, y0, x1, y1, area;
         int size;
+        /** The largest {@code (double) x1 - x0} inserted by {@link #insertByX0}. */
+        private double maxWidth;
 
         BoxList(int capacity) {
             x0 = new float[capacity];
@@ -163,17 +169,70 @@ final class GreedySuppression {
 
         void clear() {
             size = 0;
+            maxWidth = 0;
+        }
+
+        private void grow() {
+            int capacity = 2 * x0.length;
+            x0 = Arrays.copyOf(x0, capacity);
+            y0 = Arrays.copyOf(y0, capacity);
+            x1 = Arrays.copyOf(x1, capacity);
+            y1 = Arrays.copyOf(y1, capacity);
+            area = Arrays.copyOf(area, capacity);
+        }
+
+        /** Inserts keeping ascending {@code x0} (equal {@code x0} in insertion order). */
+        void insertByX0(float bx0, float by0, float bx1, float by1, float barea) {
+            if (size == x0.length) grow();
+            int lo = 0, hi = size;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (x0[mid] <= bx0) lo = mid + 1;
+                else hi = mid;
+            }
+            int tail = size - lo;
+            System.arraycopy(x0, lo, x0, lo + 1, tail);
+            System.arraycopy(y0, lo, y0, lo + 1, tail);
+            System.arraycopy(x1, lo, x1, lo + 1, tail);
+            System.arraycopy(y1, lo, y1, lo + 1, tail);
+            System.arraycopy(area, lo, area, lo + 1, tail);
+            x0[lo] = bx0;
+            y0[lo] = by0;
+            x1[lo] = bx1;
+            y1[lo] = by1;
+            area[lo] = barea;
+            size++;
+            maxWidth = Math.max(maxWidth, (double) bx1 - bx0);
+        }
+
+        /**
+         * {@link #anySuppresses} for a list filled by {@link #insertByX0}: only boxes that can overlap in x are
+         * tested. A box overlaps only if {@code x0 < cx1} (exact float comparison) and {@code x1 > cx0}; since
+         * {@code x1 <= x0 + maxWidth}, boxes with {@code x0} below {@code cx0 - maxWidth} (less a margin far
+         * above double rounding) cannot.
+         */
+        boolean anySuppressesSorted(float cx0, float cy0, float cx1, float cy1, float carea, float minIou) {
+            double low = (cx0 - maxWidth) - 1e-9 * (Math.abs((double) cx0) + maxWidth);
+            int lo = 0, hi = size;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (x0[mid] < low) lo = mid + 1;
+                else hi = mid;
+            }
+            float[] bx0 = x0, by0 = y0, bx1 = x1, by1 = y1, ba = area;
+            for (int i = lo, n = size; i < n && bx0[i] < cx1; i++) {
+                float w = (bx1[i] < cx1 ? bx1[i] : cx1) - (bx0[i] > cx0 ? bx0[i] : cx0);
+                if (w <= 0f) continue;
+                float h = (by1[i] < cy1 ? by1[i] : cy1) - (by0[i] > cy0 ? by0[i] : cy0);
+                if (h <= 0f) continue;
+                float inter = w * h;
+                if (inter / (ba[i] + carea - inter) >= minIou) return true;
+            }
+            return false;
         }
 
         void add(float bx0, float by0, float bx1, float by1, float barea) {
-            if (size == x0.length) {
-                int capacity = 2 * size;
-                x0 = Arrays.copyOf(x0, capacity);
-                y0 = Arrays.copyOf(y0, capacity);
-                x1 = Arrays.copyOf(x1, capacity);
-                y1 = Arrays.copyOf(y1, capacity);
-                area = Arrays.copyOf(area, capacity);
-            }
+            if (size == x0.length) grow();
             x0[size] = bx0;
             y0[size] = by0;
             x1[size] = bx1;
