@@ -27,9 +27,9 @@ import java.util.Arrays;
  * </ul>
  */
 final class GreedySuppression {
-    private static final int BLOCK = 256;
-    private static final int CANDIDATE_GRAIN = 16;
-    private static final long SERIAL_WORK = 1 << 14;
+    private static final int BLOCK = 64;
+    private static final int CANDIDATE_GRAIN = 8;
+    private static final long SERIAL_WORK = 1 << 16;
 
     private GreedySuppression() {}
 
@@ -221,12 +221,7 @@ final class GreedySuppression {
             }
             float[] bx0 = x0, by0 = y0, bx1 = x1, by1 = y1, ba = area;
             for (int i = lo, n = size; i < n && bx0[i] < cx1; i++) {
-                float w = (bx1[i] < cx1 ? bx1[i] : cx1) - (bx0[i] > cx0 ? bx0[i] : cx0);
-                if (w <= 0f) continue;
-                float h = (by1[i] < cy1 ? by1[i] : cy1) - (by0[i] > cy0 ? by0[i] : cy0);
-                if (h <= 0f) continue;
-                float inter = w * h;
-                if (inter / (ba[i] + carea - inter) >= minIou) return true;
+                if (iou(bx0[i], by0[i], bx1[i], by1[i], ba[i], cx0, cy0, cx1, cy1, carea) >= minIou) return true;
             }
             return false;
         }
@@ -245,15 +240,22 @@ final class GreedySuppression {
         boolean anySuppresses(float cx0, float cy0, float cx1, float cy1, float carea, float minIou) {
             float[] bx0 = x0, by0 = y0, bx1 = x1, by1 = y1, ba = area;
             for (int i = 0, n = size; i < n; i++) {
-                // operands are finite, so the sign of zero, where ?: and std::max differ, never matters here
-                float w = (bx1[i] < cx1 ? bx1[i] : cx1) - (bx0[i] > cx0 ? bx0[i] : cx0);
-                if (w <= 0f) continue;
-                float h = (by1[i] < cy1 ? by1[i] : cy1) - (by0[i] > cy0 ? by0[i] : cy0);
-                if (h <= 0f) continue;
-                float inter = w * h;
-                if (inter / (ba[i] + carea - inter) >= minIou) return true;
+                if (iou(bx0[i], by0[i], bx1[i], by1[i], ba[i], cx0, cy0, cx1, cy1, carea) >= minIou) return true;
             }
             return false;
+        }
+
+        /**
+         * torchvision's float IoU of kept box {@code b} and candidate {@code c}, both with a positive finite area.
+         * Branch-free: without overlap the intersection is 0 and so is the IoU. Operands are finite, so the sign
+         * of zero, where {@code Math.min/max} and {@code std::min/max} differ, cannot change the outcome.
+         */
+        private static float iou(float bx0, float by0, float bx1, float by1, float barea,
+                                 float cx0, float cy0, float cx1, float cy1, float carea) {
+            float w = Math.max(0f, Math.min(bx1, cx1) - Math.max(bx0, cx0));
+            float h = Math.max(0f, Math.min(by1, cy1) - Math.max(by0, cy0));
+            float inter = w * h;
+            return inter / (barea + carea - inter);
         }
     }
 }
