@@ -18,6 +18,13 @@ final class AxisSamples {
     /** Smallest and largest index over all bins; {@code min > max} when no sample of any bin is in range. */
     final int min;
     final int max;
+    /**
+     * The same weights dense per bin: bin {@code p} covers indices {@code first[p] + j} for
+     * {@code j < denseStart[p + 1] - denseStart[p]}, weight {@code dense[denseStart[p] + j]} (zero in gaps).
+     */
+    final int[] first;
+    final int[] denseStart;
+    final float[] dense;
 
     private AxisSamples(int[] start, int[] index, float[] weight, int min, int max) {
         this.start = start;
@@ -25,6 +32,20 @@ final class AxisSamples {
         this.weight = weight;
         this.min = min;
         this.max = max;
+        int bins = start.length - 1;
+        first = new int[bins];
+        denseStart = new int[bins + 1];
+        for (int p = 0; p < bins; p++) {
+            int k0 = start[p], k1 = start[p + 1];
+            first[p] = k0 < k1 ? index[k0] : 0;
+            denseStart[p + 1] = denseStart[p] + (k0 < k1 ? index[k1 - 1] - index[k0] + 1 : 0);
+        }
+        dense = new float[denseStart[bins]];
+        for (int p = 0; p < bins; p++) {
+            for (int k = start[p]; k < start[p + 1]; k++) {
+                dense[denseStart[p] + index[k] - first[p]] = weight[k];
+            }
+        }
     }
 
     boolean isEmpty() {

@@ -26,6 +26,8 @@ import dev.maskrt.ops.RoiAlignChecks;
 public final class CpuRoiAlign implements RoiAlign {
     /** RoIs per task: enough work to amortise a task, small enough to balance a few hundred RoIs over threads. */
     private static final int ROIS_PER_TASK = 128;
+    /** Channels per task: a few planes per level stay in cache while a block of RoIs reads them. */
+    private static final int CHANNELS_PER_TASK = 8;
 
     private final Workers workers;
 
@@ -87,19 +89,29 @@ public final class CpuRoiAlign implements RoiAlign {
         for (int i : order) {
             scratchSize = Math.max(scratchSize, plans[i].scratchSize());
         }
-        int blocks = (order.length + ROIS_PER_TASK - 1) / ROIS_PER_TASK;
+        int roiBlocks = (order.length + ROIS_PER_TASK - 1) / ROIS_PER_TASK;
+        int channelBlocks = (channels + CHANNELS_PER_TASK - 1) / CHANNELS_PER_TASK;
         int maxScratch = scratchSize;
-        workers.parallelFor(channels * blocks, 1, (from, to) -> {
+        workers.parallelFor(channelBlocks * roiBlocks, 1, (from, to) -> {
             float[] scratch = new float[maxScratch];
             for (int t = from; t < to; t++) {
-                int c = t / blocks;
-                int block = t % blocks;
+                int c0 = t / roiBlocks * CHANNELS_PER_TASK;
+                int c1 = Math.min(channels, c0 + CHANNELS_PER_TASK);
+                int block = t % roiBlocks;
                 for (int k = block * ROIS_PER_TASK, end = Math.min(order.length, k + ROIS_PER_TASK); k < end; k++) {
                     int i = order[k];
                     RoiPlan plan = plans[i];
                     FeatureMap map = maps[plan.level];
-                    int planeOffset = (plan.batch * channels + c) * map.height() * map.width();
-                    plan.pool(map.data(), planeOffset, map.width(), scratch, out, (i * channels + c) * bins);
+                    int planeSize = map.height() * map.width();
+                    int c = c0;
+                    for (; c + 4 <= c1; c += 4) {
+                        plan.pool4(map.data(), (plan.batch * channels + c) * planeSize, planeSize, map.width(), scratch,
+                                out, (i * channels + c) * bins, bins);
+                    }
+                    for (; c < c1; c++) {
+                        plan.pool(map.data(), (plan.batch * channels + c) * planeSize, map.width(), scratch, out,
+                                (i * channels + c) * bins);
+                    }
                 }
             }
         });
