@@ -72,7 +72,7 @@ def torch_resize(img, new_h, new_w):
     shape = list(t.shape)
     t = t.view(shape[:2] + [1] + shape[2:]).permute(2, 3, 0, 1)  # hwc -> nchw (a channels-last view)
     t = F.interpolate(t, (new_h, new_w), mode="bilinear", align_corners=False)
-    return t.permute(2, 3, 0, 1).reshape([new_h, new_w] + shape[2:]).numpy()
+    return np.ascontiguousarray(t.permute(2, 3, 0, 1).reshape([new_h, new_w] + shape[2:]).numpy())
 
 
 def sha(a):
