@@ -45,6 +45,7 @@ def read_state_dict(path):
 def check_and_load(model, state, source):
     """Loads `state` into `model`; raises CheckpointError listing all missing, unexpected and mis-shaped keys."""
     expected = {k: v for k, v in model.state_dict().items() if not is_ignored_key(k)}
+    state = {k: v for k, v in state.items() if k != "__author__" and not is_ignored_key(k)}
     missing = sorted(k for k in expected if k not in state)
     unexpected = sorted(k for k in state if k not in expected)
     shapes = sorted(f"{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(v.shape)}"
