@@ -94,6 +94,8 @@ def run(model_path, inputs):
             out = _conv(ins[0], ins[1], ins[2] if len(ins) > 2 else None, a)
         elif op == "ConvTranspose":
             out = _conv_transpose(ins[0], ins[1], ins[2] if len(ins) > 2 else None, a)
+        elif op == "Identity":
+            out = ins[0]
         elif op == "Relu":
             out = torch.relu(ins[0])
         elif op in ("Add", "Sub", "Mul", "Div"):
