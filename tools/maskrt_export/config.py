@@ -271,6 +271,8 @@ def resolve(cfg, source="config"):
             "min_size_test": int(min_size),
             "max_size_test": int(cfg["INPUT"]["MAX_SIZE_TEST"]),
             "size_divisibility": 32,
+            "pad_value": 0.0,
+            "interpolation": "pil_bilinear",
         },
         "anchors": {
             "strides": strides,

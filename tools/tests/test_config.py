@@ -51,7 +51,8 @@ class ResolveTest(unittest.TestCase):
         self.assertEqual((a["box_num_fc"], a["box_fc_dim"], a["mask_num_conv"], a["num_classes"]), (2, 1024, 4, 80))
         self.assertEqual(s["input"], {"format": "BGR", "pixel_mean": [103.53, 116.28, 123.675],
                                       "pixel_std": [1.0, 1.0, 1.0], "min_size_test": 800, "max_size_test": 1333,
-                                      "size_divisibility": 32})
+                                      "size_divisibility": 32, "pad_value": 0.0,
+                                      "interpolation": "pil_bilinear"})
         self.assertEqual(s["anchors"]["sizes"], [[32.0], [64.0], [128.0], [256.0], [512.0]])
         self.assertEqual(s["anchors"]["aspect_ratios"], [[0.5, 1.0, 2.0]] * 5)
         self.assertEqual((s["rpn"]["pre_nms_topk"], s["rpn"]["post_nms_topk"], s["rpn"]["nms_thresh"]),
