@@ -94,6 +94,15 @@ def run(model_path, inputs):
             out = _conv(ins[0], ins[1], ins[2] if len(ins) > 2 else None, a)
         elif op == "ConvTranspose":
             out = _conv_transpose(ins[0], ins[1], ins[2] if len(ins) > 2 else None, a)
+        elif op == "Shape":
+            out = torch.tensor(list(ins[0].shape), dtype=torch.int64)
+        elif op == "Unsqueeze":
+            axes = ins[1].tolist() if len(ins) > 1 and ins[1] is not None else a["axes"]
+            out = ins[0]
+            for ax in sorted(int(v) % (out.dim() + len(axes)) for v in axes):
+                out = out.unsqueeze(ax)
+        elif op == "InstanceNormalization":
+            out = F.instance_norm(ins[0], weight=ins[1], bias=ins[2], eps=a.get("epsilon", 1e-5))
         elif op == "Identity":
             out = ins[0]
         elif op == "Relu":

@@ -137,3 +137,43 @@ class CommittedPackageTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class OtherArchitecturesTest(unittest.TestCase):
+    """ResNeXt bottlenecks (stride in 3x3), GroupNorm everywhere, conv box heads, a two-conv RPN head and a
+    class-agnostic mask head: export, reload and graph evaluation agree."""
+
+    def test_gn_resnext_export(self):
+        cfg = os.path.join(os.path.dirname(__file__), "gn_resnext_test.yaml")
+        settings = config.load_settings(cfg)
+        model = package.init_random(CascadeMaskRCNN(settings["architecture"]).eval(), 4, settings)
+        sd = model.state_dict()
+        for key in ("backbone.bottom_up.res3.0.conv2.norm.weight", "backbone.fpn_output3.norm.bias",
+                    "proposal_generator.rpn_head.conv.conv1.weight", "roi_heads.box_head.1.conv2.norm.weight",
+                    "roi_heads.mask_head.mask_fcn4.norm.bias"):
+            self.assertIn(key, sd)
+        self.assertEqual(tuple(sd["backbone.bottom_up.res3.0.conv2.weight"].shape), (64, 32, 3, 3))  # 2 groups
+        self.assertEqual(tuple(sd["roi_heads.mask_head.predictor.weight"].shape), (1, 32, 1, 1))
+        self.assertNotIn("backbone.fpn_lateral2.bias", sd)  # normed convs have no bias
+        with tempfile.TemporaryDirectory() as d:
+            package.export_package(model, settings, d, {"weights": "test"})
+            reloaded, _, _ = package.load_package(d)
+            for k, v in sd.items():
+                self.assertTrue(torch.equal(v, reloaded.state_dict()[k]), k)
+            g = torch.Generator().manual_seed(1)
+            with torch.no_grad():
+                image = torch.randn((1, 3, 64, 128), generator=g) * 50
+                feats, logits, _ = model.run_backbone(image)
+                out = onnx_eval.run(os.path.join(d, "backbone.onnx"), {"image": image})
+                for i, lvl in enumerate(package.LEVELS):
+                    torch.testing.assert_close(out[lvl], feats[i], rtol=1e-4, atol=1e-4)
+                    torch.testing.assert_close(out[f"rpn_logits_{lvl}"], logits[i], rtol=1e-4, atol=1e-4)
+                x = torch.randn((3, 32, 7, 7), generator=g)
+                out = onnx_eval.run(os.path.join(d, "box_head_1.onnx"), {"features": x})
+                torch.testing.assert_close(out["class_logits"], model.run_box_stage(1, x)[0], rtol=1e-4, atol=1e-4)
+                x = torch.randn((2, 32, 14, 14), generator=g)
+                out = onnx_eval.run(os.path.join(d, "mask_head.onnx"), {"features": x})
+                torch.testing.assert_close(out["mask_logits"], model.run_mask_head(x), rtol=1e-4, atol=1e-4)
+            # and the reference pipeline runs on it (class-agnostic mask channel)
+            r = pipeline.run_image(reloaded, settings, np.full((50, 70, 3), 128, dtype=np.uint8))
+            self.assertEqual(r["mask_probs"].shape[1:], (28, 28))
