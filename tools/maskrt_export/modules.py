@@ -4,8 +4,6 @@ Attribute names follow detectron2 exactly, so `state_dict()` keys are those of a
 (`backbone.bottom_up.res2.0.conv1.norm.weight`, `roi_heads.box_predictor.0.cls_score.weight`, ...). Only the
 dense parts live here; the sparse steps (anchors, NMS, RoIAlign, decoding, paste) are in `pipeline.py`.
 """
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -320,13 +318,3 @@ IGNORED_KEY_PREFIXES = ("proposal_generator.anchor_generator.",)
 
 def is_ignored_key(key):
     return key in IGNORED_KEYS or key.endswith(IGNORED_KEY_SUFFIXES) or key.startswith(IGNORED_KEY_PREFIXES)
-
-
-def c2_msra_fill(module):
-    nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
-    if module.bias is not None:
-        nn.init.zeros_(module.bias)
-
-
-def num_parameters(model):
-    return sum(int(math.prod(t.shape)) for t in model.state_dict().values())

@@ -33,6 +33,8 @@ def to_model_channels(image, fmt):
 def preprocess(image, settings):
     """Resize (ResizeShortestEdge), normalise, pad. Returns (tensor [1,3,Hp,Wp], (h, w) resized, resized HWC)."""
     inp = settings["input"]
+    if image.dtype != np.uint8:
+        image = image.astype(np.float32)  # 16-bit / float images take detectron2's float path
     h, w = image.shape[:2]
     if inp["min_size_test"] == 0:
         new_h, new_w = h, w

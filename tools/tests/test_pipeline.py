@@ -116,6 +116,12 @@ class RunImageTest(unittest.TestCase):
         for s, c in zip(r["scores"], r["classes"]):
             self.assertTrue(np.any(mean[:, c] == s))
 
+    def test_16_bit_images_take_the_float_path(self):
+        image16 = self.image.astype(np.uint16) * 257
+        r = pipeline.run_image(self.model, self.settings, image16)
+        self.assertEqual(r["resized"].dtype, np.float32)
+        self.assertEqual(r["input_size"].tolist(), [320, 411])
+
     def test_no_detection_gives_empty_outputs(self):
         settings = {**self.settings, "roi_heads": {**self.settings["roi_heads"], "score_thresh": 1.0}}
         r = pipeline.run_image(self.model, settings, self.image)
