@@ -1,0 +1,38 @@
+package dev.maskrt.model;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A parsed and validated {@code manifest.json} of a model package (format version 1, flavour {@code detectron2};
+ * see {@code docs/MODEL_PACKAGE.md}). Everything the pipeline needs between the graphs is here. Immutable.
+ *
+ * @param file the manifest file it was read from (named in error messages)
+ * @param numClasses K, foreground classes, {@code >= 1}
+ * @param classNames K names in class-index order ({@code "class<i>"} where the manifest gives none)
+ * @param backbone the backbone + FPN + RPN head graph
+ * @param boxHeads one box head graph per cascade stage
+ * @param maskHead the mask head graph
+ */
+public record ModelManifest(Path file, int numClasses, List<String> classNames, InputSettings input,
+        AnchorSettings anchors, RpnSettings rpn, RoiHeadSettings roiHeads, GraphDeclaration backbone,
+        List<GraphDeclaration> boxHeads, GraphDeclaration maskHead) {
+    /** The only {@code format_version} this build reads. */
+    public static final int FORMAT_VERSION = 1;
+    /** The only {@code flavour} this build serves. */
+    public static final String FLAVOUR_DETECTRON2 = "detectron2";
+
+    public ModelManifest {
+        classNames = List.copyOf(classNames);
+        boxHeads = List.copyOf(boxHeads);
+    }
+
+    /** Every graph, backbone first, then the box heads in stage order, then the mask head. */
+    public List<GraphDeclaration> graphs() {
+        List<GraphDeclaration> all = new java.util.ArrayList<>();
+        all.add(backbone);
+        all.addAll(boxHeads);
+        all.add(maskHead);
+        return all;
+    }
+}
