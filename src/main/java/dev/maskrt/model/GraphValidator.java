@@ -24,19 +24,17 @@ import java.util.stream.Collectors;
  * Stateless and thread-safe.
  */
 final class GraphValidator {
-    /** Name of the backbone's image input. */
-    static final String IMAGE = "image";
-    /** Name of the RoI heads' pooled-feature input. */
-    static final String FEATURES = "features";
-    static final String CLASS_LOGITS = "class_logits";
-    static final String BOX_DELTAS = "box_deltas";
-    static final String MASK_LOGITS = "mask_logits";
+    private static final String IMAGE = TensorNames.IMAGE;
+    private static final String FEATURES = TensorNames.FEATURES;
+    private static final String CLASS_LOGITS = TensorNames.CLASS_LOGITS;
+    private static final String BOX_DELTAS = TensorNames.BOX_DELTAS;
+    private static final String MASK_LOGITS = TensorNames.MASK_LOGITS;
 
     private GraphValidator() {}
 
-    static String rpnLogits(String level) { return "rpn_logits_" + level; }
+    private static String rpnLogits(String level) { return TensorNames.rpnLogits(level); }
 
-    static String rpnDeltas(String level) { return "rpn_deltas_" + level; }
+    private static String rpnDeltas(String level) { return TensorNames.rpnDeltas(level); }
 
     /** Checks the manifest's graph declarations against the pipeline; returns the FPN channel count C. */
     static int checkDeclarations(ModelManifest m) {

@@ -1,0 +1,70 @@
+package dev.maskrt.cascade;
+
+import dev.maskrt.engine.Engine;
+import dev.maskrt.engine.HostTensor;
+import dev.maskrt.model.RoiHeadSettings;
+import dev.maskrt.model.TensorNames;
+import dev.maskrt.ops.BoxTransform;
+import dev.maskrt.ops.FeatureMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * detectron2's {@code CascadeROIHeads._forward_box} at inference: for each stage k, pool the current boxes, run
+ * box head k, take the softmax of its class logits and decode its class-agnostic deltas with the stage's weights;
+ * those boxes, clipped, feed stage k + 1. Scores are the mean of all stages' probabilities. Thread-safe.
+ */
+final class CascadeBoxStages {
+    private final RoiHeadSettings settings;
+    private final List<Engine> heads;
+    private final RoiPooler pooler;
+    private final BoxTransform boxes;
+
+    CascadeBoxStages(RoiHeadSettings settings, List<Engine> heads, RoiPooler pooler, BoxTransform boxes) {
+        this.settings = settings;
+        this.heads = List.copyOf(heads);
+        this.pooler = pooler;
+        this.boxes = boxes;
+    }
+
+    int stages() { return heads.size(); }
+
+    /**
+     * Runs every stage on {@code proposals} ({@code float[4R]}, R >= 1) of image {@code n}, whose resized size is
+     * {@code height × width}; {@code timer} gets one entry per stage.
+     */
+    StageOutput run(FeatureMap[] levels, float[] proposals, int n, int height, int width, StageTimer timer) {
+        int r = proposals.length / 4;
+        float[] current = proposals;
+        List<float[]> stageBoxes = new ArrayList<>(), stageProbs = new ArrayList<>();
+        float[] sum = null;
+        for (int k = 0; k < heads.size(); k++) {
+            long start = System.nanoTime();
+            if (k > 0) {
+                current = current.clone();
+                // detectron2 clips the previous stage's boxes but keeps empty ones, so rows stay aligned across stages
+                boxes.clip(current, height, width);
+            }
+            int s = pooler.resolution();
+            float[] pooled = pooler.pool(levels, current, n);
+            int channels = pooled.length / (r * s * s);
+            Map<String, HostTensor> out = heads.get(k).run(Map.of(TensorNames.FEATURES,
+                    HostTensor.wrap(pooled, r, channels, s, s)));
+            float[] probs = Softmax.rows(Tensors.array(out.get(TensorNames.CLASS_LOGITS)), r);
+            current = boxes.applyDeltas(Tensors.array(out.get(TensorNames.BOX_DELTAS)), current,
+                    settings.stageWeights(k), settings.scaleClamp());
+            stageBoxes.add(current);
+            stageProbs.add(probs);
+            if (sum == null) {
+                sum = probs.clone();
+            } else {
+                for (int i = 0; i < sum.length; i++) sum[i] += probs[i]; // ((p0 + p1) + p2), in stage order
+            }
+            timer.add("box stage " + k, System.nanoTime() - start);
+        }
+        float inv = (float) (1.0 / heads.size()); // detectron2 multiplies by the Python float 1/stages
+        for (int i = 0; i < sum.length; i++) sum[i] *= inv;
+        return new StageOutput(sum, current, stageBoxes, stageProbs);
+    }
+}

@@ -1,0 +1,110 @@
+package dev.maskrt.cascade;
+
+import dev.maskrt.engine.HostTensor;
+import dev.maskrt.image.ImageGeometry;
+import dev.maskrt.image.PreprocessedBatch;
+import dev.maskrt.model.ModelManifest;
+import dev.maskrt.model.ModelPackage;
+import dev.maskrt.model.TensorNames;
+import dev.maskrt.ops.FeatureMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * detectron2's {@code GeneralizedRCNN} + {@code CascadeROIHeads} inference on a pre-processed batch, in paper
+ * order, written once against {@link dev.maskrt.engine.Engine} and the ops interfaces ({@code docs/MODEL_PACKAGE.md}
+ * gives every rule): backbone on the padded batch; then per image proposals, the cascade box stages, the final
+ * detections, the mask head, and detector_postprocess with mask pasting.
+ *
+ * <p>Thread-safe: {@link #run} may be called concurrently (engines and ops are thread-safe; every call owns its
+ * buffers). The pipeline does not own the model package or the ops' workers: close them yourself.
+ */
+public final class CascadePipeline {
+    private final ModelManifest manifest;
+    private final ModelPackage model;
+    private final ProposalGenerator proposals;
+    private final CascadeBoxStages boxStages;
+    private final DetectionSelector selector;
+    private final MaskPredictor masks;
+    private final DetectorPostprocess postprocess;
+
+    public CascadePipeline(ModelPackage model, CascadeOps ops) {
+        if (model == null) throw new IllegalArgumentException("model must not be null");
+        if (ops == null) throw new IllegalArgumentException("ops must not be null");
+        this.model = model;
+        this.manifest = model.manifest();
+        this.proposals = new ProposalGenerator(manifest.anchors(), manifest.rpn(), ops.boxes(), ops.nms());
+        List<dev.maskrt.engine.Engine> heads = new ArrayList<>();
+        for (int k = 0; k < manifest.roiHeads().stages(); k++) heads.add(model.boxHead(k));
+        this.boxStages = new CascadeBoxStages(manifest.roiHeads(), heads,
+                new RoiPooler(manifest.roiHeads().boxPooler(), ops.roiAlign()), ops.boxes());
+        this.selector = new DetectionSelector(ops.boxes(), ops.nms());
+        this.masks = new MaskPredictor(model.maskHead(), new RoiPooler(manifest.roiHeads().maskPooler(),
+                ops.roiAlign()), manifest.roiHeads().maskClassAgnostic());
+        this.postprocess = new DetectorPostprocess(ops.boxes(), ops.paster());
+    }
+
+    public ModelManifest manifest() { return manifest; }
+
+    /**
+     * Runs the pipeline on {@code batch} (made by a {@link dev.maskrt.image.Preprocessor} with the manifest's input
+     * settings).
+     *
+     * @param settings score/NMS thresholds, detections per image and mask threshold
+     * @param timer receives the time of each stage ({@link StageTimer#NONE} for none)
+     * @return one result per image of the batch, in batch order; an empty batch gives an empty list
+     */
+    public List<ImageResult> run(PreprocessedBatch batch, CascadeSettings settings, StageTimer timer) {
+        if (batch == null) throw new IllegalArgumentException("batch must not be null");
+        if (settings == null) throw new IllegalArgumentException("settings must not be null");
+        if (timer == null) throw new IllegalArgumentException("timer must not be null");
+        if (batch.size() == 0) return List.of();
+        long t = System.nanoTime();
+        Map<String, HostTensor> out = model.backbone().run(Map.of(TensorNames.IMAGE,
+                HostTensor.wrap(batch.data(), batch.shape())));
+        BackboneOutput backbone = new BackboneOutput(out, manifest.anchors());
+        timer.add("backbone", System.nanoTime() - t);
+        List<ImageResult> results = new ArrayList<>(batch.size());
+        for (int n = 0; n < batch.size(); n++) results.add(runImage(backbone, n, batch.image(n), settings, timer));
+        return results;
+    }
+
+    private ImageResult runImage(BackboneOutput backbone, int n, ImageGeometry g, CascadeSettings settings,
+            StageTimer timer) {
+        int h = g.resizedHeight(), w = g.resizedWidth();
+        long t = System.nanoTime();
+        Proposals p = proposals.propose(backbone, n, h, w);
+        timer.add("proposals", System.nanoTime() - t);
+        MaskProbabilities noMasks = new MaskProbabilities(new float[0], 1, 1);
+        if (p.count() == 0) return new ImageResult(List.of(), p, null, Detections.empty(), noMasks);
+
+        FeatureMap[] boxLevels = backbone.select(manifest.roiHeads().boxPooler().levels(), manifest.anchors());
+        StageOutput stages = boxStages.run(boxLevels, p.boxes(), n, h, w, timer);
+
+        t = System.nanoTime();
+        Detections d = selector.select(stages.boxes(), stages.scores(), manifest.numClasses(), h, w, settings);
+        timer.add("detections", System.nanoTime() - t);
+        if (d.count() == 0) return new ImageResult(List.of(), p, stages, d, noMasks);
+
+        t = System.nanoTime();
+        FeatureMap[] maskLevels = backbone.select(manifest.roiHeads().maskPooler().levels(), manifest.anchors());
+        MaskProbabilities probs = masks.predict(maskLevels, d, n);
+        timer.add("mask head", System.nanoTime() - t);
+
+        t = System.nanoTime();
+        DetectorPostprocess.Scaled scaled = postprocess.scale(d, g);
+        MaskProbabilities kept = keep(probs, scaled.kept());
+        var instances = postprocess.paste(scaled, d, kept, g, manifest.classNames(), settings.maskThreshold());
+        timer.add("paste", System.nanoTime() - t);
+        return new ImageResult(instances, p, stages, d, kept);
+    }
+
+    private static MaskProbabilities keep(MaskProbabilities m, int[] rows) {
+        int plane = m.height() * m.width();
+        if (rows.length == m.count()) return m;
+        float[] out = new float[rows.length * plane];
+        for (int i = 0; i < rows.length; i++) System.arraycopy(m.values(), rows[i] * plane, out, i * plane, plane);
+        return new MaskProbabilities(out, m.height(), m.width());
+    }
+}

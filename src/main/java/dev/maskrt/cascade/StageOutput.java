@@ -1,0 +1,13 @@
+package dev.maskrt.cascade;
+
+import java.util.List;
+
+/**
+ * What the cascade box stages give for one image's R proposals.
+ *
+ * @param scores {@code float[R * (K + 1)]}: the mean of the stages' softmax probabilities, background last
+ * @param boxes {@code float[4R]}: the last stage's decoded boxes (not clipped), resized-image pixels
+ * @param stageBoxes each stage's decoded boxes (not clipped), in stage order
+ * @param stageProbs each stage's softmax probabilities {@code float[R * (K + 1)]}, in stage order
+ */
+public record StageOutput(float[] scores, float[] boxes, List<float[]> stageBoxes, List<float[]> stageProbs) {}
