@@ -1,0 +1,63 @@
+package dev.maskrt;
+
+import dev.maskrt.output.Instance;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The outcome for one image of a batch: its instances, or the error that stopped it. Nothing is dropped silently:
+ * {@link #instances()} rethrows the error of a failed image. Immutable.
+ */
+public final class Prediction {
+    private final String name;
+    private final int height, width;
+    private final List<Instance> instances;
+    private final RuntimeException error;
+
+    private Prediction(String name, int height, int width, List<Instance> instances, RuntimeException error) {
+        this.name = name;
+        this.height = height;
+        this.width = width;
+        this.instances = instances;
+        this.error = error;
+    }
+
+    static Prediction success(String name, int height, int width, List<Instance> instances) {
+        return new Prediction(name, height, width, List.copyOf(instances), null);
+    }
+
+    static Prediction failure(String name, RuntimeException error) {
+        return new Prediction(name, 0, 0, null, error);
+    }
+
+    /** The image's name ({@link ImageInput#name()}). */
+    public String name() { return name; }
+
+    public boolean isSuccess() { return error == null; }
+
+    /** Rows of the original image (0 for a failed image). */
+    public int height() { return height; }
+
+    /** Columns of the original image (0 for a failed image). */
+    public int width() { return width; }
+
+    /**
+     * The instances in descending score order: class, score, box and mask in original-image pixels.
+     *
+     * @throws RuntimeException the image's error when it failed (an {@link dev.maskrt.util.InputFormatException}
+     *     naming it for a corrupt or unreadable image)
+     */
+    public List<Instance> instances() {
+        if (error != null) throw error;
+        return instances;
+    }
+
+    /** The error that stopped this image, if it failed. */
+    public Optional<RuntimeException> error() { return Optional.ofNullable(error); }
+
+    @Override
+    public String toString() {
+        return isSuccess() ? "Prediction[" + name + ": " + instances.size() + " instances]"
+                : "Prediction[" + name + ": failed: " + error.getMessage() + "]";
+    }
+}

@@ -1,0 +1,194 @@
+package dev.maskrt;
+
+import dev.maskrt.cascade.CascadeOps;
+import dev.maskrt.cascade.CascadePipeline;
+import dev.maskrt.cascade.CascadeSettings;
+import dev.maskrt.cascade.ImageResult;
+import dev.maskrt.cascade.StageTimer;
+import dev.maskrt.engine.EngineFactory;
+import dev.maskrt.engine.OnnxRuntimeOptions;
+import dev.maskrt.image.DecodedImage;
+import dev.maskrt.image.ImageDecoder;
+import dev.maskrt.image.PreprocessedBatch;
+import dev.maskrt.image.Preprocessor;
+import dev.maskrt.image.ResizeShortestEdge;
+import dev.maskrt.model.InputSettings;
+import dev.maskrt.model.ModelManifest;
+import dev.maskrt.model.ModelPackage;
+import dev.maskrt.model.RoiHeadSettings;
+import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.output.Instance;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs a Cascade Mask R-CNN model package on images, with detectron2's inference semantics
+ * ({@code docs/MODEL_PACKAGE.md}).
+ *
+ * <pre>{@code
+ * try (Predictor predictor = Predictor.open(Path.of("my-model"), PredictorOptions.builder().threads(4).build())) {
+ *     for (Instance i : predictor.predict(ImageInput.of(Path.of("cells.png")))) {
+ *         System.out.println(i.className() + " " + i.score() + " " + i.mask().area());
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Results: per image, {@link Instance}s in descending score order: class index and name, score, box
+ * {@code (x0, y0, x1, y1)} in original-image pixels, and a {@link dev.maskrt.output.CompactMask} over the original
+ * image (convert with {@code toFullBitmap()}, {@code CocoRle.encode}, {@code KaggleRle}).
+ *
+ * <p>Thread-safety: a Predictor is safe for concurrent {@code predict} calls from many threads; they share its
+ * engine sessions and worker threads (so they divide the cores, not multiply them). Results do not depend on the
+ * thread count or on concurrency. {@link #close()} releases the engine sessions and worker threads; it waits for
+ * engine runs in progress, and predicting afterwards throws {@link IllegalStateException}.
+ */
+public final class Predictor implements AutoCloseable {
+    private final ModelPackage model;
+    private final Workers workers;
+    private final CascadePipeline pipeline;
+    private final Preprocessor preprocessor;
+    private final ImageDecoder decoder;
+    private final CascadeSettings settings;
+    private final int batchSize;
+    private volatile boolean closed;
+
+    private Predictor(ModelPackage model, Workers workers, PredictorOptions options) {
+        this.model = model;
+        this.workers = workers;
+        ModelManifest m = model.manifest();
+        this.pipeline = new CascadePipeline(model, CascadeOps.cpu(workers));
+        InputSettings in = m.input();
+        int minSize = options.minSizeTest() != null ? options.minSizeTest() : in.minSizeTest();
+        int maxSize = options.maxSizeTest() != null ? options.maxSizeTest() : in.maxSizeTest();
+        this.preprocessor = new Preprocessor(in.format(), in.pixelMean(), in.pixelStd(),
+                new ResizeShortestEdge(minSize, maxSize), in.sizeDivisibility(), workers);
+        this.decoder = new ImageDecoder(in.format());
+        RoiHeadSettings r = m.roiHeads();
+        this.settings = new CascadeSettings(
+                options.scoreThreshold() != null ? options.scoreThreshold() : r.scoreThresh(),
+                options.nmsThreshold() != null ? options.nmsThreshold() : r.nmsThresh(),
+                options.detectionsPerImage() != null ? options.detectionsPerImage() : r.detectionsPerImage(),
+                options.maskThreshold() != null ? options.maskThreshold() : r.maskThreshold());
+        this.batchSize = options.batchSize();
+    }
+
+    /** Opens a model package with {@link PredictorOptions#defaults()}. */
+    public static Predictor open(Path modelDir) {
+        return open(modelDir, PredictorOptions.defaults());
+    }
+
+    /**
+     * Loads and validates a model package and opens its graphs.
+     *
+     * @throws dev.maskrt.util.InputFormatException naming the file and field when the package is bad
+     * @throws dev.maskrt.engine.BackendUnavailableException when the requested backend cannot run here
+     */
+    public static Predictor open(Path modelDir, PredictorOptions options) {
+        if (modelDir == null) throw new IllegalArgumentException("modelDir must not be null");
+        if (options == null) throw new IllegalArgumentException("options must not be null");
+        OnnxRuntimeOptions ort = OnnxRuntimeOptions.defaults().withIntraOpThreads(options.threads())
+                .withAllowSpinning(options.engineSpinning());
+        EngineFactory engines = EngineFactory.forBackend(options.backend(), ort);
+        ModelPackage model = ModelPackage.load(modelDir, engines);
+        Workers workers = new Workers(options.threads());
+        try {
+            return new Predictor(model, workers, options);
+        } catch (RuntimeException e) {
+            model.close();
+            workers.close();
+            throw e;
+        }
+    }
+
+    /** The model's manifest. */
+    public ModelManifest manifest() { return model.manifest(); }
+
+    /** The class names, in class-index order. */
+    public List<String> classNames() { return model.manifest().classNames(); }
+
+    /** The detection settings in effect (the manifest's, with the options' overrides). */
+    public CascadeSettings settings() { return settings; }
+
+    /**
+     * Predicts one image.
+     *
+     * @return its instances in descending score order (empty when nothing is found)
+     * @throws dev.maskrt.util.InputFormatException naming the image when it cannot be read or decoded
+     */
+    public List<Instance> predict(ImageInput image) {
+        if (image == null) throw new IllegalArgumentException("image must not be null");
+        return predict(List.of(image), StageTimer.NONE).get(0).instances();
+    }
+
+    /** Predicts one image file; see {@link #predict(ImageInput)}. */
+    public List<Instance> predict(Path imageFile) {
+        return predict(ImageInput.of(imageFile));
+    }
+
+    /**
+     * Predicts a list of images (any sizes). An image that fails (unreadable, corrupt) gives a failed
+     * {@link Prediction} naming it; the others still come out.
+     *
+     * @return one prediction per image, in input order
+     */
+    public List<Prediction> predict(List<ImageInput> images) {
+        return predict(images, StageTimer.NONE);
+    }
+
+    /** {@link #predict(List)}, adding each stage's time to {@code timer} ("decode", "preprocess", "backbone", ...). */
+    public List<Prediction> predict(List<ImageInput> images, StageTimer timer) {
+        if (images == null) throw new IllegalArgumentException("images must not be null");
+        if (timer == null) throw new IllegalArgumentException("timer must not be null");
+        for (int i = 0; i < images.size(); i++) {
+            if (images.get(i) == null) throw new IllegalArgumentException("images[" + i + "] must not be null");
+        }
+        if (closed) throw new IllegalStateException("predictor is closed");
+        Prediction[] out = new Prediction[images.size()];
+        for (int from = 0; from < images.size(); from += batchSize) {
+            predictChunk(images, from, Math.min(images.size(), from + batchSize), out, timer);
+        }
+        return List.of(out);
+    }
+
+    private void predictChunk(List<ImageInput> images, int from, int to, Prediction[] out, StageTimer timer) {
+        List<DecodedImage> decoded = new ArrayList<>();
+        List<Integer> slots = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            ImageInput input = images.get(i);
+            long t = System.nanoTime();
+            try {
+                decoded.add(input.decode(decoder));
+                slots.add(i);
+            } catch (RuntimeException e) {
+                out[i] = Prediction.failure(input.name(), e);
+            }
+            timer.add("decode", System.nanoTime() - t);
+        }
+        if (decoded.isEmpty()) return;
+        try {
+            long t = System.nanoTime();
+            PreprocessedBatch batch = preprocessor.preprocess(decoded);
+            timer.add("preprocess", System.nanoTime() - t);
+            List<ImageResult> results = pipeline.run(batch, settings, timer);
+            for (int k = 0; k < slots.size(); k++) {
+                int i = slots.get(k);
+                DecodedImage d = decoded.get(k);
+                out[i] = Prediction.success(images.get(i).name(), d.height(), d.width(), results.get(k).instances());
+            }
+        } catch (IllegalStateException e) {
+            throw e; // closed while running: not a per-image failure
+        } catch (RuntimeException e) {
+            // the batch failed as a whole: every image in it reports the error
+            for (int i : slots) out[i] = Prediction.failure(images.get(i).name(), e);
+        }
+    }
+
+    /** Releases the engine sessions and the worker threads. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        model.close();
+        workers.close();
+    }
+}

@@ -1,0 +1,166 @@
+package dev.maskrt;
+
+import dev.maskrt.engine.Backend;
+
+/**
+ * How a {@link Predictor} runs a model. Every detection setting left unset takes the model manifest's value.
+ * Immutable and thread-safe; made with {@link #builder()}.
+ *
+ * <pre>{@code
+ * PredictorOptions options = PredictorOptions.builder().threads(4).scoreThreshold(0.5f).detectionsPerImage(1000).build();
+ * }</pre>
+ */
+public final class PredictorOptions {
+    private final Backend backend;
+    private final int threads;
+    private final Float scoreThreshold;
+    private final Double nmsThreshold;
+    private final Integer detectionsPerImage;
+    private final Float maskThreshold;
+    private final Integer minSizeTest;
+    private final Integer maxSizeTest;
+    private final int batchSize;
+    private final boolean engineSpinning;
+
+    private PredictorOptions(Builder b) {
+        backend = b.backend;
+        threads = b.threads;
+        scoreThreshold = b.scoreThreshold;
+        nmsThreshold = b.nmsThreshold;
+        detectionsPerImage = b.detectionsPerImage;
+        maskThreshold = b.maskThreshold;
+        minSizeTest = b.minSizeTest;
+        maxSizeTest = b.maxSizeTest;
+        batchSize = b.batchSize;
+        engineSpinning = b.engineSpinning;
+    }
+
+    /** Defaults: {@link Backend#AUTO}, all cores, the manifest's settings, batch size 1, no engine spinning. */
+    public static PredictorOptions defaults() { return builder().build(); }
+
+    public static Builder builder() { return new Builder(); }
+
+    public Backend backend() { return backend; }
+
+    /** Threads for the network engine (ONNX Runtime intra-op) and for maskrt's own ops. */
+    public int threads() { return threads; }
+
+    /** Score threshold override, or null for the manifest's {@code roi_heads.score_thresh}. */
+    public Float scoreThreshold() { return scoreThreshold; }
+
+    /** NMS IoU threshold override, or null for the manifest's {@code roi_heads.nms_thresh}. */
+    public Double nmsThreshold() { return nmsThreshold; }
+
+    /** Detections-per-image override, or null for the manifest's {@code roi_heads.detections_per_image}. */
+    public Integer detectionsPerImage() { return detectionsPerImage; }
+
+    /** Mask threshold override, or null for the manifest's {@code roi_heads.mask_threshold}. */
+    public Float maskThreshold() { return maskThreshold; }
+
+    /** Test short-side override, or null for the manifest's {@code input.min_size_test}. */
+    public Integer minSizeTest() { return minSizeTest; }
+
+    /** Test long-side limit override, or null for the manifest's {@code input.max_size_test}. */
+    public Integer maxSizeTest() { return maxSizeTest; }
+
+    /** Images per backbone run in {@link Predictor#predict(java.util.List)}. */
+    public int batchSize() { return batchSize; }
+
+    /** Whether ONNX Runtime's pool threads busy-wait between runs. */
+    public boolean engineSpinning() { return engineSpinning; }
+
+    /** Builds {@link PredictorOptions}; every setter checks its argument and names it when it is out of range. */
+    public static final class Builder {
+        private Backend backend = Backend.AUTO;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private Float scoreThreshold;
+        private Double nmsThreshold;
+        private Integer detectionsPerImage;
+        private Float maskThreshold;
+        private Integer minSizeTest;
+        private Integer maxSizeTest;
+        private int batchSize = 1;
+        private boolean engineSpinning;
+
+        private Builder() {}
+
+        /** Where the network runs; default {@link Backend#AUTO} (today: CPU). */
+        public Builder backend(Backend backend) {
+            if (backend == null) throw new IllegalArgumentException("backend must not be null");
+            this.backend = backend;
+            return this;
+        }
+
+        /** Threads for the engine and the ops, {@code >= 1}; default all available processors. */
+        public Builder threads(int threads) {
+            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            this.threads = threads;
+            return this;
+        }
+
+        /** Detections need a score {@code > threshold}; finite. */
+        public Builder scoreThreshold(float threshold) {
+            if (!Float.isFinite(threshold)) throw new IllegalArgumentException("scoreThreshold must be finite, got " + threshold);
+            this.scoreThreshold = threshold;
+            return this;
+        }
+
+        /** Per-class NMS IoU threshold of the final detections, in {@code [0, 1]}. */
+        public Builder nmsThreshold(double threshold) {
+            if (!(threshold >= 0 && threshold <= 1)) {
+                throw new IllegalArgumentException("nmsThreshold must be in [0, 1], got " + threshold);
+            }
+            this.nmsThreshold = threshold;
+            return this;
+        }
+
+        /** At most this many detections per image; negative keeps all. */
+        public Builder detectionsPerImage(int count) {
+            this.detectionsPerImage = count;
+            return this;
+        }
+
+        /** Pasted mask probabilities {@code >= threshold} are foreground; finite, {@code >= 0}. */
+        public Builder maskThreshold(float threshold) {
+            if (!(threshold >= 0) || Float.isInfinite(threshold)) {
+                throw new IllegalArgumentException("maskThreshold must be finite and >= 0, got " + threshold);
+            }
+            this.maskThreshold = threshold;
+            return this;
+        }
+
+        /**
+         * Test-time resize (ResizeShortestEdge): short side {@code minSize} pixels ({@code >= 0}; 0 = no resize),
+         * long side at most {@code maxSize} ({@code >= 1}).
+         */
+        public Builder testSize(int minSize, int maxSize) {
+            if (minSize < 0) throw new IllegalArgumentException("minSize must be >= 0, got " + minSize);
+            if (maxSize < 1) throw new IllegalArgumentException("maxSize must be >= 1, got " + maxSize);
+            this.minSizeTest = minSize;
+            this.maxSizeTest = maxSize;
+            return this;
+        }
+
+        /**
+         * Images per backbone run when predicting a list, {@code >= 1}; default 1. Larger batches are padded to
+         * their largest image as detectron2 pads a batch, which changes results slightly against single images
+         * (as it does in detectron2) and rarely pays off on a CPU.
+         */
+        public Builder batchSize(int batchSize) {
+            if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /**
+         * Whether ONNX Runtime's threads busy-wait for work between runs; default false, so they leave the cores to
+         * maskrt's own ops between the graphs.
+         */
+        public Builder engineSpinning(boolean spin) {
+            this.engineSpinning = spin;
+            return this;
+        }
+
+        public PredictorOptions build() { return new PredictorOptions(this); }
+    }
+}
