@@ -153,7 +153,7 @@ public final class ImageDecoder {
      * Converts a Java image. Gray, RGB(A) and BGR(A) rasters with 8- or 16-bit samples are read sample by sample, with
      * no colour-space conversion; indexed and other images go through {@link BufferedImage#getRGB} (8-bit sRGB).
      *
-     * @throws InputFormatException for an image with 0 pixels' raster of an unsupported layout (e.g. 2 bands)
+     * @throws IllegalArgumentException for a null image
      */
     public DecodedImage fromBufferedImage(BufferedImage image) {
         if (image == null) throw new IllegalArgumentException("image must not be null");

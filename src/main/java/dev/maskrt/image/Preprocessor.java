@@ -104,7 +104,7 @@ public final class Preprocessor {
      * Pre-processes images into one padded batch, in input order. An empty list gives an empty batch (N = 0).
      *
      * @throws IllegalArgumentException naming {@code images[i]} for a null or empty (0-pixel) image, one without 3
-     *     channels or in another channel format
+     *     channels or in another channel format, or one so elongated that a side resizes to 0 pixels
      */
     public PreprocessedBatch preprocess(List<DecodedImage> images) {
         if (images == null) throw new IllegalArgumentException("images must not be null");
@@ -125,6 +125,10 @@ public final class Preprocessor {
                         + " does not match the model's " + format);
             }
             int[] size = resize.outputSize(image.height(), image.width());
+            if (size[0] < 1 || size[1] < 1) {
+                throw new IllegalArgumentException(name + ": " + image.height() + "x" + image.width() + " resizes to "
+                        + size[0] + "x" + size[1] + " at short edge " + resize.shortEdge() + ", max " + resize.maxSize());
+            }
             geometry.add(new ImageGeometry(image.height(), image.width(), size[0], size[1]));
             maxH = Math.max(maxH, size[0]);
             maxW = Math.max(maxW, size[1]);
