@@ -154,21 +154,73 @@ final class RoiPlan {
                 }
             }
             int o = outOffset + ph * outputWidth;
-            for (int pw = 0; pw < outputWidth; pw++) {
-                int c = colFirst[pw] - colMin;
-                float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
-                for (int q = colStart[pw], e = colStart[pw + 1]; q < e; q++, c++) {
-                    float w = colWeight[q];
-                    a0 += w * scratch[c];
-                    a1 += w * scratch[s1 + c];
-                    a2 += w * scratch[s2 + c];
-                    a3 += w * scratch[s3 + c];
+            columnPass4(scratch, span, o, outStride, out);
+        }
+    }
+
+    /**
+     * The column taps of one output row for four channels: {@code scratch} holds the four channels' row sums
+     * ({@code span} apart); bins go to {@code out} at {@code o}, channels {@code outStride} apart. Every bin has
+     * the same number of taps ({@link AxisSamples#taps}), unrolled for the common counts.
+     */
+    private void columnPass4(float[] scratch, int span, int o, int outStride, float[] out) {
+        int outputWidth = cols.start.length - 1;
+        int taps = cols.taps;
+        int[] tapFirst = cols.tapFirst;
+        float[] tw = cols.tapWeight;
+        int colMin = cols.min;
+        int s1 = span, s2 = 2 * span, s3 = 3 * span;
+        float n = count;
+        for (int pw = 0; pw < outputWidth; pw++) {
+            int c = tapFirst[pw] - colMin;
+            int q = pw * taps;
+            float a0, a1, a2, a3;
+            switch (taps) {
+                case 2: {
+                    float w0 = tw[q], w1 = tw[q + 1];
+                    a0 = w0 * scratch[c] + w1 * scratch[c + 1];
+                    a1 = w0 * scratch[s1 + c] + w1 * scratch[s1 + c + 1];
+                    a2 = w0 * scratch[s2 + c] + w1 * scratch[s2 + c + 1];
+                    a3 = w0 * scratch[s3 + c] + w1 * scratch[s3 + c + 1];
+                    break;
                 }
-                out[o + pw] = a0 / count;
-                out[o + outStride + pw] = a1 / count;
-                out[o + 2 * outStride + pw] = a2 / count;
-                out[o + 3 * outStride + pw] = a3 / count;
+                case 3: {
+                    float w0 = tw[q], w1 = tw[q + 1], w2 = tw[q + 2];
+                    a0 = w0 * scratch[c] + w1 * scratch[c + 1] + w2 * scratch[c + 2];
+                    a1 = w0 * scratch[s1 + c] + w1 * scratch[s1 + c + 1] + w2 * scratch[s1 + c + 2];
+                    a2 = w0 * scratch[s2 + c] + w1 * scratch[s2 + c + 1] + w2 * scratch[s2 + c + 2];
+                    a3 = w0 * scratch[s3 + c] + w1 * scratch[s3 + c + 1] + w2 * scratch[s3 + c + 2];
+                    break;
+                }
+                case 4: {
+                    float w0 = tw[q], w1 = tw[q + 1], w2 = tw[q + 2], w3 = tw[q + 3];
+                    a0 = w0 * scratch[c] + w1 * scratch[c + 1] + w2 * scratch[c + 2] + w3 * scratch[c + 3];
+                    a1 = w0 * scratch[s1 + c] + w1 * scratch[s1 + c + 1] + w2 * scratch[s1 + c + 2]
+                            + w3 * scratch[s1 + c + 3];
+                    a2 = w0 * scratch[s2 + c] + w1 * scratch[s2 + c + 1] + w2 * scratch[s2 + c + 2]
+                            + w3 * scratch[s2 + c + 3];
+                    a3 = w0 * scratch[s3 + c] + w1 * scratch[s3 + c + 1] + w2 * scratch[s3 + c + 2]
+                            + w3 * scratch[s3 + c + 3];
+                    break;
+                }
+                default: {
+                    a0 = 0f;
+                    a1 = 0f;
+                    a2 = 0f;
+                    a3 = 0f;
+                    for (int j = 0; j < taps; j++, c++) {
+                        float w = tw[q + j];
+                        a0 += w * scratch[c];
+                        a1 += w * scratch[s1 + c];
+                        a2 += w * scratch[s2 + c];
+                        a3 += w * scratch[s3 + c];
+                    }
+                }
             }
+            out[o + pw] = a0 / n;
+            out[o + outStride + pw] = a1 / n;
+            out[o + 2 * outStride + pw] = a2 / n;
+            out[o + 3 * outStride + pw] = a3 / n;
         }
     }
 }
