@@ -130,28 +130,12 @@ final class RoiPlan {
             if (k == k1) {
                 continue;
             }
-            for (int j = 0; j < 4 * span; j++) scratch[j] = 0f;
-            for (; k + 1 < k1; k += 2) {
-                int b0 = origin + rowIndex[k] * width;
-                int b1 = origin + rowIndex[k + 1] * width;
-                float w0 = rowWeight[k];
-                float w1 = rowWeight[k + 1];
-                for (int j = 0; j < span; j++) {
-                    scratch[j] += w0 * data[b0 + j] + w1 * data[b1 + j];
-                    scratch[s1 + j] += w0 * data[p1 + b0 + j] + w1 * data[p1 + b1 + j];
-                    scratch[s2 + j] += w0 * data[p2 + b0 + j] + w1 * data[p2 + b1 + j];
-                    scratch[s3 + j] += w0 * data[p3 + b0 + j] + w1 * data[p3 + b1 + j];
-                }
-            }
-            if (k < k1) {
-                int b0 = origin + rowIndex[k] * width;
-                float w0 = rowWeight[k];
-                for (int j = 0; j < span; j++) {
-                    scratch[j] += w0 * data[b0 + j];
-                    scratch[s1 + j] += w0 * data[p1 + b0 + j];
-                    scratch[s2 + j] += w0 * data[p2 + b0 + j];
-                    scratch[s3 + j] += w0 * data[p3 + b0 + j];
-                }
+            boolean first = true;
+            while (k < k1) {
+                int n = Math.min(k1 - k, first ? 3 : 2);
+                rowPass4(data, origin, planeStride, width, k, n, span, scratch, first);
+                first = false;
+                k += n;
             }
             int o = outOffset + ph * outputWidth;
             columnPass4(scratch, span, o, outStride, out);
@@ -221,6 +205,66 @@ final class RoiPlan {
             out[o + outStride + pw] = a1 / n;
             out[o + 2 * outStride + pw] = a2 / n;
             out[o + 3 * outStride + pw] = a3 / n;
+        }
+    }
+
+    /**
+     * Row taps {@code k .. k + n - 1} ({@code n <= 3}) of four channels over the column span, stored into
+     * ({@code first}) or added to {@code scratch}: one pass over the span for up to three map rows.
+     */
+    private void rowPass4(float[] d, int origin, int p1, int width, int k, int n, int span, float[] scratch,
+            boolean first) {
+        int[] rowIndex = rows.index;
+        float[] rowWeight = rows.weight;
+        int s1 = span, s2 = 2 * span, s3 = 3 * span;
+        int p2 = 2 * p1, p3 = 3 * p1;
+        int b0 = origin + rowIndex[k] * width;
+        float w0 = rowWeight[k];
+        if (n == 1) {
+            if (first) {
+                for (int j = 0; j < span; j++) {
+                    scratch[j] = w0 * d[b0 + j];
+                    scratch[s1 + j] = w0 * d[p1 + b0 + j];
+                    scratch[s2 + j] = w0 * d[p2 + b0 + j];
+                    scratch[s3 + j] = w0 * d[p3 + b0 + j];
+                }
+            } else {
+                for (int j = 0; j < span; j++) {
+                    scratch[j] += w0 * d[b0 + j];
+                    scratch[s1 + j] += w0 * d[p1 + b0 + j];
+                    scratch[s2 + j] += w0 * d[p2 + b0 + j];
+                    scratch[s3 + j] += w0 * d[p3 + b0 + j];
+                }
+            }
+            return;
+        }
+        int b1 = origin + rowIndex[k + 1] * width;
+        float w1 = rowWeight[k + 1];
+        if (n == 2) {
+            if (first) {
+                for (int j = 0; j < span; j++) {
+                    scratch[j] = w0 * d[b0 + j] + w1 * d[b1 + j];
+                    scratch[s1 + j] = w0 * d[p1 + b0 + j] + w1 * d[p1 + b1 + j];
+                    scratch[s2 + j] = w0 * d[p2 + b0 + j] + w1 * d[p2 + b1 + j];
+                    scratch[s3 + j] = w0 * d[p3 + b0 + j] + w1 * d[p3 + b1 + j];
+                }
+            } else {
+                for (int j = 0; j < span; j++) {
+                    scratch[j] += w0 * d[b0 + j] + w1 * d[b1 + j];
+                    scratch[s1 + j] += w0 * d[p1 + b0 + j] + w1 * d[p1 + b1 + j];
+                    scratch[s2 + j] += w0 * d[p2 + b0 + j] + w1 * d[p2 + b1 + j];
+                    scratch[s3 + j] += w0 * d[p3 + b0 + j] + w1 * d[p3 + b1 + j];
+                }
+            }
+            return;
+        }
+        int b2 = origin + rowIndex[k + 2] * width;
+        float w2 = rowWeight[k + 2];
+        for (int j = 0; j < span; j++) { // n == 3, always the first pass
+            scratch[j] = w0 * d[b0 + j] + w1 * d[b1 + j] + w2 * d[b2 + j];
+            scratch[s1 + j] = w0 * d[p1 + b0 + j] + w1 * d[p1 + b1 + j] + w2 * d[p1 + b2 + j];
+            scratch[s2 + j] = w0 * d[p2 + b0 + j] + w1 * d[p2 + b1 + j] + w2 * d[p2 + b2 + j];
+            scratch[s3 + j] = w0 * d[p3 + b0 + j] + w1 * d[p3 + b1 + j] + w2 * d[p3 + b2 + j];
         }
     }
 }
