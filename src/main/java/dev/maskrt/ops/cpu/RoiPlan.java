@@ -106,29 +106,22 @@ final class RoiPlan {
 
     /**
      * {@link #pool} for four channels at once, whose planes lie {@code planeStride} apart in {@code data} and
-     * whose outputs lie {@code outStride} apart: the same arithmetic per channel, with a quarter of the loop
-     * overhead and four independent sums in flight.
+     * whose outputs lie {@code outStride} apart: the same taps per channel (their sums grouped differently, so
+     * the last bits may differ from {@link #pool}), with a quarter of the loop overhead and four independent sums
+     * in flight. Which channels go through which method depends only on the channel count, never on threads.
      */
     void pool4(float[] data, int planeOffset, int planeStride, int width, float[] scratch, float[] out,
             int outOffset, int outStride) {
         int outputHeight = rows.start.length - 1;
         int outputWidth = cols.start.length - 1;
-        int colMin = cols.min;
-        int span = cols.max - colMin + 1;
+        int span = cols.max - cols.min + 1;
         int[] rowStart = rows.start;
-        int[] rowIndex = rows.index;
-        float[] rowWeight = rows.weight;
-        int[] colFirst = cols.first;
-        int[] colStart = cols.denseStart;
-        float[] colWeight = cols.dense;
-        int origin = planeOffset + colMin;
-        int s1 = span, s2 = 2 * span, s3 = 3 * span;
-        int p1 = planeStride, p2 = 2 * planeStride, p3 = 3 * planeStride;
+        int origin = planeOffset + cols.min;
         for (int ph = 0; ph < outputHeight; ph++) {
             int k = rowStart[ph];
             int k1 = rowStart[ph + 1];
             if (k == k1) {
-                continue;
+                continue; // no sample of this output row is inside the map: its bins stay 0
             }
             boolean first = true;
             while (k < k1) {
