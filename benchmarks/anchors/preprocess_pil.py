@@ -13,14 +13,13 @@ cv2.imread gives it, sizes [2] i4 (short_edge, max_size)):
 
 Prints one JSON line per workload: {"workload", "anchor", "ms"} (median of repeated runs after a warm-up).
 """
-import json
 import os
-import statistics
-import time
 
 import numpy as np
 import torch
 from PIL import Image
+
+from _timing import emit, median_ms, use_two_threads
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INPUTS = os.path.join(HERE, "..", "target", "inputs")
@@ -53,19 +52,8 @@ def preprocess(image, short, max_size, divisibility=32):
     return batch
 
 
-def time_ms(fn, warmup=3, runs=15):
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(samples)
-
-
 def main():
-    torch.set_num_threads(2)
+    use_two_threads()
     os.makedirs(INPUTS, exist_ok=True)
     with Image.open(SARTORIUS) as im:
         gray = np.asarray(im.convert("L"))
@@ -73,9 +61,8 @@ def main():
     workloads = {"preprocess_sartorius_1040": (image, 1040, 1408)}
     for name, (img, short, max_size) in workloads.items():
         np.savez(os.path.join(INPUTS, name + ".npz"), image=img, sizes=np.array([short, max_size], dtype=np.int32))
-        ms = time_ms(lambda: preprocess(img, short, max_size))
-        print(json.dumps({"workload": name, "anchor": "detectron2 ResizeShortestEdge (PIL) + normalise + pad (CPU)",
-                          "ms": round(ms, 2)}), flush=True)
+        emit(name, "detectron2 ResizeShortestEdge (PIL) + normalise + pad (CPU)",
+             median_ms(lambda: preprocess(img, short, max_size)))
 
 
 if __name__ == "__main__":
