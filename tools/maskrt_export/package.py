@@ -92,8 +92,8 @@ def init_random(model, seed, settings):
        N(0, 0.1).
     2. FrozenBN statistics are calibrated on a seeded synthetic image (each norm's running mean/variance set to
        its input's channel mean/variance, in forward order), so activations stay O(1) through any depth.
-    3. RPN objectness std 0.5 (spread logits), anchor deltas std 0.02; bbox_pred std 0.05; mask predictor
-       std 1.0 (sigmoid probabilities clearly on either side of 0.5).
+    3. RPN objectness std 2/sqrt(C), anchor deltas std 0.08/sqrt(C) (C = RPN channels); bbox_pred std 0.05;
+       mask predictor std 1.0 (sigmoid probabilities clearly on either side of 0.5).
     4. Each stage's cls_score is calibrated on the same image's proposals: every column is standardised over the
        proposals and scaled by CLS_SPREAD, and the background column gets +BACKGROUND_BIAS, so a foreground
        class passes the 0.05 score threshold only on its top few percent of boxes (tens of detections).
@@ -122,8 +122,9 @@ def init_random(model, seed, settings):
     image = _calibration_image(g)
     _calibrate_frozen_bn(model, image)
     head = model.proposal_generator.rpn_head
-    normal_(head.objectness_logits.weight, 0.5)
-    normal_(head.anchor_deltas.weight, 0.02)
+    fan_in = head.objectness_logits.weight.shape[1]
+    normal_(head.objectness_logits.weight, 2.0 / fan_in ** 0.5)
+    normal_(head.anchor_deltas.weight, 0.08 / fan_in ** 0.5)
     for pred in model.roi_heads.box_predictor:
         normal_(pred.bbox_pred.weight, 0.05)
     normal_(model.roi_heads.mask_head.predictor.weight, 1.0)
@@ -181,7 +182,8 @@ def _calibrate_classifiers(model, image, settings):
         pred.cls_score.weight.mul_((CLS_SPREAD / std)[:, None])
         pred.cls_score.bias.sub_(mean).mul_(CLS_SPREAD / std)
         pred.cls_score.bias[-1] += BACKGROUND_BIAS
-        boxes = pipeline.apply_deltas(pred.bbox_pred(feats), boxes, roi["stage_bbox_reg_weights"][k], roi["scale_clamp"])
+        boxes = pipeline.apply_deltas(pred.bbox_pred(feats), boxes, roi["stage_bbox_reg_weights"][k],
+                                      roi["scale_clamp"])
 
 
 # ----------------------------------------------------------------------------------------------------- export

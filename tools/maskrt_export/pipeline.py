@@ -266,7 +266,8 @@ def run_image(model, settings, image):
     out_boxes[:, 1::2] *= scale_y
     out_boxes = clip_boxes(out_boxes, orig_h, orig_w)
     keep = nonempty(out_boxes)
-    out_boxes, det_scores, det_classes, mask_probs = out_boxes[keep], det_scores[keep], det_classes[keep], mask_probs[keep]
+    out_boxes, det_scores = out_boxes[keep], det_scores[keep]
+    det_classes, mask_probs = det_classes[keep], mask_probs[keep]
     rects, bits = [], []
     for i in range(out_boxes.shape[0]):
         x0, y0, bitmap = paste_mask(mask_probs[i], out_boxes[i], orig_h, orig_w, roi["mask_threshold"])

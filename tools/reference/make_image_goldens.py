@@ -102,6 +102,10 @@ def synthetic_resize_cases():
         (12, 14, 3, 29, 6, "constant255"),
         (64, 48, 3, 80, 60, "smooth"),    # 1.25x, as ResizeShortestEdge does for 520 -> 650
         (48, 64, 3, 37, 50, "smooth"),
+        (26, 35, 1, 52, 70, "smooth"),    # grayscale 2x upscale, as Sartorius 520x704 -> 1040x1408
+        (5, 2, 1, 9, 7, "random"),        # fewer input columns than filter taps
+        (3, 3, 3, 7, 8, "random"),        # exactly as many input columns as taps
+        (4, 3, 1, 5, 4, "random"),
     ]
     arrays = {}
     for i, (h, w, c, nh, nw, kind) in enumerate(specs):

@@ -85,7 +85,8 @@ class LoadTest(unittest.TestCase):
         self.assertTrue(msg.startswith("ckpt.pth: "), msg)
         for part in ("missing 2 [backbone.fpn_lateral3.weight, roi_heads.mask_head.predictor.bias]",
                      "unexpected 2 [res2_0_branch2a_w, roi_heads.box_head.0.fc3.weight]",
-                     "shape mismatch 1 [roi_heads.box_predictor.1.cls_score.weight: checkpoint (5, 32) vs model (4, 32)]"):
+                     "shape mismatch 1 [roi_heads.box_predictor.1.cls_score.weight: "
+                     "checkpoint (5, 32) vs model (4, 32)]"):
             self.assertIn(part, msg)
         self.assertNotIn("num_batches_tracked", msg)
         self.assertNotIn("pixel_mean", msg)

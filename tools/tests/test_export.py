@@ -111,8 +111,10 @@ class CommandLineTest(unittest.TestCase):
     def test_deformable_config_exits_with_a_message(self):
         with tempfile.TemporaryDirectory() as d:
             cfg = write(os.path.join(d, "dcn.yaml"),
-                        f'_BASE_: "{TINY_CONFIG}"\nMODEL:\n  RESNETS:\n    DEFORM_ON_PER_STAGE: [False, False, True, True]\n')
-            self.assertEqual(cli.main(["export", "--config", cfg, "--random-weights", "--out", os.path.join(d, "o")]), 2)
+                        f'_BASE_: "{TINY_CONFIG}"\nMODEL:\n  RESNETS:\n'
+                        '    DEFORM_ON_PER_STAGE: [False, False, True, True]\n')
+            out = os.path.join(d, "o")
+            self.assertEqual(cli.main(["export", "--config", cfg, "--random-weights", "--out", out]), 2)
             self.assertFalse(os.path.exists(os.path.join(d, "o")))
 
 

@@ -36,8 +36,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
  *
  * <p>Errors: every failure to read or decode (missing, unreadable, empty, truncated or corrupt file, unsupported
  * depth or channel count) throws the unchecked {@link InputFormatException}, whose one-line message names the file
- * (or the source name given for bytes) and the problem. A truncated JPEG whose header is intact may still decode,
- * as libjpeg fills the missing part with grey (OpenCV prints a warning); a truncated PNG or TIFF is refused.
+ * (or the source name given for bytes) and the problem. libjpeg would decode a truncated JPEG, filling the missing
+ * part with grey, so a JPEG whose last scan is not followed by an end-of-image marker is refused here (as PIL refuses
+ * it by default); truncated PNG and TIFF files are refused by their decoders.
  *
  * <p>Native memory is released before each method returns. Stateless apart from the format: thread-safe.
  */
@@ -88,6 +89,9 @@ public final class ImageDecoder {
         if (encoded == null) throw new IllegalArgumentException("encoded must not be null");
         String name = source == null ? "<bytes>" : source;
         if (encoded.length == 0) throw new InputFormatException(name + ": empty file");
+        if (isTruncatedJpeg(encoded)) {
+            throw new InputFormatException(name + ": truncated JPEG (no end-of-image marker after the last scan)");
+        }
         try (PointerScope scope = new PointerScope()) {
             Mat buffer = new Mat(1, encoded.length, CV_8UC1, new BytePointer(encoded));
             Mat mat;
@@ -149,7 +153,7 @@ public final class ImageDecoder {
      * Converts a Java image. Gray, RGB(A) and BGR(A) rasters with 8- or 16-bit samples are read sample by sample, with
      * no colour-space conversion; indexed and other images go through {@link BufferedImage#getRGB} (8-bit sRGB).
      *
-     * @throws InputFormatException for an image with 0 pixels' raster of an unsupported layout (e.g. 2 bands)
+     * @throws IllegalArgumentException for a null image
      */
     public DecodedImage fromBufferedImage(BufferedImage image) {
         if (image == null) throw new IllegalArgumentException("image must not be null");
@@ -217,6 +221,25 @@ public final class ImageDecoder {
             }
         }
         return out;
+    }
+
+    /**
+     * A JPEG (starting with the SOI marker FF D8 FF) whose last start-of-scan marker (FF DA) is not followed by an
+     * end-of-image marker (FF D9). Entropy-coded data escapes every FF byte, so neither marker occurs inside a scan.
+     */
+    static boolean isTruncatedJpeg(byte[] data) {
+        if (data.length < 3 || (data[0] & 0xFF) != 0xFF || (data[1] & 0xFF) != 0xD8 || (data[2] & 0xFF) != 0xFF) {
+            return false;
+        }
+        int lastScan = -1, lastEnd = -1;
+        for (int i = 0; i + 1 < data.length; i++) {
+            if (data[i] == (byte) 0xFF) {
+                int marker = data[i + 1] & 0xFF;
+                if (marker == 0xDA) lastScan = i;
+                else if (marker == 0xD9) lastEnd = i;
+            }
+        }
+        return lastScan >= 0 && lastEnd < lastScan;
     }
 
     private static String oneLine(String s) {

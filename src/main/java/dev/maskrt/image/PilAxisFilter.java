@@ -15,6 +15,12 @@ final class PilAxisFilter {
     final int[] start, count;
     /** {@code outSize * taps} weights, row {@code o} at {@code o * taps}. */
     final int[] weights;
+    /**
+     * The same filter with exactly {@code taps} taps per output, for loops of fixed length: output {@code o} reads
+     * {@code [windowStart(o), windowStart(o) + taps)} with {@code windowWeights}, the window moved left at the right
+     * edge and padded with zero weights (which add nothing to the integer sums). Null when {@code inSize < taps}.
+     */
+    final int[] windowStart, windowWeights;
 
     PilAxisFilter(int inSize, int outSize) {
         this.inSize = inSize;
@@ -46,6 +52,18 @@ final class PilAxisFilter {
             }
             start[o] = xmin;
             count[o] = Math.max(xmax, 0);
+        }
+        if (inSize >= taps) {
+            windowStart = new int[outSize];
+            windowWeights = new int[outSize * taps];
+            for (int o = 0; o < outSize; o++) {
+                int ws = Math.min(start[o], inSize - taps), shift = start[o] - ws;
+                windowStart[o] = ws;
+                System.arraycopy(weights, o * taps, windowWeights, o * taps + shift, count[o]);
+            }
+        } else {
+            windowStart = null;
+            windowWeights = null;
         }
     }
 

@@ -111,6 +111,14 @@ public final class PilBilinearResize {
         int outW = f.outSize, taps = f.taps;
         int[] start = f.start, count = f.count, weights = f.weights;
         int half = 1 << (PilAxisFilter.PRECISION_BITS - 1);
+        if (f.windowStart != null && channels == 1 && taps == 3) {
+            horizontalPassGray3(src, firstRow, rows, width, f, dst);
+            return;
+        }
+        if (f.windowStart != null && channels == 3 && taps == 3) {
+            horizontalPassColour3(src, firstRow, rows, width, f, dst);
+            return;
+        }
         workers.parallelFor(rows, ROW_GRAIN, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int in = (firstRow + r) * width * channels, out = r * outW * channels;
@@ -122,6 +130,44 @@ public final class PilBilinearResize {
                             sum += (src[i] & 0xFF) * weights[k0 + t];
                         }
                         dst[out + o * channels + c] = (byte) PilAxisFilter.clip8(sum);
+                    }
+                }
+            }
+        });
+    }
+
+    /** The common upscaling case (3 taps, one channel) with the fixed-length window: no per-output tap count. */
+    private void horizontalPassGray3(byte[] src, int firstRow, int rows, int width, PilAxisFilter f, byte[] dst) {
+        int outW = f.outSize;
+        int[] start = f.windowStart, w = f.windowWeights;
+        int half = 1 << (PilAxisFilter.PRECISION_BITS - 1);
+        workers.parallelFor(rows, ROW_GRAIN, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int in = (firstRow + r) * width, out = r * outW;
+                for (int o = 0, k = 0; o < outW; o++, k += 3) {
+                    int s = in + start[o];
+                    int sum = half + (src[s] & 0xFF) * w[k] + (src[s + 1] & 0xFF) * w[k + 1]
+                            + (src[s + 2] & 0xFF) * w[k + 2];
+                    dst[out + o] = (byte) PilAxisFilter.clip8(sum);
+                }
+            }
+        });
+    }
+
+    /** The common upscaling case (3 taps) for 3 interleaved channels. */
+    private void horizontalPassColour3(byte[] src, int firstRow, int rows, int width, PilAxisFilter f, byte[] dst) {
+        int outW = f.outSize;
+        int[] start = f.windowStart, w = f.windowWeights;
+        int half = 1 << (PilAxisFilter.PRECISION_BITS - 1);
+        workers.parallelFor(rows, ROW_GRAIN, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int in = (firstRow + r) * width * 3, out = r * outW * 3;
+                for (int o = 0, k = 0; o < outW; o++, k += 3) {
+                    int s = in + start[o] * 3, w0 = w[k], w1 = w[k + 1], w2 = w[k + 2], d = out + o * 3;
+                    for (int c = 0; c < 3; c++) {
+                        int sum = half + (src[s + c] & 0xFF) * w0 + (src[s + 3 + c] & 0xFF) * w1
+                                + (src[s + 6 + c] & 0xFF) * w2;
+                        dst[d + c] = (byte) PilAxisFilter.clip8(sum);
                     }
                 }
             }

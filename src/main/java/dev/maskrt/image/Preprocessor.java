@@ -25,6 +25,8 @@ public final class Preprocessor {
 
     private final ChannelFormat format;
     private final float[] mean, std;
+    /** {@code normalised[c][v] = (v - mean[c]) / std[c]} in float32 for every 8-bit value v. */
+    private final float[][] normalised = new float[CHANNELS][256];
     private final ResizeShortestEdge resize;
     private final int sizeDivisibility;
     private final Workers workers;
@@ -51,6 +53,9 @@ public final class Preprocessor {
         this.format = format;
         this.mean = toFloat3("pixelMean", pixelMean, false);
         this.std = toFloat3("pixelStd", pixelStd, true);
+        for (int c = 0; c < CHANNELS; c++) {
+            for (int v = 0; v < 256; v++) normalised[c][v] = (v - mean[c]) / std[c];
+        }
         this.resize = resize;
         this.sizeDivisibility = Math.max(sizeDivisibility, 1);
         this.workers = workers;
@@ -99,7 +104,7 @@ public final class Preprocessor {
      * Pre-processes images into one padded batch, in input order. An empty list gives an empty batch (N = 0).
      *
      * @throws IllegalArgumentException naming {@code images[i]} for a null or empty (0-pixel) image, one without 3
-     *     channels or in another channel format
+     *     channels or in another channel format, or one so elongated that a side resizes to 0 pixels
      */
     public PreprocessedBatch preprocess(List<DecodedImage> images) {
         if (images == null) throw new IllegalArgumentException("images must not be null");
@@ -120,6 +125,10 @@ public final class Preprocessor {
                         + " does not match the model's " + format);
             }
             int[] size = resize.outputSize(image.height(), image.width());
+            if (size[0] < 1 || size[1] < 1) {
+                throw new IllegalArgumentException(name + ": " + image.height() + "x" + image.width() + " resizes to "
+                        + size[0] + "x" + size[1] + " at short edge " + resize.shortEdge() + ", max " + resize.maxSize());
+            }
             geometry.add(new ImageGeometry(image.height(), image.width(), size[0], size[1]));
             maxH = Math.max(maxH, size[0]);
             maxW = Math.max(maxW, size[1]);
@@ -139,18 +148,43 @@ public final class Preprocessor {
         return (int) (((long) size + sizeDivisibility - 1) / sizeDivisibility * sizeDivisibility);
     }
 
+    private static boolean isGray(byte[] hwc) {
+        for (int i = 0; i < hwc.length; i += CHANNELS) {
+            if (hwc[i] != hwc[i + 1] || hwc[i] != hwc[i + 2]) return false;
+        }
+        return true;
+    }
+
+    private static byte[] firstChannel(byte[] hwc) {
+        byte[] out = new byte[hwc.length / CHANNELS];
+        for (int i = 0; i < out.length; i++) out[i] = hwc[i * CHANNELS];
+        return out;
+    }
+
     /** Resizes one image and writes it normalised, CHW, into the slot at {@code offset} (padding stays 0). */
     private void writeImage(DecodedImage image, int h, int w, float[] data, int offset, int height, int width) {
         boolean same = h == image.height() && w == image.width();
         int plane = height * width;
-        if (image.is8Bit()) {
+        if (image.is8Bit() && !same && isGray(image.bytes())) {
+            // Channels are filtered independently, so a grayscale image (3 equal channels) is resized once.
+            byte[] gray = pil.resize(firstChannel(image.bytes()), image.height(), image.width(), 1, h, w);
+            workers.parallelFor(h, ROW_GRAIN, (from, to) -> {
+                for (int c = 0; c < CHANNELS; c++) {
+                    float[] lut = normalised[c];
+                    for (int y = from; y < to; y++) {
+                        int in = y * w, out = offset + c * plane + y * width;
+                        for (int x = 0; x < w; x++) data[out + x] = lut[gray[in + x] & 0xFF];
+                    }
+                }
+            });
+        } else if (image.is8Bit()) {
             byte[] hwc = same ? image.bytes() : pil.resize(image.bytes(), image.height(), image.width(), CHANNELS, h, w);
             workers.parallelFor(h, ROW_GRAIN, (from, to) -> {
                 for (int c = 0; c < CHANNELS; c++) {
-                    float m = mean[c], s = std[c];
+                    float[] lut = normalised[c];
                     for (int y = from; y < to; y++) {
                         int in = y * w * CHANNELS + c, out = offset + c * plane + y * width;
-                        for (int x = 0; x < w; x++) data[out + x] = ((hwc[in + x * CHANNELS] & 0xFF) - m) / s;
+                        for (int x = 0; x < w; x++) data[out + x] = lut[hwc[in + x * CHANNELS] & 0xFF];
                     }
                 }
             });

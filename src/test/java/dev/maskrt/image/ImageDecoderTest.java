@@ -186,6 +186,19 @@ class ImageDecoderTest {
     }
 
     @Test
+    void truncatedJpegIsRefused() throws Exception {
+        byte[] jpg = Files.readAllBytes(Goldens.JPEG);
+        for (int keep : new int[] {2, 300, jpg.length / 2, jpg.length - 2}) {
+            Path file = Files.write(tmp.resolve("cut" + keep + ".jpg"), Arrays.copyOf(jpg, keep));
+            assertRefused(file, keep > 300 ? "truncated JPEG" : "cannot decode");
+        }
+        // trailing bytes after the end-of-image marker are harmless
+        byte[] padded = Arrays.copyOf(jpg, jpg.length + 7);
+        DecodedImage image = ImageDecoder.bgr().decode(padded, "padded.jpg");
+        assertArrayEquals(ImageDecoder.bgr().decode(Goldens.JPEG).bytes(), image.bytes());
+    }
+
+    @Test
     void corruptPngDataIsRefused() throws Exception {
         byte[] png = Files.readAllBytes(Goldens.SARTORIUS);
         for (int i = 200; i < 2000; i++) png[i] ^= 0x5A; // inside the first IDAT chunk: CRC and zlib stream broken

@@ -148,6 +148,9 @@ class PreprocessorTest {
             e = assertThrows(IllegalArgumentException.class,
                     () -> p.preprocess(DecodedImage.ofBytes(0, 5, 3, ChannelFormat.BGR, new byte[0])));
             assertTrue(e.getMessage().contains("empty"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> p.preprocess(DecodedImage.ofBytes(1, 5000, 3, ChannelFormat.BGR, new byte[15000])));
+            assertTrue(e.getMessage().startsWith("images[0]: 1x5000 resizes to 0x1333"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> new Preprocessor(ChannelFormat.BGR,
                     new double[] {1, 2}, Preprocessor.DEFAULT_STD, new ResizeShortestEdge(1, 1), 32, one));
             assertTrue(e.getMessage().startsWith("pixelMean"), e.getMessage());

@@ -25,6 +25,14 @@ final class AxisSamples {
     final int[] first;
     final int[] denseStart;
     final float[] dense;
+    /**
+     * The same weights again with one length {@code taps} for every bin (the longest dense run; shorter runs
+     * padded with zero weights, windows moved left where needed to stay within {@code [min, max]}): bin
+     * {@code p} covers indices {@code tapFirst[p] + j}, weight {@code tapWeight[p * taps + j]}, {@code j < taps}.
+     */
+    final int taps;
+    final int[] tapFirst;
+    final float[] tapWeight;
 
     private AxisSamples(int[] start, int[] index, float[] weight, int min, int max) {
         this.start = start;
@@ -41,9 +49,21 @@ final class AxisSamples {
             denseStart[p + 1] = denseStart[p] + (k0 < k1 ? index[k1 - 1] - index[k0] + 1 : 0);
         }
         dense = new float[denseStart[bins]];
+        int longest = 0;
         for (int p = 0; p < bins; p++) {
+            longest = Math.max(longest, denseStart[p + 1] - denseStart[p]);
             for (int k = start[p]; k < start[p + 1]; k++) {
                 dense[denseStart[p] + index[k] - first[p]] = weight[k];
+            }
+        }
+        taps = longest;
+        tapFirst = new int[bins];
+        tapWeight = new float[bins * taps];
+        for (int p = 0; p < bins; p++) {
+            int from = Math.max(min, Math.min(first[p], max - taps + 1));
+            tapFirst[p] = from;
+            for (int k = start[p]; k < start[p + 1]; k++) {
+                tapWeight[p * taps + index[k] - from] = weight[k];
             }
         }
     }

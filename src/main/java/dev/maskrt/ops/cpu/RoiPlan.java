@@ -106,69 +106,189 @@ final class RoiPlan {
 
     /**
      * {@link #pool} for four channels at once, whose planes lie {@code planeStride} apart in {@code data} and
-     * whose outputs lie {@code outStride} apart: the same arithmetic per channel, with a quarter of the loop
-     * overhead and four independent sums in flight.
+     * whose outputs lie {@code outStride} apart: the same taps per channel (their sums grouped differently, so
+     * the last bits may differ from {@link #pool}), with a quarter of the loop overhead and four independent sums
+     * in flight. Which channels go through which method depends only on the channel count, never on threads.
      */
     void pool4(float[] data, int planeOffset, int planeStride, int width, float[] scratch, float[] out,
             int outOffset, int outStride) {
         int outputHeight = rows.start.length - 1;
         int outputWidth = cols.start.length - 1;
-        int colMin = cols.min;
-        int span = cols.max - colMin + 1;
+        int span = cols.max - cols.min + 1;
         int[] rowStart = rows.start;
-        int[] rowIndex = rows.index;
-        float[] rowWeight = rows.weight;
-        int[] colFirst = cols.first;
-        int[] colStart = cols.denseStart;
-        float[] colWeight = cols.dense;
-        int origin = planeOffset + colMin;
-        int s1 = span, s2 = 2 * span, s3 = 3 * span;
-        int p1 = planeStride, p2 = 2 * planeStride, p3 = 3 * planeStride;
+        int origin = planeOffset + cols.min;
         for (int ph = 0; ph < outputHeight; ph++) {
             int k = rowStart[ph];
             int k1 = rowStart[ph + 1];
             if (k == k1) {
-                continue;
+                continue; // no sample of this output row is inside the map: its bins stay 0
             }
-            for (int j = 0; j < 4 * span; j++) scratch[j] = 0f;
-            for (; k + 1 < k1; k += 2) {
-                int b0 = origin + rowIndex[k] * width;
-                int b1 = origin + rowIndex[k + 1] * width;
-                float w0 = rowWeight[k];
-                float w1 = rowWeight[k + 1];
-                for (int j = 0; j < span; j++) {
-                    scratch[j] += w0 * data[b0 + j] + w1 * data[b1 + j];
-                    scratch[s1 + j] += w0 * data[p1 + b0 + j] + w1 * data[p1 + b1 + j];
-                    scratch[s2 + j] += w0 * data[p2 + b0 + j] + w1 * data[p2 + b1 + j];
-                    scratch[s3 + j] += w0 * data[p3 + b0 + j] + w1 * data[p3 + b1 + j];
-                }
-            }
-            if (k < k1) {
-                int b0 = origin + rowIndex[k] * width;
-                float w0 = rowWeight[k];
-                for (int j = 0; j < span; j++) {
-                    scratch[j] += w0 * data[b0 + j];
-                    scratch[s1 + j] += w0 * data[p1 + b0 + j];
-                    scratch[s2 + j] += w0 * data[p2 + b0 + j];
-                    scratch[s3 + j] += w0 * data[p3 + b0 + j];
-                }
+            boolean first = true;
+            while (k < k1) {
+                int n = Math.min(k1 - k, first ? 4 : 2);
+                rowPass4(data, origin, planeStride, width, k, n, span, scratch, first);
+                first = false;
+                k += n;
             }
             int o = outOffset + ph * outputWidth;
-            for (int pw = 0; pw < outputWidth; pw++) {
-                int c = colFirst[pw] - colMin;
-                float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
-                for (int q = colStart[pw], e = colStart[pw + 1]; q < e; q++, c++) {
-                    float w = colWeight[q];
-                    a0 += w * scratch[c];
-                    a1 += w * scratch[s1 + c];
-                    a2 += w * scratch[s2 + c];
-                    a3 += w * scratch[s3 + c];
+            columnPass4(scratch, span, o, outStride, out);
+        }
+    }
+
+    /**
+     * The column taps of one output row for four channels: {@code scratch} holds the four channels' row sums
+     * ({@code span} apart); bins go to {@code out} at {@code o}, channels {@code outStride} apart. Every bin has
+     * the same number of taps ({@link AxisSamples#taps}), unrolled for the common counts.
+     */
+    private void columnPass4(float[] scratch, int span, int o, int outStride, float[] out) {
+        int outputWidth = cols.start.length - 1;
+        int taps = cols.taps;
+        int[] tapFirst = cols.tapFirst;
+        float[] tw = cols.tapWeight;
+        int colMin = cols.min;
+        int s1 = span, s2 = 2 * span, s3 = 3 * span;
+        float n = count;
+        for (int pw = 0; pw < outputWidth; pw++) {
+            int c = tapFirst[pw] - colMin;
+            int q = pw * taps;
+            float a0, a1, a2, a3;
+            switch (taps) {
+                case 2: {
+                    float w0 = tw[q], w1 = tw[q + 1];
+                    a0 = w0 * scratch[c] + w1 * scratch[c + 1];
+                    a1 = w0 * scratch[s1 + c] + w1 * scratch[s1 + c + 1];
+                    a2 = w0 * scratch[s2 + c] + w1 * scratch[s2 + c + 1];
+                    a3 = w0 * scratch[s3 + c] + w1 * scratch[s3 + c + 1];
+                    break;
                 }
-                out[o + pw] = a0 / count;
-                out[o + outStride + pw] = a1 / count;
-                out[o + 2 * outStride + pw] = a2 / count;
-                out[o + 3 * outStride + pw] = a3 / count;
+                case 3: {
+                    float w0 = tw[q], w1 = tw[q + 1], w2 = tw[q + 2];
+                    a0 = w0 * scratch[c] + w1 * scratch[c + 1] + w2 * scratch[c + 2];
+                    a1 = w0 * scratch[s1 + c] + w1 * scratch[s1 + c + 1] + w2 * scratch[s1 + c + 2];
+                    a2 = w0 * scratch[s2 + c] + w1 * scratch[s2 + c + 1] + w2 * scratch[s2 + c + 2];
+                    a3 = w0 * scratch[s3 + c] + w1 * scratch[s3 + c + 1] + w2 * scratch[s3 + c + 2];
+                    break;
+                }
+                case 4: {
+                    float w0 = tw[q], w1 = tw[q + 1], w2 = tw[q + 2], w3 = tw[q + 3];
+                    a0 = w0 * scratch[c] + w1 * scratch[c + 1] + w2 * scratch[c + 2] + w3 * scratch[c + 3];
+                    a1 = w0 * scratch[s1 + c] + w1 * scratch[s1 + c + 1] + w2 * scratch[s1 + c + 2]
+                            + w3 * scratch[s1 + c + 3];
+                    a2 = w0 * scratch[s2 + c] + w1 * scratch[s2 + c + 1] + w2 * scratch[s2 + c + 2]
+                            + w3 * scratch[s2 + c + 3];
+                    a3 = w0 * scratch[s3 + c] + w1 * scratch[s3 + c + 1] + w2 * scratch[s3 + c + 2]
+                            + w3 * scratch[s3 + c + 3];
+                    break;
+                }
+                case 5: {
+                    float w0 = tw[q], w1 = tw[q + 1], w2 = tw[q + 2], w3 = tw[q + 3], w4 = tw[q + 4];
+                    a0 = dot5(scratch, c, w0, w1, w2, w3, w4);
+                    a1 = dot5(scratch, s1 + c, w0, w1, w2, w3, w4);
+                    a2 = dot5(scratch, s2 + c, w0, w1, w2, w3, w4);
+                    a3 = dot5(scratch, s3 + c, w0, w1, w2, w3, w4);
+                    break;
+                }
+                case 6: {
+                    float w0 = tw[q], w1 = tw[q + 1], w2 = tw[q + 2], w3 = tw[q + 3], w4 = tw[q + 4], w5 = tw[q + 5];
+                    a0 = dot5(scratch, c, w0, w1, w2, w3, w4) + w5 * scratch[c + 5];
+                    a1 = dot5(scratch, s1 + c, w0, w1, w2, w3, w4) + w5 * scratch[s1 + c + 5];
+                    a2 = dot5(scratch, s2 + c, w0, w1, w2, w3, w4) + w5 * scratch[s2 + c + 5];
+                    a3 = dot5(scratch, s3 + c, w0, w1, w2, w3, w4) + w5 * scratch[s3 + c + 5];
+                    break;
+                }
+                default: {
+                    a0 = 0f;
+                    a1 = 0f;
+                    a2 = 0f;
+                    a3 = 0f;
+                    for (int j = 0; j < taps; j++, c++) {
+                        float w = tw[q + j];
+                        a0 += w * scratch[c];
+                        a1 += w * scratch[s1 + c];
+                        a2 += w * scratch[s2 + c];
+                        a3 += w * scratch[s3 + c];
+                    }
+                }
             }
+            out[o + pw] = a0 / n;
+            out[o + outStride + pw] = a1 / n;
+            out[o + 2 * outStride + pw] = a2 / n;
+            out[o + 3 * outStride + pw] = a3 / n;
+        }
+    }
+
+    private static float dot5(float[] v, int c, float w0, float w1, float w2, float w3, float w4) {
+        return w0 * v[c] + w1 * v[c + 1] + w2 * v[c + 2] + w3 * v[c + 3] + w4 * v[c + 4];
+    }
+
+    /**
+     * Row taps {@code k .. k + n - 1} ({@code n <= 4}; 3 and 4 only in the first pass) of four channels over
+     * the column span, stored into ({@code first}) or added to {@code scratch}: one pass for up to four map rows.
+     */
+    private void rowPass4(float[] d, int origin, int p1, int width, int k, int n, int span, float[] scratch,
+            boolean first) {
+        int[] rowIndex = rows.index;
+        float[] rowWeight = rows.weight;
+        int s1 = span, s2 = 2 * span, s3 = 3 * span;
+        int p2 = 2 * p1, p3 = 3 * p1;
+        int b0 = origin + rowIndex[k] * width;
+        float w0 = rowWeight[k];
+        if (n == 1) {
+            if (first) {
+                for (int j = 0; j < span; j++) {
+                    scratch[j] = w0 * d[b0 + j];
+                    scratch[s1 + j] = w0 * d[p1 + b0 + j];
+                    scratch[s2 + j] = w0 * d[p2 + b0 + j];
+                    scratch[s3 + j] = w0 * d[p3 + b0 + j];
+                }
+            } else {
+                for (int j = 0; j < span; j++) {
+                    scratch[j] += w0 * d[b0 + j];
+                    scratch[s1 + j] += w0 * d[p1 + b0 + j];
+                    scratch[s2 + j] += w0 * d[p2 + b0 + j];
+                    scratch[s3 + j] += w0 * d[p3 + b0 + j];
+                }
+            }
+            return;
+        }
+        int b1 = origin + rowIndex[k + 1] * width;
+        float w1 = rowWeight[k + 1];
+        if (n == 2) {
+            if (first) {
+                for (int j = 0; j < span; j++) {
+                    scratch[j] = w0 * d[b0 + j] + w1 * d[b1 + j];
+                    scratch[s1 + j] = w0 * d[p1 + b0 + j] + w1 * d[p1 + b1 + j];
+                    scratch[s2 + j] = w0 * d[p2 + b0 + j] + w1 * d[p2 + b1 + j];
+                    scratch[s3 + j] = w0 * d[p3 + b0 + j] + w1 * d[p3 + b1 + j];
+                }
+            } else {
+                for (int j = 0; j < span; j++) {
+                    scratch[j] += w0 * d[b0 + j] + w1 * d[b1 + j];
+                    scratch[s1 + j] += w0 * d[p1 + b0 + j] + w1 * d[p1 + b1 + j];
+                    scratch[s2 + j] += w0 * d[p2 + b0 + j] + w1 * d[p2 + b1 + j];
+                    scratch[s3 + j] += w0 * d[p3 + b0 + j] + w1 * d[p3 + b1 + j];
+                }
+            }
+            return;
+        }
+        int b2 = origin + rowIndex[k + 2] * width;
+        float w2 = rowWeight[k + 2];
+        if (n == 4) { // first pass
+            int b3 = origin + rowIndex[k + 3] * width;
+            float w3 = rowWeight[k + 3];
+            for (int j = 0; j < span; j++) {
+                scratch[j] = (w0 * d[b0 + j] + w1 * d[b1 + j]) + (w2 * d[b2 + j] + w3 * d[b3 + j]);
+                scratch[s1 + j] = (w0 * d[p1 + b0 + j] + w1 * d[p1 + b1 + j]) + (w2 * d[p1 + b2 + j] + w3 * d[p1 + b3 + j]);
+                scratch[s2 + j] = (w0 * d[p2 + b0 + j] + w1 * d[p2 + b1 + j]) + (w2 * d[p2 + b2 + j] + w3 * d[p2 + b3 + j]);
+                scratch[s3 + j] = (w0 * d[p3 + b0 + j] + w1 * d[p3 + b1 + j]) + (w2 * d[p3 + b2 + j] + w3 * d[p3 + b3 + j]);
+            }
+            return;
+        }
+        for (int j = 0; j < span; j++) { // n == 3, always the first pass
+            scratch[j] = w0 * d[b0 + j] + w1 * d[b1 + j] + w2 * d[b2 + j];
+            scratch[s1 + j] = w0 * d[p1 + b0 + j] + w1 * d[p1 + b1 + j] + w2 * d[p1 + b2 + j];
+            scratch[s2 + j] = w0 * d[p2 + b0 + j] + w1 * d[p2 + b1 + j] + w2 * d[p2 + b2 + j];
+            scratch[s3 + j] = w0 * d[p3 + b0 + j] + w1 * d[p3 + b1 + j] + w2 * d[p3 + b2 + j];
         }
     }
 }
