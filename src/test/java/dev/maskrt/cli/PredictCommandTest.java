@@ -1,0 +1,114 @@
+package dev.maskrt.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.maskrt.Predictor;
+import dev.maskrt.PredictorOptions;
+import dev.maskrt.cascade.TinyReference;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PredictCommandTest {
+    static final String MODEL = TinyReference.PACKAGE.toString();
+    static List<TinyReference.Image> refs;
+    static int[] expectedCounts;
+
+    @BeforeAll
+    static void expected() {
+        refs = TinyReference.images();
+        expectedCounts = new int[refs.size()];
+        try (Predictor p = Predictor.open(TinyReference.PACKAGE, PredictorOptions.builder().threads(2).build())) {
+            for (int i = 0; i < refs.size(); i++) expectedCounts[i] = p.predict(refs.get(i).file()).size();
+        }
+    }
+
+    /** The reference images as 000001.ext ... plus a truncated 000009.png. */
+    private static Path imagesDir(Path dir) throws Exception {
+        Path images = Files.createDirectories(dir.resolve("images"));
+        for (int i = 0; i < refs.size(); i++) {
+            Path f = refs.get(i).file();
+            String ext = f.toString().substring(f.toString().lastIndexOf('.'));
+            Files.copy(f, images.resolve(String.format("%06d%s", i + 1, ext)));
+        }
+        byte[] png = Files.readAllBytes(refs.get(2).file());
+        Files.write(images.resolve("000009.png"), java.util.Arrays.copyOf(png, png.length / 2));
+        Files.writeString(images.resolve("notes.txt"), "not an image");
+        return images;
+    }
+
+    @Test
+    void predictsADirectoryWritingEveryFormatAndReportsTheCorruptFile(@TempDir Path dir) throws Exception {
+        Path images = imagesDir(dir), out = dir.resolve("out");
+        MainTest.Run run = MainTest.run("predict", "--model", MODEL, "--images", images.toString(), "--out",
+                out.toString(), "--format", "coco,sartorius", "--format", "dsb", "--overlays", "--threads", "2");
+        assertEquals(1, run.status(), run.err());
+        int total = java.util.Arrays.stream(expectedCounts).sum();
+        assertTrue(run.out().contains("4 images done, " + total + " instances, 1 failed"), run.out());
+        assertTrue(run.err().contains("maskrt: failed: " + images.resolve("000009.png")), run.err());
+        assertTrue(run.err().contains("predict: 5/5 images"), run.err());
+
+        JsonNode results = new ObjectMapper().readTree(out.resolve("coco_results.json").toFile());
+        assertEquals(total, results.size());
+        int[] perImage = new int[refs.size()];
+        for (JsonNode r : results) {
+            perImage[r.get("image_id").asInt() - 1]++;
+            int category = r.get("category_id").asInt();
+            assertTrue(category >= 1 && category <= 3);
+            assertTrue(r.get("segmentation").get("counts").isTextual());
+        }
+        assertEquals(java.util.Arrays.toString(expectedCounts), java.util.Arrays.toString(perImage));
+
+        List<String> sartorius = Files.readAllLines(out.resolve("submission_sartorius.csv"));
+        assertEquals("id,predicted", sartorius.get(0));
+        Set<String> ids = new HashSet<>();
+        for (String line : sartorius.subList(1, sartorius.size())) ids.add(line.substring(0, line.indexOf(',')));
+        assertEquals(Set.of("000001", "000002", "000003", "000004"), ids);
+        assertEquals("ImageId,EncodedPixels", Files.readAllLines(out.resolve("submission_dsb.csv")).get(0));
+        for (int i = 1; i <= 4; i++) {
+            assertTrue(Files.size(out.resolve("overlays").resolve(String.format("%06d.png", i))) > 0);
+        }
+    }
+
+    @Test
+    void cocoGroundTruthGivesImageAndCategoryIds(@TempDir Path dir) throws Exception {
+        Path images = imagesDir(dir), out = dir.resolve("out");
+        Path gt = dir.resolve("gt.json");
+        Files.writeString(gt, "{\"images\": [{\"id\": 42, \"file_name\": \"000003.png\", \"height\": 120, \"width\": 160}],"
+                + " \"categories\": [{\"id\": 7, \"name\": \"blob\"}, {\"id\": 5, \"name\": \"cell\"},"
+                + " {\"id\": 6, \"name\": \"debris\"}], \"annotations\": []}");
+        MainTest.Run run = MainTest.run("predict", "--model", MODEL, "--images", images.resolve("000003.png").toString(),
+                "--out", out.toString(), "--coco-gt", gt.toString(), "--score-thresh", "0.1");
+        assertEquals(0, run.status(), run.err());
+        JsonNode results = new ObjectMapper().readTree(out.resolve("coco_results.json").toFile());
+        assertTrue(results.size() > 0 && results.size() < expectedCounts[2]);
+        for (JsonNode r : results) {
+            assertEquals(42, r.get("image_id").asInt());
+            assertTrue(Set.of(5, 6, 7).contains(r.get("category_id").asInt()));
+            assertTrue(r.get("score").asDouble() > 0.1);
+        }
+    }
+
+    @Test
+    void usageAndModelErrorsExitWith2(@TempDir Path dir) throws Exception {
+        MainTest.Run missing = MainTest.run("predict", "--images", dir.toString(), "--out", dir.toString());
+        assertEquals(2, missing.status());
+        assertTrue(missing.err().contains("--model"), missing.err());
+        Path images = imagesDir(dir);
+        MainTest.Run badModel = MainTest.run("predict", "--model", dir.toString(), "--images", images.toString(),
+                "--out", dir.resolve("out").toString());
+        assertEquals(2, badModel.status());
+        assertTrue(badModel.err().contains("manifest.json"), badModel.err());
+        MainTest.Run badFormat = MainTest.run("predict", "--model", MODEL, "--images", images.toString(), "--out",
+                dir.resolve("out").toString(), "--format", "pdf");
+        assertEquals(2, badFormat.status());
+    }
+}
