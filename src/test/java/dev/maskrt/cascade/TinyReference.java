@@ -34,11 +34,17 @@ public final class TinyReference {
 
     private TinyReference() {}
 
-    /** Every reference image, in reference order. */
+    /** Every reference image of the tiny package, in reference order. */
     public static List<Image> images() {
+        return load(DIR.resolve("reference.npz"));
+    }
+
+    /** The images of reference outputs {@code OUT.npz} (with its {@code OUT.json}) of {@code maskrt_export reference}. */
+    public static List<Image> load(Path npz) {
         try {
-            JsonNode index = new ObjectMapper().readTree(DIR.resolve("reference.json").toFile());
-            Map<String, Npy.Array> all = Npy.readArchive(DIR.resolve("reference.npz"));
+            String base = npz.toString().substring(0, npz.toString().length() - ".npz".length());
+            JsonNode index = new ObjectMapper().readTree(Path.of(base + ".json").toFile());
+            Map<String, Npy.Array> all = Npy.readArchive(npz);
             List<Image> out = new ArrayList<>();
             for (JsonNode img : index.get("images")) {
                 String prefix = img.get("prefix").asText();

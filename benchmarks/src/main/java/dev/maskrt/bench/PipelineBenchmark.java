@@ -1,0 +1,93 @@
+package dev.maskrt.bench;
+
+import dev.maskrt.ImageInput;
+import dev.maskrt.Predictor;
+import dev.maskrt.PredictorOptions;
+import dev.maskrt.cascade.StageTimer;
+import dev.maskrt.engine.Backend;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Times maskrt's whole CPU pipeline end to end (decode → compact masks) on one image, 2 threads, against the
+ * workloads of {@code anchors/pipeline_detectron2.py} (run that first: it writes the images to
+ * {@code target/inputs/<workload>.png} and exports the full-size R50 package to {@code target/models/cascade_r50}).
+ * A timed main rather than JMH because one R50 run takes seconds: one warm-up, then the median of several runs, plus
+ * the median time of every stage (decode, preprocess, backbone, proposals, box stage k, detections, mask head,
+ * paste) and the process's peak resident memory.
+ *
+ * <p>Run from benchmarks/: {@code java -cp target/benchmarks.jar dev.maskrt.bench.PipelineBenchmark [workload...]};
+ * {@code -Dmaskrt.bench.spin=true} lets ONNX Runtime's threads spin between runs (default off).
+ */
+public final class PipelineBenchmark {
+    private PipelineBenchmark() {}
+
+    private record Workload(String name, Path model, int runs) {}
+
+    public static void main(String[] args) throws Exception {
+        Path inputs = Path.of(System.getProperty("maskrt.bench.inputs", "target/inputs"));
+        boolean spin = Boolean.getBoolean("maskrt.bench.spin");
+        Map<String, Workload> all = new LinkedHashMap<>();
+        all.put("pipeline_tiny_520x704", new Workload("pipeline_tiny_520x704",
+                Path.of("../src/test/resources/models/tiny"), 7));
+        all.put("pipeline_r50_800x1333", new Workload("pipeline_r50_800x1333", Path.of("target/models/cascade_r50"), 3));
+        List<String> names = args.length > 0 ? Arrays.asList(args) : new ArrayList<>(all.keySet());
+        for (String name : names) {
+            Workload w = all.get(name);
+            if (w == null) throw new IllegalArgumentException("unknown workload " + name + "; known: " + all.keySet());
+            Path image = inputs.resolve(name + ".png");
+            if (!Files.exists(image) || !Files.exists(w.model().resolve("manifest.json"))) {
+                System.err.println(name + ": missing " + image + " or " + w.model() + "; run anchors/pipeline_detectron2.py");
+                continue;
+            }
+            run(w, image, spin);
+        }
+    }
+
+    private static void run(Workload w, Path image, boolean spin) {
+        PredictorOptions options = PredictorOptions.builder().backend(Backend.CPU).threads(2).engineSpinning(spin).build();
+        try (Predictor predictor = Predictor.open(w.model(), options)) {
+            ImageInput input = ImageInput.of(image);
+            int detections = predictor.predict(input).size(); // warm-up
+            double[] total = new double[w.runs()];
+            Map<String, double[]> stages = new LinkedHashMap<>();
+            for (int r = 0; r < w.runs(); r++) {
+                StageTimer timer = new StageTimer();
+                long t0 = System.nanoTime();
+                predictor.predict(List.of(input), timer).get(0).instances();
+                total[r] = (System.nanoTime() - t0) / 1e6;
+                int run = r;
+                timer.millis().forEach((k, v) -> stages.computeIfAbsent(k, x -> new double[w.runs()])[run] = v);
+            }
+            StringBuilder perStage = new StringBuilder();
+            stages.forEach((k, v) -> perStage.append(String.format(Locale.ROOT, ", \"%s\": %.1f", k, median(v))));
+            System.out.printf(Locale.ROOT, "{\"workload\": \"%s\", \"impl\": \"maskrt\", \"ms\": %.1f, \"detections\": %d, "
+                    + "\"spin\": %b, \"peak_rss_mb\": %d, \"stages_ms\": {%s}}%n", w.name(), median(total), detections,
+                    spin, peakRssMb(), perStage.length() > 0 ? perStage.substring(2) : "");
+        }
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    /** VmHWM of this process in MiB (Linux), or -1. */
+    private static long peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        } catch (Exception e) {
+            return -1;
+        }
+        return -1;
+    }
+}
