@@ -77,7 +77,9 @@ final class PredictCommand implements Callable<Integer> {
     int minPixels;
 
     @Option(names = "--coco-gt", paramLabel = "GT.json",
-            description = "COCO ground truth giving image ids (by file_name) and category ids (by name) for coco output.")
+            description = {"COCO ground truth giving image ids (by file_name) and category ids (by name) for coco output.",
+                "Without it: numeric file names are the ids, else 1..N (written to coco_image_ids.json);",
+                "category ids are class index + 1."})
     Path cocoGt;
 
     @CommandLine.Spec
@@ -98,7 +100,7 @@ final class PredictCommand implements Callable<Integer> {
         Map<Path, String> failed = new LinkedHashMap<>();
         long done = 0, instances = 0;
         try (Predictor predictor = Predictor.open(model, options.build());
-                Outputs outputs = new Outputs(chosen, predictor.classNames());
+                Outputs outputs = new Outputs(chosen, predictor.classNames(), files);
                 Progress progress = Progress.create(files.size(), err)) {
             OverlayRenderer renderer = overlays ? new OverlayRenderer() : null;
             if (overlays) Files.createDirectories(out.resolve("overlays"));
@@ -169,7 +171,7 @@ final class PredictCommand implements Callable<Integer> {
         private final Map<String, Long> cocoImageIds;
         private final Map<Format, KaggleSubmissionWriter> kaggle = new EnumMap<>(Format.class);
 
-        Outputs(Set<Format> chosen, List<String> classNames) throws IOException {
+        Outputs(Set<Format> chosen, List<String> classNames, List<Path> files) throws IOException {
             CocoResultsWriter c = null;
             Map<String, Long> ids = null;
             try {
@@ -185,6 +187,7 @@ final class PredictCommand implements Callable<Integer> {
                         }
                     } else {
                         for (int i = 0; i < categories.length; i++) categories[i] = i + 1; // COCO ids start at 1
+                        ids = imageIds(files);
                     }
                     c = CocoResultsWriter.open(out.resolve("coco_results.json"), categories);
                 }
@@ -205,14 +208,8 @@ final class PredictCommand implements Callable<Integer> {
         void write(Path file, Prediction p) throws IOException {
             List<Instance> instances = p.instances();
             if (coco != null) {
-                long id;
-                if (cocoImageIds != null) {
-                    Long known = cocoImageIds.get(file.getFileName().toString());
-                    if (known == null) throw new IllegalArgumentException("not an image of --coco-gt " + cocoGt);
-                    id = known;
-                } else {
-                    id = CocoResultsWriter.imageIdFromFileName(file.getFileName().toString());
-                }
+                Long id = cocoImageIds.get(cocoGt != null ? file.getFileName().toString() : file.toString());
+                if (id == null) throw new IllegalArgumentException("not an image of --coco-gt " + cocoGt);
                 List<CocoResultsWriter.Detection> detections = new ArrayList<>(instances.size());
                 for (Instance i : instances) {
                     detections.add(new CocoResultsWriter.Detection(i.classIndex(), i.score(), i.x0(), i.y0(), i.x1(),
@@ -224,6 +221,31 @@ final class PredictCommand implements Callable<Integer> {
                 String id = e.getKey() == Format.airbus ? file.getFileName().toString() : stem(file);
                 e.getValue().write(new ImageInstances(id, p.height(), p.width(), instances));
             }
+        }
+
+        /**
+         * COCO image ids without a ground truth: the numbers in the file names when every name is numeric (COCO's
+         * own naming, {@code 000000397133.jpg}), else 1..N in file order, written to {@code coco_image_ids.json}.
+         */
+        private Map<String, Long> imageIds(List<Path> files) throws IOException {
+            Map<String, Long> ids = new LinkedHashMap<>();
+            try {
+                for (Path f : files) ids.put(f.toString(), CocoResultsWriter.imageIdFromFileName(f.getFileName().toString()));
+                if (new java.util.HashSet<>(ids.values()).size() == ids.size()) return ids;
+            } catch (IllegalArgumentException notNumeric) {
+                // fall through to sequential ids
+            }
+            ids.clear();
+            com.fasterxml.jackson.databind.node.ObjectNode map = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .createObjectNode();
+            long next = 1;
+            for (Path f : files) {
+                ids.put(f.toString(), next);
+                map.put(f.toString(), next++);
+            }
+            new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
+                    .writeValue(out.resolve("coco_image_ids.json").toFile(), map);
+            return ids;
         }
 
         private SubmissionFormat submission(Format f) {

@@ -98,6 +98,21 @@ class PredictCommandTest {
     }
 
     @Test
+    void nonNumericFileNamesGetSequentialCocoIds(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("out");
+        MainTest.Run run = MainTest.run("predict", "--model", MODEL, "--images", refs.get(2).file().toString(),
+                refs.get(3).file().toString(), "--out", out.toString(), "--format", "coco,airbus");
+        assertEquals(0, run.status(), run.err());
+        JsonNode ids = new ObjectMapper().readTree(out.resolve("coco_image_ids.json").toFile());
+        assertEquals(1, ids.get(refs.get(2).file().toString()).asInt());
+        assertEquals(2, ids.get(refs.get(3).file().toString()).asInt());
+        JsonNode results = new ObjectMapper().readTree(out.resolve("coco_results.json").toFile());
+        assertEquals(expectedCounts[2] + expectedCounts[3], results.size());
+        List<String> airbus = Files.readAllLines(out.resolve("submission_airbus.csv"));
+        assertTrue(airbus.get(1).startsWith(refs.get(2).file().getFileName() + ","), airbus.get(1));
+    }
+
+    @Test
     void usageAndModelErrorsExitWith2(@TempDir Path dir) throws Exception {
         MainTest.Run missing = MainTest.run("predict", "--images", dir.toString(), "--out", dir.toString());
         assertEquals(2, missing.status());
