@@ -127,7 +127,9 @@ final class PredictCommand implements Callable<Integer> {
         stdout.printf(Locale.ROOT, "maskrt predict: %d images done, %d instances, %d failed; outputs in %s%n", done,
                 instances, failed.size(), out);
         stdout.flush();
-        failed.forEach((f, why) -> err.println("maskrt: failed: " + f + ": " + why.replace('\n', ' ')));
+        // error messages usually name the file already; do not say it twice
+        failed.forEach((f, why) -> err.println("maskrt: failed: "
+                + (why.startsWith(f.toString()) ? "" : f + ": ") + why.replace('\n', ' ')));
         err.flush();
         return failed.isEmpty() ? 0 : 1;
     }
