@@ -1,0 +1,95 @@
+package dev.maskrt.ops.cpu;
+
+import dev.maskrt.ops.Checks;
+import dev.maskrt.ops.Nms;
+import java.util.Arrays;
+
+/**
+ * Pure-Java {@link Nms}: one sort, contiguous coordinate arrays, and candidates tested in parallel blocks
+ * against the boxes kept so far (see {@code GreedySuppression}). Thread-safe; results are identical for every
+ * thread count.
+ */
+public final class CpuNms implements Nms {
+    private final Workers workers;
+
+    /** Single-threaded. */
+    public CpuNms() {
+        this(null);
+    }
+
+    /** @param workers threads for the suppression tests; {@code null} runs on the calling thread */
+    public CpuNms(Workers workers) {
+        this.workers = workers;
+    }
+
+    @Override
+    public int[] nms(float[] boxes, float[] scores, double iouThreshold) {
+        int n = checkBoxesAndScores(boxes, scores);
+        float minIou = minSuppressingIou(iouThreshold);
+        int[] order = ScoreOrder.rank(scores);
+        boolean[] kept = new boolean[n];
+        GreedySuppression.run(boxes, order, 0, n, minIou, workers, kept);
+        return keptInOrder(order, kept);
+    }
+
+    @Override
+    public int[] batchedNms(float[] boxes, float[] scores, int[] groups, double iouThreshold) {
+        int n = checkBoxesAndScores(boxes, scores);
+        Checks.length("groups", groups, n);
+        float minIou = minSuppressingIou(iouThreshold);
+        int[] order = ScoreOrder.rank(scores);
+        // stable counting sort of the ranking by dense group id: each group's candidates stay in ranking order
+        int[] distinct = Arrays.stream(groups).sorted().distinct().toArray();
+        int[] start = new int[distinct.length + 1];
+        int[] dense = new int[n];
+        for (int i = 0; i < n; i++) {
+            dense[i] = Arrays.binarySearch(distinct, groups[i]);
+            start[dense[i] + 1]++;
+        }
+        for (int g = 0; g < distinct.length; g++) start[g + 1] += start[g];
+        int[] byGroup = new int[n];
+        int[] fill = Arrays.copyOf(start, distinct.length);
+        for (int index : order) byGroup[fill[dense[index]]++] = index;
+        boolean[] kept = new boolean[n];
+        for (int g = 0; g < distinct.length; g++) {
+            GreedySuppression.run(boxes, byGroup, start[g], start[g + 1], minIou, workers, kept);
+        }
+        return keptInOrder(order, kept);
+    }
+
+    @Override
+    public int[] topK(float[] scores, int k) {
+        if (scores == null) throw new IllegalArgumentException("scores must not be null");
+        Checks.atLeast("k", k, 0);
+        return ScoreOrder.top(scores, k);
+    }
+
+    /**
+     * The smallest float {@code f} with {@code (double) f > threshold}: torchvision compares the float IoU with
+     * the double threshold, and {@code iou > threshold} holds exactly when {@code iou >= f}.
+     */
+    static float minSuppressingIou(double threshold) {
+        if (!(threshold >= 0) || Double.isInfinite(threshold)) {
+            throw new IllegalArgumentException("iouThreshold must be finite and >= 0, got " + threshold);
+        }
+        float f = (float) threshold;
+        return (double) f > threshold ? f : Math.nextUp(f);
+    }
+
+    private static int checkBoxesAndScores(float[] boxes, float[] scores) {
+        int n = Checks.boxCount("boxes", boxes);
+        Checks.length("scores", scores, n);
+        Checks.finite("boxes", boxes);
+        Checks.notNaN("scores", scores);
+        return n;
+    }
+
+    private static int[] keptInOrder(int[] order, boolean[] kept) {
+        int[] out = new int[order.length];
+        int m = 0;
+        for (int index : order) {
+            if (kept[index]) out[m++] = index;
+        }
+        return Arrays.copyOf(out, m);
+    }
+}
