@@ -1,0 +1,263 @@
+package dev.maskrt.ops.cpu;
+
+/**
+ * Everything RoIAlign needs to pool one RoI, computed once and reused for every channel: the feature level and
+ * image, the per-bin row and column taps ({@link AxisSamples}) and the sample count of a bin. Immutable.
+ */
+final class RoiPlan {
+    final int level;
+    final int batch;
+    final AxisSamples rows;
+    final AxisSamples cols;
+    /** Samples per bin, {@code max(gridH * gridW, 1)}: the divisor of the average. */
+    final float count;
+
+    private RoiPlan(int level, int batch, AxisSamples rows, AxisSamples cols, float count) {
+        this.level = level;
+        this.batch = batch;
+        this.rows = rows;
+        this.cols = cols;
+        this.count = count;
+    }
+
+    /**
+     * The plan of one RoI on a map of {@code height x width} at {@code spatialScale}, or null when none of its
+     * samples is inside the map (its output is all zeros). Geometry as torchvision's {@code roi_align} kernel,
+     * in the same float operations.
+     */
+    static RoiPlan of(int level, int batch, float x0, float y0, float x1, float y1, float spatialScale, int height,
+            int width, int outputHeight, int outputWidth, int samplingRatio, boolean aligned) {
+        float offset = aligned ? 0.5f : 0f;
+        float startW = x0 * spatialScale - offset;
+        float startH = y0 * spatialScale - offset;
+        float endW = x1 * spatialScale - offset;
+        float endH = y1 * spatialScale - offset;
+        float roiWidth = endW - startW;
+        float roiHeight = endH - startH;
+        if (!aligned) {
+            roiWidth = Math.max(roiWidth, 1f); // the original RoIAlign stretches malformed RoIs to 1x1
+            roiHeight = Math.max(roiHeight, 1f);
+        }
+        float binH = roiHeight / outputHeight;
+        float binW = roiWidth / outputWidth;
+        int gridH = samplingRatio > 0 ? samplingRatio : (int) Math.ceil(roiHeight / outputHeight);
+        int gridW = samplingRatio > 0 ? samplingRatio : (int) Math.ceil(roiWidth / outputWidth);
+        float count = Math.max(gridH * gridW, 1);
+        AxisSamples rows = AxisSamples.of(startH, binH, gridH, outputHeight, height);
+        if (rows.isEmpty()) return null;
+        AxisSamples cols = AxisSamples.of(startW, binW, gridW, outputWidth, width);
+        if (cols.isEmpty()) return null;
+        return new RoiPlan(level, batch, rows, cols, count);
+    }
+
+    /** Floats of scratch that {@link #pool} and {@link #pool4} need: four times the RoI's column span. */
+    int scratchSize() {
+        return 4 * (cols.max - cols.min + 1);
+    }
+
+    /**
+     * Pools one channel: {@code plane} holds the channel's {@code height x width} map at {@code planeOffset};
+     * the {@code outputHeight x outputWidth} bins go to {@code out} at {@code outOffset}. For each output row,
+     * its row taps are first summed down the map rows over the RoI's column span (contiguous memory, two rows
+     * per pass), then each bin's column taps across that.
+     */
+    void pool(float[] plane, int planeOffset, int width, float[] scratch, float[] out, int outOffset) {
+        int outputHeight = rows.start.length - 1;
+        int outputWidth = cols.start.length - 1;
+        int colMin = cols.min;
+        int span = cols.max - colMin + 1;
+        int[] rowStart = rows.start;
+        int[] rowIndex = rows.index;
+        float[] rowWeight = rows.weight;
+        int[] colFirst = cols.first;
+        int[] colStart = cols.denseStart;
+        float[] colWeight = cols.dense;
+        int origin = planeOffset + colMin;
+        for (int ph = 0; ph < outputHeight; ph++) {
+            int k = rowStart[ph];
+            int k1 = rowStart[ph + 1];
+            if (k == k1) {
+                continue; // no sample of this output row is inside the map: its bins stay 0
+            }
+            for (int j = 0; j < span; j++) scratch[j] = 0f;
+            for (; k + 1 < k1; k += 2) {
+                int b0 = origin + rowIndex[k] * width;
+                int b1 = origin + rowIndex[k + 1] * width;
+                float w0 = rowWeight[k];
+                float w1 = rowWeight[k + 1];
+                for (int j = 0; j < span; j++) scratch[j] += w0 * plane[b0 + j] + w1 * plane[b1 + j];
+            }
+            if (k < k1) {
+                int b0 = origin + rowIndex[k] * width;
+                float w0 = rowWeight[k];
+                for (int j = 0; j < span; j++) scratch[j] += w0 * plane[b0 + j];
+            }
+            int o = outOffset + ph * outputWidth;
+            for (int pw = 0; pw < outputWidth; pw++) {
+                int c = colFirst[pw] - colMin;
+                float s = 0f;
+                for (int q = colStart[pw], e = colStart[pw + 1]; q < e; q++, c++) {
+                    s += colWeight[q] * scratch[c];
+                }
+                out[o + pw] = s / count;
+            }
+        }
+    }
+
+    /**
+     * {@link #pool} for four channels at once, whose planes lie {@code planeStride} apart in {@code data} and
+     * whose outputs lie {@code outStride} apart: the same taps per channel (their sums grouped differently, so
+     * the last bits may differ from {@link #pool}), with a quarter of the loop overhead and four independent sums
+     * in flight. Which channels go through which method depends only on the channel count, never on threads.
+     */
+    void pool4(float[] data, int planeOffset, int planeStride, int width, float[] scratch, float[] out,
+            int outOffset, int outStride) {
+        int outputHeight = rows.start.length - 1;
+        int outputWidth = cols.start.length - 1;
+        int span = cols.max - cols.min + 1;
+        int[] rowStart = rows.start;
+        int origin = planeOffset + cols.min;
+        for (int ph = 0; ph < outputHeight; ph++) {
+            int k = rowStart[ph];
+            int k1 = rowStart[ph + 1];
+            if (k == k1) {
+                continue; // no sample of this output row is inside the map: its bins stay 0
+            }
+            boolean first = true;
+            while (k < k1) {
+                int n = Math.min(k1 - k, first ? 3 : 2);
+                rowPass4(data, origin, planeStride, width, k, n, span, scratch, first);
+                first = false;
+                k += n;
+            }
+            int o = outOffset + ph * outputWidth;
+            columnPass4(scratch, span, o, outStride, out);
+        }
+    }
+
+    /**
+     * The column taps of one output row for four channels: {@code scratch} holds the four channels' row sums
+     * ({@code span} apart); bins go to {@code out} at {@code o}, channels {@code outStride} apart. Every bin has
+     * the same number of taps ({@link AxisSamples#taps}), unrolled for the common counts.
+     */
+    private void columnPass4(float[] scratch, int span, int o, int outStride, float[] out) {
+        int outputWidth = cols.start.length - 1;
+        int taps = cols.taps;
+        int[] tapFirst = cols.tapFirst;
+        float[] tw = cols.tapWeight;
+        int colMin = cols.min;
+        int s1 = span, s2 = 2 * span, s3 = 3 * span;
+        float n = count;
+        for (int pw = 0; pw < outputWidth; pw++) {
+            int c = tapFirst[pw] - colMin;
+            int q = pw * taps;
+            float a0, a1, a2, a3;
+            switch (taps) {
+                case 2: {
+                    float w0 = tw[q], w1 = tw[q + 1];
+                    a0 = w0 * scratch[c] + w1 * scratch[c + 1];
+                    a1 = w0 * scratch[s1 + c] + w1 * scratch[s1 + c + 1];
+                    a2 = w0 * scratch[s2 + c] + w1 * scratch[s2 + c + 1];
+                    a3 = w0 * scratch[s3 + c] + w1 * scratch[s3 + c + 1];
+                    break;
+                }
+                case 3: {
+                    float w0 = tw[q], w1 = tw[q + 1], w2 = tw[q + 2];
+                    a0 = w0 * scratch[c] + w1 * scratch[c + 1] + w2 * scratch[c + 2];
+                    a1 = w0 * scratch[s1 + c] + w1 * scratch[s1 + c + 1] + w2 * scratch[s1 + c + 2];
+                    a2 = w0 * scratch[s2 + c] + w1 * scratch[s2 + c + 1] + w2 * scratch[s2 + c + 2];
+                    a3 = w0 * scratch[s3 + c] + w1 * scratch[s3 + c + 1] + w2 * scratch[s3 + c + 2];
+                    break;
+                }
+                case 4: {
+                    float w0 = tw[q], w1 = tw[q + 1], w2 = tw[q + 2], w3 = tw[q + 3];
+                    a0 = w0 * scratch[c] + w1 * scratch[c + 1] + w2 * scratch[c + 2] + w3 * scratch[c + 3];
+                    a1 = w0 * scratch[s1 + c] + w1 * scratch[s1 + c + 1] + w2 * scratch[s1 + c + 2]
+                            + w3 * scratch[s1 + c + 3];
+                    a2 = w0 * scratch[s2 + c] + w1 * scratch[s2 + c + 1] + w2 * scratch[s2 + c + 2]
+                            + w3 * scratch[s2 + c + 3];
+                    a3 = w0 * scratch[s3 + c] + w1 * scratch[s3 + c + 1] + w2 * scratch[s3 + c + 2]
+                            + w3 * scratch[s3 + c + 3];
+                    break;
+                }
+                default: {
+                    a0 = 0f;
+                    a1 = 0f;
+                    a2 = 0f;
+                    a3 = 0f;
+                    for (int j = 0; j < taps; j++, c++) {
+                        float w = tw[q + j];
+                        a0 += w * scratch[c];
+                        a1 += w * scratch[s1 + c];
+                        a2 += w * scratch[s2 + c];
+                        a3 += w * scratch[s3 + c];
+                    }
+                }
+            }
+            out[o + pw] = a0 / n;
+            out[o + outStride + pw] = a1 / n;
+            out[o + 2 * outStride + pw] = a2 / n;
+            out[o + 3 * outStride + pw] = a3 / n;
+        }
+    }
+
+    /**
+     * Row taps {@code k .. k + n - 1} ({@code n <= 3}) of four channels over the column span, stored into
+     * ({@code first}) or added to {@code scratch}: one pass over the span for up to three map rows.
+     */
+    private void rowPass4(float[] d, int origin, int p1, int width, int k, int n, int span, float[] scratch,
+            boolean first) {
+        int[] rowIndex = rows.index;
+        float[] rowWeight = rows.weight;
+        int s1 = span, s2 = 2 * span, s3 = 3 * span;
+        int p2 = 2 * p1, p3 = 3 * p1;
+        int b0 = origin + rowIndex[k] * width;
+        float w0 = rowWeight[k];
+        if (n == 1) {
+            if (first) {
+                for (int j = 0; j < span; j++) {
+                    scratch[j] = w0 * d[b0 + j];
+                    scratch[s1 + j] = w0 * d[p1 + b0 + j];
+                    scratch[s2 + j] = w0 * d[p2 + b0 + j];
+                    scratch[s3 + j] = w0 * d[p3 + b0 + j];
+                }
+            } else {
+                for (int j = 0; j < span; j++) {
+                    scratch[j] += w0 * d[b0 + j];
+                    scratch[s1 + j] += w0 * d[p1 + b0 + j];
+                    scratch[s2 + j] += w0 * d[p2 + b0 + j];
+                    scratch[s3 + j] += w0 * d[p3 + b0 + j];
+                }
+            }
+            return;
+        }
+        int b1 = origin + rowIndex[k + 1] * width;
+        float w1 = rowWeight[k + 1];
+        if (n == 2) {
+            if (first) {
+                for (int j = 0; j < span; j++) {
+                    scratch[j] = w0 * d[b0 + j] + w1 * d[b1 + j];
+                    scratch[s1 + j] = w0 * d[p1 + b0 + j] + w1 * d[p1 + b1 + j];
+                    scratch[s2 + j] = w0 * d[p2 + b0 + j] + w1 * d[p2 + b1 + j];
+                    scratch[s3 + j] = w0 * d[p3 + b0 + j] + w1 * d[p3 + b1 + j];
+                }
+            } else {
+                for (int j = 0; j < span; j++) {
+                    scratch[j] += w0 * d[b0 + j] + w1 * d[b1 + j];
+                    scratch[s1 + j] += w0 * d[p1 + b0 + j] + w1 * d[p1 + b1 + j];
+                    scratch[s2 + j] += w0 * d[p2 + b0 + j] + w1 * d[p2 + b1 + j];
+                    scratch[s3 + j] += w0 * d[p3 + b0 + j] + w1 * d[p3 + b1 + j];
+                }
+            }
+            return;
+        }
+        int b2 = origin + rowIndex[k + 2] * width;
+        float w2 = rowWeight[k + 2];
+        for (int j = 0; j < span; j++) { // n == 3, always the first pass
+            scratch[j] = w0 * d[b0 + j] + w1 * d[b1 + j] + w2 * d[b2 + j];
+            scratch[s1 + j] = w0 * d[p1 + b0 + j] + w1 * d[p1 + b1 + j] + w2 * d[p1 + b2 + j];
+            scratch[s2 + j] = w0 * d[p2 + b0 + j] + w1 * d[p2 + b1 + j] + w2 * d[p2 + b2 + j];
+            scratch[s3 + j] = w0 * d[p3 + b0 + j] + w1 * d[p3 + b1 + j] + w2 * d[p3 + b2 + j];
+        }
+    }
+}
