@@ -61,13 +61,19 @@ __global__ void clip_kernel(float* boxes, int n, float h, float w) {
     }
 }
 
-__global__ void filter_kernel(const float* boxes, const float* scores, int n, float min_size, uint8_t* keep) {
+__global__ void filter_kernel(const float* boxes, const float* scores, int n, bool require_finite, float min_size,
+                              uint8_t* keep) {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
         float x0 = boxes[4 * i], y0 = boxes[4 * i + 1], x1 = boxes[4 * i + 2], y1 = boxes[4 * i + 3];
-        bool finite = isfinite(x0) && isfinite(y0) && isfinite(x1) && isfinite(y1)
-                      && (scores == nullptr || isfinite(scores[i]));
-        bool nonempty = __fsub_rn(x1, x0) > min_size && __fsub_rn(y1, y0) > min_size;
-        keep[i] = finite && nonempty ? 1 : 0;
+        bool pass = true;
+        if (require_finite) {
+            pass = isfinite(x0) && isfinite(y0) && isfinite(x1) && isfinite(y1)
+                   && (scores == nullptr || isfinite(scores[i]));
+        }
+        if (min_size >= 0.0f) {
+            pass = pass && __fsub_rn(x1, x0) > min_size && __fsub_rn(y1, y0) > min_size;
+        }
+        keep[i] = pass ? 1 : 0;
     }
 }
 
@@ -138,12 +144,13 @@ maskrt_status maskrt_clip_boxes(float* d_boxes, int n, int image_height, int ima
     return launch_status();
 }
 
-maskrt_status maskrt_box_filter(const float* d_boxes, const float* d_scores, int n, float min_size, uint8_t* d_keep,
-                                cudaStream_t stream) {
-    MASKRT_REQUIRE(n >= 0 && min_size >= 0.0f && min_size <= 3.402823466e38f);
+maskrt_status maskrt_box_filter(const float* d_boxes, const float* d_scores, int n, int require_finite,
+                                float min_size, uint8_t* d_keep, cudaStream_t stream) {
+    MASKRT_REQUIRE(n >= 0 && min_size == min_size && min_size <= 3.402823466e38f);
     if (n == 0) return MASKRT_OK;
     MASKRT_REQUIRE(d_boxes != nullptr && d_keep != nullptr);
-    filter_kernel<<<blocks_for(n, 256), 256, 0, stream>>>(d_boxes, d_scores, n, min_size, d_keep);
+    filter_kernel<<<blocks_for(n, 256), 256, 0, stream>>>(d_boxes, d_scores, n, require_finite != 0, min_size,
+                                                           d_keep);
     return launch_status();
 }
 

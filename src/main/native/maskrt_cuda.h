@@ -98,11 +98,12 @@ maskrt_status maskrt_apply_deltas(const float* d_deltas, const float* d_boxes, i
 /* detectron2 Boxes.clip in place (see maskrt_apply_deltas). */
 maskrt_status maskrt_clip_boxes(float* d_boxes, int n, int image_height, int image_width, cudaStream_t stream);
 /*
- * d_keep[i] = 1 when box i and score i are finite (when d_scores is not NULL) and both sides are > min_size
- * (detectron2 find_top_rpn_proposals' valid_mask and Boxes.nonempty), else 0. d_scores may be NULL.
+ * d_keep[i] = 1 when box i passes, else 0: with require_finite, its four coordinates (and score i, when d_scores is
+ * not NULL) must be finite (detectron2 find_top_rpn_proposals' valid_mask); with min_size >= 0, both sides
+ * x1 - x0 and y1 - y0 must be > min_size (Boxes.nonempty; a NaN side fails); min_size < 0 skips that test.
  */
-maskrt_status maskrt_box_filter(const float* d_boxes, const float* d_scores, int n, float min_size, uint8_t* d_keep,
-                                cudaStream_t stream);
+maskrt_status maskrt_box_filter(const float* d_boxes, const float* d_scores, int n, int require_finite,
+                                float min_size, uint8_t* d_keep, cudaStream_t stream);
 
 /* ---- RPN proposals of one image and one level --------------------------------------------------------------- */
 
