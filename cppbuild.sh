@@ -33,8 +33,16 @@ case "$PLATFORM" in
     OBJECTS=()
     for cu in "$SRC"/*.cu; do
       o="$OBJ/$(basename "${cu%.cu}").o"
-      echo "cppbuild.sh: nvcc $(basename "$cu")"
-      "$NVCC" "${FLAGS[@]}" -c "$cu" -o "$o"
+      # incremental: rebuild when the source, a shared header, this script or the flags changed
+      STAMP="$OBJ/$(basename "${cu%.cu}").flags"
+      if [[ -f "$o" && -f "$STAMP" && "$(cat "$STAMP")" == "${FLAGS[*]}" ]] \
+         && [[ -z "$(find "$cu" "$SRC"/*.cuh "$SRC"/*.h "$0" -newer "$o" 2>/dev/null)" ]]; then
+        echo "cppbuild.sh: $(basename "$cu") is up to date"
+      else
+        echo "cppbuild.sh: nvcc $(basename "$cu")"
+        "$NVCC" "${FLAGS[@]}" -c "$cu" -o "$o"
+        echo "${FLAGS[*]}" > "$STAMP"
+      fi
       OBJECTS+=("$o")
     done
     rm -f "$OUT/libmaskrt_cuda.a"
