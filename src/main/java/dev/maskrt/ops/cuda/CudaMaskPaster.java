@@ -59,6 +59,41 @@ public final class CudaMaskPaster extends CudaOpBase implements MaskPaster {
         }
     }
 
+    /**
+     * Device entry point, first step: enqueues the hulls ({@code int[4n]}: x, y, width, height) and packed offsets
+     * ({@code int64[n + 1]}, {@code offsets[n]} = bytes of all bitmaps) of {@code n} boxes ({@code float[4n]}) on
+     * {@code stream}. Addresses are device pointers.
+     */
+    public void layoutOnDevice(long boxes, int n, int imageHeight, int imageWidth, long hulls, long offsets,
+            CudaStream stream) {
+        Checks.atLeast("n", n, 0);
+        Checks.atLeast("imageHeight", imageHeight, 1);
+        Checks.atLeast("imageWidth", imageWidth, 1);
+        long[] bytes = new long[1];
+        try (DeviceBuffer scratch = scratch(bytesQuery(CudaNative.maskrt_paste_scratch_bytes(n, bytes), bytes,
+                "maskrt_paste_scratch_bytes"))) {
+            CudaRuntime.check(CudaNative.maskrt_paste_layout(boxes, n, imageHeight, imageWidth, hulls, offsets,
+                    scratch.address(), scratch.bytes(), stream.handle()), "maskrt_paste_layout");
+        }
+    }
+
+    /**
+     * Device entry point, second step: pastes and thresholds {@code masks} ({@code float[n, maskHeight,
+     * maskWidth]}) into {@code bits}, laid out by {@link #layoutOnDevice} (at least {@code offsets[n]} bytes, or an
+     * upper bound such as {@code n * imageHeight * imageWidth}).
+     */
+    public void pasteOnDevice(long masks, int maskHeight, int maskWidth, long boxes, int n, long hulls, long offsets,
+            float threshold, long bits, CudaStream stream) {
+        Checks.atLeast("maskHeight", maskHeight, 1);
+        Checks.atLeast("maskWidth", maskWidth, 1);
+        Checks.atLeast("n", n, 0);
+        if (!(threshold >= 0f) || threshold == Float.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("threshold must be finite and >= 0, got " + threshold);
+        }
+        CudaRuntime.check(CudaNative.maskrt_paste_masks(masks, maskHeight, maskWidth, boxes, n, hulls, offsets,
+                threshold, bits, stream.handle()), "maskrt_paste_masks");
+    }
+
     /** Device addresses of one paste: hulls {@code int[4n]}, offsets {@code int64[n + 1]}, packed bits. */
     static final class Pasted {
         final long hulls, offsets, bits;

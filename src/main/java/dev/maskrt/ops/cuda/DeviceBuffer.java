@@ -35,6 +35,28 @@ public final class DeviceBuffer implements AutoCloseable {
         return capacity;
     }
 
+    /**
+     * Enqueues a copy of {@code values} into this buffer on {@code stream} and waits for it (the source is
+     * staged in native memory that is freed afterwards).
+     */
+    public void upload(float[] values, CudaStream stream) {
+        upload(new org.bytedeco.javacpp.FloatPointer(values), 4L * values.length, stream);
+    }
+
+    /** As {@link #upload(float[], CudaStream)} for ints. */
+    public void upload(int[] values, CudaStream stream) {
+        upload(new org.bytedeco.javacpp.IntPointer(values), 4L * values.length, stream);
+    }
+
+    private void upload(org.bytedeco.javacpp.Pointer staged, long count, CudaStream stream) {
+        try (staged) {
+            if (count > bytes) throw new IllegalArgumentException("values: " + count + " bytes > buffer " + bytes);
+            CudaRuntime.check(CudaNative.maskrt_copy_to_device(address(), staged, count, stream.handle()),
+                    "cudaMemcpyAsync(host to device)");
+            stream.synchronize();
+        }
+    }
+
     @Override
     public void close() {
         if (address != -1) {
