@@ -21,7 +21,7 @@ mvn -q -B -ntp -f ../pom.xml install -DskipTests
 mvn -q -B -ntp package
 mkdir -p target/results
 : > target/results/anchors.jsonl
-for script in anchors/*.py; do
+for script in anchors/[!_]*.py; do
   echo "== anchor: $script" >&2
   "$PY" "$script" | tee -a target/results/anchors.jsonl
 done

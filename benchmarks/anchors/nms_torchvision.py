@@ -9,17 +9,16 @@ groups [N] i4, iou_threshold f8, so that the JMH benchmark runs on exactly the s
 RPN-like boxes: centres uniform over an 800 x 1344 image, side log-uniform in [16, 512], aspect ratio
 log-uniform in [0.5, 2]; scores uniform in [0, 1). Prints one JSON line per workload. Run from benchmarks/.
 """
-import json
 import math
 import os
-import statistics
-import time
 
 import numpy as np
 import torch
 import torchvision
 
-torch.set_num_threads(2)
+from _timing import emit, median_ms, use_two_threads
+
+use_two_threads()
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "inputs")
 
 
@@ -33,15 +32,6 @@ def rpn_like_boxes(gen, n, height=800.0, width=1344.0):
     return torch.stack((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2), dim=1).float()
 
 
-def median_ms(fn, warmup=5, runs=15):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
 
 
 def main():
@@ -61,7 +51,7 @@ def main():
             anchor = "torchvision.ops.batched_nms"
             fn = lambda: torchvision.ops.batched_nms(boxes, scores, idxs, thr)
         kept = len(fn())
-        print(json.dumps({"workload": name, "anchor": anchor, "ms": round(median_ms(fn), 3), "kept": kept}), flush=True)
+        emit(name, anchor, median_ms(fn, warmup=5), kept=kept)
 
 
 if __name__ == "__main__":

@@ -13,14 +13,13 @@ detectron2 clips boxes before pasting. Masks are smooth probability maps (sigmoi
 
 Prints one JSON line per workload: {"workload", "anchor", "ms"} (median of repeated runs after a warm-up).
 """
-import json
 import os
-import statistics
-import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from _timing import emit, median_ms, use_two_threads
 
 INPUTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "inputs")
 
@@ -80,19 +79,8 @@ def make_workload(seed, n, img_h, img_w, min_side, max_side):
     return masks, boxes.astype(np.float32)
 
 
-def time_ms(fn, warmup=3, runs=15):
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(samples)
-
-
 def main():
-    torch.set_num_threads(2)
+    use_two_threads()
     os.makedirs(INPUTS, exist_ok=True)
     for name, seed, img_h, img_w, lo, hi in [("paste_100_1040x1408", 1040, 1040, 1408, 20, 400),
                                              ("paste_100_520x704", 520, 520, 704, 10, 200)]:
@@ -100,9 +88,8 @@ def main():
         np.savez(os.path.join(INPUTS, name + ".npz"), masks=masks, boxes=boxes,
                  image_size=np.array([img_h, img_w], np.int32), threshold=np.array(0.5, np.float32))
         tm, tb = torch.from_numpy(masks), torch.from_numpy(boxes)
-        ms = time_ms(lambda: paste_masks_in_image(tm, tb, (img_h, img_w), 0.5))
-        print(json.dumps({"workload": name, "anchor": "detectron2 paste_masks_in_image (CPU)", "ms": round(ms, 2)}),
-              flush=True)
+        emit(name, "detectron2 paste_masks_in_image (CPU)",
+             median_ms(lambda: paste_masks_in_image(tm, tb, (img_h, img_w), 0.5)))
 
 
 if __name__ == "__main__":

@@ -11,15 +11,15 @@ then clipped to the image, as proposals are; this spreads them over all four lev
 
 Prints one JSON line per workload: {"workload", "anchor", "ms"} (median of 7 runs after 2 warm-ups).
 """
-import json
 import os
-import time
 
 import numpy as np
 import torch
 from torchvision.ops import roi_align
 
-torch.set_num_threads(2)
+from _timing import emit, median_ms, use_two_threads
+
+use_two_threads()
 HERE = os.path.dirname(os.path.abspath(__file__))
 INPUTS = os.path.join(HERE, "..", "target", "inputs")
 IMG_H, IMG_W = 800, 1344
@@ -64,15 +64,8 @@ def main():
         features = [torch.from_numpy(data["p%d" % k]) for k in (2, 3, 4, 5)]
         boxes = torch.from_numpy(data["rois"])
         with torch.no_grad():
-            for _ in range(2):
-                roi_pooler(features, boxes, out_size)
-            times = []
-            for _ in range(7):
-                t0 = time.perf_counter()
-                roi_pooler(features, boxes, out_size)
-                times.append((time.perf_counter() - t0) * 1000)
-        print(json.dumps({"workload": name, "anchor": "detectron2 ROIPooler (torchvision.ops.roi_align, ROIAlignV2)",
-                          "ms": round(float(np.median(times)), 2)}), flush=True)
+            ms = median_ms(lambda: roi_pooler(features, boxes, out_size), warmup=2, runs=7)
+        emit(name, "detectron2 ROIPooler (torchvision.ops.roi_align, ROIAlignV2)", ms)
 
 
 if __name__ == "__main__":

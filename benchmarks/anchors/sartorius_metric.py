@@ -6,14 +6,12 @@ Writes benchmarks/target/inputs/<workload>.npz with `train_csv` and `submission_
 uint8), then times reading + scoring those files and prints one JSON line per workload (with the score, which the
 Java benchmark's result must equal). Run from benchmarks/: /usr/bin/python3 anchors/sartorius_metric.py
 """
-import io, json, os, statistics, time
+import io, os
 import numpy as np
 
-try:
-    import torch
-    torch.set_num_threads(2)
-except ImportError:
-    pass
+from _timing import emit, median_ms, use_two_threads
+
+use_two_threads()
 
 H, W = 520, 704
 WORKLOADS = {"sartorius_100img_150cells": (100, 150)}
@@ -104,14 +102,8 @@ def main():
         train, sub = make(images, cells, rng)
         np.savez(f"target/inputs/{name}.npz", train_csv=np.frombuffer(train, np.uint8),
                  submission_csv=np.frombuffer(sub, np.uint8))
-        s = score(train, sub)                                     # warm-up
-        times = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            s = score(train, sub)
-            times.append((time.perf_counter() - t0) * 1000)
-        print(json.dumps({"workload": name, "anchor": "numpy Kaggle-kernel metric (label images + bincount)",
-                          "ms": round(statistics.median(times), 1), "score": s}))
+        ms = median_ms(lambda: score(train, sub), warmup=1, runs=3)
+        emit(name, "numpy Kaggle-kernel metric (label images + bincount)", ms, score=score(train, sub))
 
 
 if __name__ == "__main__":

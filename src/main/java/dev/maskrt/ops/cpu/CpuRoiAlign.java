@@ -11,14 +11,15 @@ import dev.maskrt.ops.RoiAlignChecks;
  * <p>How it is fast: the sample positions and bilinear weights of a RoI are computed once ({@link RoiPlan}) and
  * reused for all channels; because RoIAlign's weights factor into a row part and a column part, the taps of all
  * samples of a bin are merged per row and per column, so a bin costs (rows it touches) x (columns) multiply-adds
- * instead of 4 per sample, and the row pass runs over contiguous memory. Work is ordered channel by channel, all
- * RoIs of a level in turn, so one channel plane stays in cache while every RoI reads it; tasks are
- * (channel, block of RoIs) pairs spread over the {@link Workers}.
+ * instead of 4 per sample, and the row pass runs over contiguous memory; four channels go through each pass
+ * together (unrolled for the common tap counts). Work is ordered by channel, RoIs grouped by level and image,
+ * so the channel planes in use stay in cache while the RoIs read them; tasks are (8 channels, 128 RoIs) blocks
+ * spread over the {@link Workers}.
  *
  * <p>Exactness: positions, border rules and sample counts are torchvision's, in the same float operations; only
  * the order of the sums differs (merged weights are summed in double, then the products in float), which moves
  * results by a few units in the last place: the tests compare with {@code |a - b| <= 1e-5 + 1e-5 |b|}. Non-finite
- * feature values may spread to fewer or more bins than in torchvision (taps of zero weight are skipped). Every
+ * feature values may spread to fewer or more bins than in torchvision (merged taps of zero weight are skipped; padded ones are multiplied). Every
  * output element is computed by one task in a fixed order, so results do not depend on the thread count.
  *
  * <p>Thread-safe: calls may run concurrently (they share only the {@link Workers}).

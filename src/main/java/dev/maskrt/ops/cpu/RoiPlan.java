@@ -125,7 +125,7 @@ final class RoiPlan {
             }
             boolean first = true;
             while (k < k1) {
-                int n = Math.min(k1 - k, first ? 3 : 2);
+                int n = Math.min(k1 - k, first ? 4 : 2);
                 rowPass4(data, origin, planeStride, width, k, n, span, scratch, first);
                 first = false;
                 k += n;
@@ -180,6 +180,22 @@ final class RoiPlan {
                             + w3 * scratch[s3 + c + 3];
                     break;
                 }
+                case 5: {
+                    float w0 = tw[q], w1 = tw[q + 1], w2 = tw[q + 2], w3 = tw[q + 3], w4 = tw[q + 4];
+                    a0 = dot5(scratch, c, w0, w1, w2, w3, w4);
+                    a1 = dot5(scratch, s1 + c, w0, w1, w2, w3, w4);
+                    a2 = dot5(scratch, s2 + c, w0, w1, w2, w3, w4);
+                    a3 = dot5(scratch, s3 + c, w0, w1, w2, w3, w4);
+                    break;
+                }
+                case 6: {
+                    float w0 = tw[q], w1 = tw[q + 1], w2 = tw[q + 2], w3 = tw[q + 3], w4 = tw[q + 4], w5 = tw[q + 5];
+                    a0 = dot5(scratch, c, w0, w1, w2, w3, w4) + w5 * scratch[c + 5];
+                    a1 = dot5(scratch, s1 + c, w0, w1, w2, w3, w4) + w5 * scratch[s1 + c + 5];
+                    a2 = dot5(scratch, s2 + c, w0, w1, w2, w3, w4) + w5 * scratch[s2 + c + 5];
+                    a3 = dot5(scratch, s3 + c, w0, w1, w2, w3, w4) + w5 * scratch[s3 + c + 5];
+                    break;
+                }
                 default: {
                     a0 = 0f;
                     a1 = 0f;
@@ -201,9 +217,13 @@ final class RoiPlan {
         }
     }
 
+    private static float dot5(float[] v, int c, float w0, float w1, float w2, float w3, float w4) {
+        return w0 * v[c] + w1 * v[c + 1] + w2 * v[c + 2] + w3 * v[c + 3] + w4 * v[c + 4];
+    }
+
     /**
-     * Row taps {@code k .. k + n - 1} ({@code n <= 3}) of four channels over the column span, stored into
-     * ({@code first}) or added to {@code scratch}: one pass over the span for up to three map rows.
+     * Row taps {@code k .. k + n - 1} ({@code n <= 4}; 3 and 4 only in the first pass) of four channels over
+     * the column span, stored into ({@code first}) or added to {@code scratch}: one pass for up to four map rows.
      */
     private void rowPass4(float[] d, int origin, int p1, int width, int k, int n, int span, float[] scratch,
             boolean first) {
@@ -253,6 +273,17 @@ final class RoiPlan {
         }
         int b2 = origin + rowIndex[k + 2] * width;
         float w2 = rowWeight[k + 2];
+        if (n == 4) { // first pass
+            int b3 = origin + rowIndex[k + 3] * width;
+            float w3 = rowWeight[k + 3];
+            for (int j = 0; j < span; j++) {
+                scratch[j] = (w0 * d[b0 + j] + w1 * d[b1 + j]) + (w2 * d[b2 + j] + w3 * d[b3 + j]);
+                scratch[s1 + j] = (w0 * d[p1 + b0 + j] + w1 * d[p1 + b1 + j]) + (w2 * d[p1 + b2 + j] + w3 * d[p1 + b3 + j]);
+                scratch[s2 + j] = (w0 * d[p2 + b0 + j] + w1 * d[p2 + b1 + j]) + (w2 * d[p2 + b2 + j] + w3 * d[p2 + b3 + j]);
+                scratch[s3 + j] = (w0 * d[p3 + b0 + j] + w1 * d[p3 + b1 + j]) + (w2 * d[p3 + b2 + j] + w3 * d[p3 + b3 + j]);
+            }
+            return;
+        }
         for (int j = 0; j < span; j++) { // n == 3, always the first pass
             scratch[j] = w0 * d[b0 + j] + w1 * d[b1 + j] + w2 * d[b2 + j];
             scratch[s1 + j] = w0 * d[p1 + b0 + j] + w1 * d[p1 + b1 + j] + w2 * d[p1 + b2 + j];

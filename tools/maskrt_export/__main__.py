@@ -1,0 +1,89 @@
+"""Command line:
+
+  /usr/bin/python3 -m tools.maskrt_export export --config CFG.yaml (--weights W.pkl|W.pth | --random-weights
+      [--seed N]) --out DIR
+  /usr/bin/python3 -m tools.maskrt_export reference --package DIR --images IMG... --out OUT.npz [--intermediates]
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+from . import checkpoint, config, package, pipeline
+from .modules import CascadeMaskRCNN
+
+
+def read_image(path):
+    """Decodes with PIL: [H, W] or [H, W, 3] in RGB order; uint8 for 8-bit images, uint16 for 16-bit."""
+    from PIL import Image
+    with Image.open(path) as im:
+        if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+            return np.asarray(im).astype(np.uint16) if im.mode != "I" else np.asarray(im).astype(np.float32)
+        if im.mode == "L":
+            return np.asarray(im)
+        return np.asarray(im.convert("RGB"))
+
+
+def cmd_export(args):
+    settings = config.load_settings(args.config)
+    model = CascadeMaskRCNN(settings["architecture"]).eval()
+    if args.random_weights:
+        package.init_random(model, args.seed, settings)
+        source = {"config": os.path.basename(args.config), "weights": f"random (seed {args.seed})"}
+    else:
+        checkpoint.load_checkpoint(model, args.weights)
+        source = {"config": os.path.basename(args.config), "weights": os.path.basename(args.weights)}
+    package.export_package(model, settings, args.out, source)
+    total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
+    print(f"wrote {args.out} ({total / 1024:.0f} KiB)")
+
+
+def cmd_reference(args):
+    torch.set_num_threads(args.threads)
+    model, settings, _ = package.load_package(args.package)
+    arrays, index = {}, []
+    for i, path in enumerate(args.images):
+        result = pipeline.run_image(model, settings, read_image(path))
+        prefix = f"img{i}."
+        for key, value in result.items():
+            if key in pipeline.INTERMEDIATE_KEYS and not args.intermediates:
+                continue
+            arrays[prefix + key] = value
+        index.append({"prefix": prefix, "image": path, "detections": int(len(result["scores"]))})
+        print(f"{os.path.basename(path)}: {len(result['scores'])} detections", file=sys.stderr)
+    np.savez_compressed(args.out, **arrays)
+    with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
+        json.dump({"images": index}, f, indent=2)
+        f.write("\n")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python3 -m tools.maskrt_export")
+    sub = p.add_subparsers(dest="command", required=True)
+    e = sub.add_parser("export", help="config + checkpoint -> model package")
+    e.add_argument("--config", required=True)
+    w = e.add_mutually_exclusive_group(required=True)
+    w.add_argument("--weights", help="detectron2 checkpoint (.pkl or .pth)")
+    w.add_argument("--random-weights", action="store_true", help="seeded random weights (tests, benchmarks)")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--out", required=True)
+    r = sub.add_parser("reference", help="run the PyTorch reference pipeline on images")
+    r.add_argument("--package", required=True)
+    r.add_argument("--images", nargs="+", required=True)
+    r.add_argument("--out", required=True)
+    r.add_argument("--intermediates", action="store_true", help="also save proposals, stage boxes/probs, ...")
+    r.add_argument("--threads", type=int, default=2)
+    args = p.parse_args(argv)
+    try:
+        cmd_export(args) if args.command == "export" else cmd_reference(args)
+    except (config.ConfigError, checkpoint.CheckpointError, package.PackageError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

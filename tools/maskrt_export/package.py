@@ -1,0 +1,323 @@
+"""The model package: ONNX export of the dense pieces, manifest.json, random weights, and reloading a package
+into the PyTorch modules (the reference runs exactly the weights stored in the ONNX files).
+
+The manifest format is documented in docs/MODEL_PACKAGE.md; keep the two in step.
+"""
+import json
+import os
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+from torch import nn
+
+from . import pipeline
+from .modules import CascadeMaskRCNN, FrozenBatchNorm2d
+
+FORMAT_VERSION = 1
+OPSET = 16
+LEVELS = ["p2", "p3", "p4", "p5", "p6"]
+
+
+class PackageError(ValueError):
+    """A package that cannot be read; the message names the file and the field."""
+
+
+# -------------------------------------------------------------------------------------------- export wrappers
+
+class _BackbonePiece(nn.Module):
+    """image [N, 3, H, W] -> p2..p6, rpn_logits_p2..p6 [N, A, h, w], rpn_deltas_p2..p6 [N, A*4, h, w]."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.backbone = model.backbone
+        self.proposal_generator = model.proposal_generator
+
+    def forward(self, image):
+        features = self.backbone(image)
+        logits, deltas = self.proposal_generator.rpn_head(features)
+        return tuple(features) + tuple(logits) + tuple(deltas)
+
+
+class _BoxStagePiece(nn.Module):
+    """features [R, C, 7, 7] -> class_logits [R, K+1], box_deltas [R, 4]. Names keep the `roi_heads.` prefix."""
+
+    def __init__(self, model, k):
+        super().__init__()
+        self.roi_heads = nn.Module()
+        self.roi_heads.box_head = nn.ModuleDict({str(k): model.roi_heads.box_head[k]})
+        self.roi_heads.box_predictor = nn.ModuleDict({str(k): model.roi_heads.box_predictor[k]})
+        self.k = str(k)
+
+    def forward(self, features):
+        return self.roi_heads.box_predictor[self.k](self.roi_heads.box_head[self.k](features))
+
+
+class _MaskPiece(nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.roi_heads = nn.Module()
+        self.roi_heads.mask_head = model.roi_heads.mask_head
+
+    def forward(self, features):
+        return self.roi_heads.mask_head(features)
+
+
+def _pieces(model):
+    """(file, wrapper, example input, input names, output names, dynamic axes) per graph."""
+    arch = model.arch
+    c = arch["fpn_out_channels"]
+    bs, ms = arch["box_pooler_resolution"], arch["mask_pooler_resolution"]
+    back_out = LEVELS + [f"rpn_logits_{l}" for l in LEVELS] + [f"rpn_deltas_{l}" for l in LEVELS]
+    back_dyn = {"image": {0: "batch", 2: "height", 3: "width"}}
+    for i, name in enumerate(back_out):
+        back_dyn[name] = {0: "batch", 2: f"height_{LEVELS[i % 5]}", 3: f"width_{LEVELS[i % 5]}"}
+    pieces = [("backbone.onnx", _BackbonePiece(model), torch.zeros(1, 3, 64, 96), ["image"], back_out, back_dyn)]
+    for k in range(arch["num_stages"]):
+        pieces.append((f"box_head_{k}.onnx", _BoxStagePiece(model, k), torch.zeros(2, c, bs, bs), ["features"],
+                       ["class_logits", "box_deltas"],
+                       {"features": {0: "rois"}, "class_logits": {0: "rois"}, "box_deltas": {0: "rois"}}))
+    pieces.append(("mask_head.onnx", _MaskPiece(model), torch.zeros(2, c, ms, ms), ["features"], ["mask_logits"],
+                   {"features": {0: "rois"}, "mask_logits": {0: "rois"}}))
+    return pieces
+
+
+# ------------------------------------------------------------------------------------------------ random init
+
+def init_random(model, seed, settings):
+    """Seeded random weights that still give detections (see docs/MODEL_PACKAGE.md, "Random-weight packages").
+
+    1. convs: He-normal (fan_out), linears He-uniform, biases N(0, 0.05); norm affine parameters N(1, 0.1) and
+       N(0, 0.1).
+    2. FrozenBN statistics are calibrated on a seeded synthetic image (each norm's running mean/variance set to
+       its input's channel mean/variance, in forward order), so activations stay O(1) through any depth.
+    3. RPN objectness std 2/sqrt(C), anchor deltas std 0.08/sqrt(C) (C = RPN channels); bbox_pred std 0.05;
+       mask predictor std 1.0 (sigmoid probabilities clearly on either side of 0.5).
+    4. Each stage's cls_score is calibrated on the same image's proposals: every column is standardised over the
+       proposals and scaled by CLS_SPREAD, and the background column gets +BACKGROUND_BIAS, so a foreground
+       class passes the 0.05 score threshold only on its top few percent of boxes (tens of detections).
+    """
+    g = torch.Generator().manual_seed(seed)
+
+    def normal_(t, std, mean=0.0):
+        with torch.no_grad():
+            t.copy_(torch.randn(t.shape, generator=g) * std + mean)
+
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            fan_out = m.weight.shape[0] * m.weight[0, 0].numel() if isinstance(m, nn.Conv2d) else \
+                m.weight.shape[1] * m.weight[0, 0].numel()
+            normal_(m.weight, (2.0 / fan_out) ** 0.5)
+            if m.bias is not None:
+                normal_(m.bias, 0.05)
+        elif isinstance(m, nn.Linear):
+            bound = (6.0 / m.weight.shape[1]) ** 0.5
+            with torch.no_grad():
+                m.weight.copy_((torch.rand(m.weight.shape, generator=g) * 2 - 1) * bound)
+            normal_(m.bias, 0.05)
+        elif isinstance(m, (FrozenBatchNorm2d, nn.GroupNorm)):
+            normal_(m.weight, 0.1, 1.0)
+            normal_(m.bias, 0.1)
+    image = _calibration_image(g)
+    _calibrate_frozen_bn(model, image)
+    head = model.proposal_generator.rpn_head
+    fan_in = head.objectness_logits.weight.shape[1]
+    normal_(head.objectness_logits.weight, 2.0 / fan_in ** 0.5)
+    normal_(head.anchor_deltas.weight, 0.08 / fan_in ** 0.5)
+    for pred in model.roi_heads.box_predictor:
+        normal_(pred.bbox_pred.weight, 0.05)
+    normal_(model.roi_heads.mask_head.predictor.weight, 1.0)
+    _calibrate_classifiers(model, image, settings)
+    return model
+
+
+CLS_SPREAD = 2.0
+BACKGROUND_BIAS = 7.0
+
+
+def _calibration_image(g):
+    """A seeded synthetic normalised image [1, 3, 256, 320]: noise plus bright and dark discs."""
+    h, w = 256, 320
+    image = torch.randn((1, 3, h, w), generator=g) * 20.0
+    yy, xx = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32), indexing="ij")
+    for _ in range(12):
+        cy, cx = float(torch.rand(1, generator=g)) * h, float(torch.rand(1, generator=g)) * w
+        r = 8 + float(torch.rand(1, generator=g)) * 40
+        sign = 1.0 if float(torch.rand(1, generator=g)) < 0.7 else -1.0
+        image[0, :, ((yy - cy) ** 2 + (xx - cx) ** 2) < r * r] += sign * 80.0
+    return image
+
+
+@torch.no_grad()
+def _calibrate_frozen_bn(model, image):
+    hooks = []
+
+    def pre_hook(module, inputs):
+        x = inputs[0]
+        module.running_mean.copy_(x.mean(dim=(0, 2, 3)))
+        module.running_var.copy_(x.var(dim=(0, 2, 3), unbiased=False).clamp(min=1e-3))
+
+    for m in model.modules():
+        if isinstance(m, FrozenBatchNorm2d):
+            hooks.append(m.register_forward_pre_hook(pre_hook))
+    model.backbone(image)
+    for h in hooks:
+        h.remove()
+
+
+@torch.no_grad()
+def _calibrate_classifiers(model, image, settings):
+    roi = settings["roi_heads"]
+    size = tuple(image.shape[-2:])
+    features, logits, deltas = model.run_backbone(image)
+    boxes, _ = pipeline.proposals_from_rpn(logits, deltas, size, settings)
+    for k, pred in enumerate(model.roi_heads.box_predictor):
+        if k > 0:
+            boxes = pipeline.clip_boxes(boxes, *size)
+        feats = torch.flatten(model.roi_heads.box_head[k](pipeline.multilevel_roi_align(features[:4], boxes,
+                                                                                         roi["box_pooler"])), 1)
+        raw = pred.cls_score(feats)
+        mean, std = raw.mean(dim=0), raw.std(dim=0).clamp(min=1e-6)
+        pred.cls_score.weight.mul_((CLS_SPREAD / std)[:, None])
+        pred.cls_score.bias.sub_(mean).mul_(CLS_SPREAD / std)
+        pred.cls_score.bias[-1] += BACKGROUND_BIAS
+        boxes = pipeline.apply_deltas(pred.bbox_pred(feats), boxes, roi["stage_bbox_reg_weights"][k],
+                                      roi["scale_clamp"])
+
+
+# ----------------------------------------------------------------------------------------------------- export
+
+def _initializer_aliases(path, state):
+    """detectron2 names that torch.onnx dropped as duplicates (same value) -> the kept initializer's name."""
+    graph = onnx.load(path).graph
+    kept = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    aliases = {}
+    for name, tensor in state.items():
+        if name in kept:
+            continue
+        value = tensor.numpy()
+        for other, arr in kept.items():
+            if arr.shape == value.shape and arr.dtype == value.dtype and np.array_equal(arr, value):
+                aliases[name] = other
+                break
+    return aliases
+
+
+def export_package(model, settings, out_dir, source):
+    """Writes the ONNX graphs and manifest.json of `model` into `out_dir`. Returns the manifest dict."""
+    os.makedirs(out_dir, exist_ok=True)
+    model.eval()
+    arch = model.arch
+    files = {}
+    for fname, piece, example, in_names, out_names, dyn in _pieces(model):
+        path = os.path.join(out_dir, fname)
+        piece.eval()
+        torch.onnx.export(piece, (example,), path, opset_version=OPSET, input_names=in_names, output_names=out_names,
+                          dynamic_axes=dyn, do_constant_folding=False)
+        onnx.checker.check_model(onnx.load(path))
+        state = {k: v for k, v in piece.state_dict().items()}
+        aliases = _initializer_aliases(path, state)
+        files[fname] = aliases
+    k = arch["num_classes"]
+    a = arch["anchors_per_cell"]
+    c = arch["fpn_out_channels"]
+    bs, ms = arch["box_pooler_resolution"], arch["mask_pooler_resolution"]
+    graphs = {
+        "backbone": {
+            "file": "backbone.onnx",
+            "inputs": {"image": {"shape": ["N", 3, "H", "W"], "dtype": "float32"}},
+            "outputs": {
+                **{l: {"shape": ["N", c, f"H/{s}", f"W/{s}"], "dtype": "float32"}
+                   for l, s in zip(LEVELS, settings["anchors"]["strides"])},
+                **{f"rpn_logits_{l}": {"shape": ["N", a, f"H/{s}", f"W/{s}"], "dtype": "float32"}
+                   for l, s in zip(LEVELS, settings["anchors"]["strides"])},
+                **{f"rpn_deltas_{l}": {"shape": ["N", a * 4, f"H/{s}", f"W/{s}"], "dtype": "float32"}
+                   for l, s in zip(LEVELS, settings["anchors"]["strides"])},
+            },
+        },
+        "box_heads": [
+            {"file": f"box_head_{i}.onnx",
+             "inputs": {"features": {"shape": ["R", c, bs, bs], "dtype": "float32"}},
+             "outputs": {"class_logits": {"shape": ["R", k + 1], "dtype": "float32"},
+                         "box_deltas": {"shape": ["R", 4], "dtype": "float32"}}}
+            for i in range(arch["num_stages"])
+        ],
+        "mask_head": {
+            "file": "mask_head.onnx",
+            "inputs": {"features": {"shape": ["R", c, ms, ms], "dtype": "float32"}},
+            "outputs": {"mask_logits": {"shape": ["R", 1 if arch["mask_cls_agnostic"] else k, 2 * ms, 2 * ms],
+                                        "dtype": "float32"}},
+        },
+    }
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "flavour": "detectron2",
+        "source": source,
+        "onnx_opset": OPSET,
+        "num_classes": k,
+        "class_names": settings["roi_heads"]["class_names"],
+        "input": settings["input"],
+        "anchors": settings["anchors"],
+        "rpn": settings["rpn"],
+        "roi_heads": {key: v for key, v in settings["roi_heads"].items() if key not in ("num_classes", "class_names")},
+        "graphs": graphs,
+        "architecture": arch,
+        "weight_aliases": {f: al for f, al in files.items() if al},
+    }
+    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+    return manifest
+
+
+# ------------------------------------------------------------------------------------------------- reloading
+
+def read_manifest(pkg_dir):
+    path = os.path.join(pkg_dir, "manifest.json")
+    try:
+        with open(path) as f:
+            manifest = json.load(f)
+    except OSError as e:
+        raise PackageError(f"{path}: cannot read manifest: {e}") from e
+    except json.JSONDecodeError as e:
+        raise PackageError(f"{path}: not valid JSON: {e}") from e
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise PackageError(f"{path}: format_version: expected {FORMAT_VERSION}, got {manifest.get('format_version')!r}")
+    if manifest.get("flavour") != "detectron2":
+        raise PackageError(f"{path}: flavour: only 'detectron2' is served, got {manifest.get('flavour')!r}")
+    return manifest
+
+
+def settings_from_manifest(manifest):
+    """The pipeline settings (the shape `config.resolve` returns) stored in a manifest."""
+    roi = dict(manifest["roi_heads"])
+    roi["num_classes"] = manifest["num_classes"]
+    roi["class_names"] = manifest["class_names"]
+    return {"architecture": manifest["architecture"], "input": manifest["input"], "anchors": manifest["anchors"],
+            "rpn": manifest["rpn"], "roi_heads": roi}
+
+
+def load_package(pkg_dir):
+    """(model with the weights stored in the package's ONNX initializers, settings, manifest)."""
+    manifest = read_manifest(pkg_dir)
+    model = CascadeMaskRCNN(manifest["architecture"]).eval()
+    expected = model.state_dict()
+    found = {}
+    files = [manifest["graphs"]["backbone"]["file"]] + [g["file"] for g in manifest["graphs"]["box_heads"]] + \
+        [manifest["graphs"]["mask_head"]["file"]]
+    for fname in files:
+        path = os.path.join(pkg_dir, fname)
+        if not os.path.exists(path):
+            raise PackageError(f"{path}: graph file missing")
+        arrays = {i.name: numpy_helper.to_array(i) for i in onnx.load(path).graph.initializer}
+        for name, kept in manifest.get("weight_aliases", {}).get(fname, {}).items():
+            arrays[name] = arrays[kept]
+        for name, arr in arrays.items():
+            if name in expected:
+                found[name] = torch.from_numpy(arr.copy())
+    missing = sorted(set(expected) - set(found))
+    if missing:
+        raise PackageError(f"{pkg_dir}: weights not found in the ONNX graphs: {', '.join(missing)}")
+    model.load_state_dict(found)
+    return model, settings_from_manifest(manifest), manifest
