@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Assumptions;
 
@@ -27,11 +27,15 @@ class CudaDeviceTest {
     private static DeviceMemoryPool pool;
     private static Workers workers;
 
-    @BeforeAll
-    static void setUp() {
+    @BeforeEach
+    void requireDevice() {
         Assumptions.assumeTrue(CudaRuntime.isAvailable(), () -> "no CUDA device: " + CudaRuntime.unavailableReason());
-        pool = new DeviceMemoryPool();
-        workers = new Workers(2);
+        synchronized (CudaDeviceTest.class) {
+            if (pool == null) {
+                pool = new DeviceMemoryPool();
+                workers = new Workers(2);
+            }
+        }
     }
 
     @AfterAll
