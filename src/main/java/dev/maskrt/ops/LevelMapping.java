@@ -158,6 +158,30 @@ public final class LevelMapping {
         return (float) (exponent + Math.log(mantissa) / Math.log(2));
     }
 
+    /**
+     * The formula's name, {@code "detectron2"}, {@code "torchvision"} or {@code "mmdetection"}, with
+     * {@link #referenceSize()}, {@link #referenceLevel()} and {@link #eps()} the parameters a device
+     * implementation needs to reproduce {@link #level} exactly.
+     */
+    public String formulaName() {
+        return formula.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The canonical box size (detectron2, torchvision) or finest scale (mmdetection), pixels. */
+    public int referenceSize() {
+        return (int) referenceSize;
+    }
+
+    /** The canonical level (detectron2, torchvision); 0 for mmdetection, whose formula has none. */
+    public int referenceLevel() {
+        return (int) referenceLevel;
+    }
+
+    /** The {@code eps} of the formula, as the float32 value it adds. */
+    public float eps() {
+        return eps;
+    }
+
     @Override
     public String toString() {
         switch (formula) {

@@ -1,0 +1,106 @@
+package dev.maskrt.ops.cuda;
+
+import dev.maskrt.ops.BoxTransform;
+import dev.maskrt.ops.Checks;
+import java.util.Arrays;
+
+/**
+ * {@link BoxTransform} on the GPU ({@code maskrt_apply_deltas}, {@code maskrt_clip_boxes},
+ * {@code maskrt_box_filter}), float32 step by step as {@link dev.maskrt.ops.cpu.CpuBoxTransform} (built without
+ * contraction; {@code exp} in double rounded once). Host-array calls are serialised on this instance's stream;
+ * {@link #decodeOnDevice} enqueues one cascade stage's decode + clip on the caller's stream.
+ */
+public final class CudaBoxTransform extends CudaOpBase implements BoxTransform {
+    /** @param pool device memory; not closed by this */
+    public CudaBoxTransform(DeviceMemoryPool pool) {
+        super(pool);
+    }
+
+    @Override
+    public synchronized float[] applyDeltas(float[] deltas, float[] boxes, float[] weights, float scaleClamp) {
+        int r = Checks.boxCount("deltas", deltas);
+        Checks.length("boxes", boxes, deltas.length);
+        checkWeights(weights, scaleClamp);
+        if (r == 0) return new float[0];
+        try (HostTransfer t = transfer()) {
+            long d = t.upload(deltas);
+            long b = t.upload(boxes);
+            DeviceBuffer out = t.allocate(16L * r);
+            CudaRuntime.check(CudaNative.maskrt_apply_deltas(d, b, r, weights[0], weights[1], weights[2], weights[3],
+                    scaleClamp, -1, -1, out.address(), t.stream()), "maskrt_apply_deltas");
+            return t.downloadFloats(out.address(), 4 * r);
+        }
+    }
+
+    @Override
+    public synchronized void clip(float[] boxes, int imageHeight, int imageWidth) {
+        int r = Checks.boxCount("boxes", boxes);
+        Checks.finite("boxes", boxes);
+        Checks.atLeast("imageHeight", imageHeight, 0);
+        Checks.atLeast("imageWidth", imageWidth, 0);
+        if (r == 0) return;
+        try (HostTransfer t = transfer()) {
+            long b = t.upload(boxes);
+            CudaRuntime.check(CudaNative.maskrt_clip_boxes(b, r, imageHeight, imageWidth, t.stream()),
+                    "maskrt_clip_boxes");
+            System.arraycopy(t.downloadFloats(b, 4 * r), 0, boxes, 0, 4 * r);
+        }
+    }
+
+    @Override
+    public int[] nonEmpty(float[] boxes, float threshold) {
+        int r = Checks.boxCount("boxes", boxes);
+        if (!(threshold >= 0) || Float.isInfinite(threshold)) {
+            throw new IllegalArgumentException("threshold must be finite and >= 0, got " + threshold);
+        }
+        return filter(boxes, null, r, false, threshold);
+    }
+
+    @Override
+    public int[] finite(float[] boxes, float[] scores) {
+        int r = Checks.boxCount("boxes", boxes);
+        Checks.length("scores", scores, r);
+        return filter(boxes, scores, r, true, -1f);
+    }
+
+    /**
+     * Device entry point: one cascade stage's decode, then clip to the image when {@code clipHeight >= 0} and
+     * {@code clipWidth >= 0}; {@code out} may equal {@code boxes}. Addresses are device pointers to
+     * {@code float[4n]}.
+     */
+    public void decodeOnDevice(long deltas, long boxes, int n, float[] weights, float scaleClamp, int clipHeight,
+            int clipWidth, long out, CudaStream stream) {
+        Checks.atLeast("n", n, 0);
+        checkWeights(weights, scaleClamp);
+        CudaRuntime.check(CudaNative.maskrt_apply_deltas(deltas, boxes, n, weights[0], weights[1], weights[2],
+                weights[3], scaleClamp, clipHeight, clipWidth, out, stream.handle()), "maskrt_apply_deltas");
+    }
+
+    private synchronized int[] filter(float[] boxes, float[] scores, int r, boolean requireFinite, float minSize) {
+        if (r == 0) return new int[0];
+        try (HostTransfer t = transfer()) {
+            long b = t.upload(boxes);
+            long s = scores == null ? 0 : t.upload(scores);
+            DeviceBuffer keep = t.allocate(r);
+            CudaRuntime.check(CudaNative.maskrt_box_filter(b, s, r, requireFinite ? 1 : 0, minSize, keep.address(),
+                    t.stream()), "maskrt_box_filter");
+            byte[] flags = t.downloadBytes(keep.address(), r);
+            int[] out = new int[r];
+            int m = 0;
+            for (int i = 0; i < r; i++) {
+                if (flags[i] != 0) out[m++] = i;
+            }
+            return Arrays.copyOf(out, m);
+        }
+    }
+
+    private static void checkWeights(float[] weights, float scaleClamp) {
+        Checks.length("weights", weights, 4);
+        for (int i = 0; i < 4; i++) {
+            if (!(weights[i] > 0) || Float.isInfinite(weights[i])) {
+                throw new IllegalArgumentException("weights[" + i + "] must be finite and > 0, got " + weights[i]);
+            }
+        }
+        if (Float.isNaN(scaleClamp)) throw new IllegalArgumentException("scaleClamp is NaN");
+    }
+}

@@ -1,0 +1,141 @@
+package dev.maskrt.ops.cuda;
+
+import dev.maskrt.ops.Checks;
+import dev.maskrt.ops.MaskPaster;
+import dev.maskrt.output.CompactMask;
+import dev.maskrt.output.PixelOrder;
+
+/**
+ * {@link MaskPaster} on the GPU: hulls and their packed offsets are computed on the device
+ * ({@code maskrt_paste_layout}), then one thread per hull pixel samples and thresholds
+ * ({@code maskrt_paste_masks}), bit-exact with {@link dev.maskrt.ops.cpu.CpuMaskPaster} (torch 1.13's fused
+ * multiply-adds reproduced with {@code __fmaf_rn}). {@link #pasteRuns} goes on to run-length encode on the device
+ * so that only runs come back. Host-array calls are serialised on this instance's stream.
+ */
+public final class CudaMaskPaster extends CudaOpBase implements MaskPaster {
+    /** @param pool device memory; not closed by this */
+    public CudaMaskPaster(DeviceMemoryPool pool) {
+        super(pool);
+    }
+
+    @Override
+    public synchronized CompactMask[] paste(float[] masks, int maskHeight, int maskWidth, float[] boxes,
+            int imageHeight, int imageWidth, float threshold) {
+        int n = check(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
+        CompactMask[] out = new CompactMask[n];
+        if (n == 0) return out;
+        try (HostTransfer t = transfer()) {
+            Pasted p = pasteOnDevice(t, masks, maskHeight, maskWidth, boxes, n, imageHeight, imageWidth, threshold);
+            int[] hulls = t.downloadInts(p.hulls, 4 * n);
+            long[] offsets = t.downloadLongs(p.offsets, n + 1);
+            byte[] bits = t.downloadBytes(p.bits, offsets[n]);
+            for (int i = 0; i < n; i++) {
+                int w = hulls[4 * i + 2], h = hulls[4 * i + 3];
+                if (w == 0 || h == 0) {
+                    out[i] = CompactMask.empty(imageHeight, imageWidth);
+                } else {
+                    byte[] own = new byte[w * h];
+                    System.arraycopy(bits, (int) offsets[i], own, 0, own.length);
+                    out[i] = new CompactMask(imageHeight, imageWidth, hulls[4 * i], hulls[4 * i + 1], w, h, own);
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Pastes like {@link #paste} and encodes each mask on the device as Kaggle runs
+     * ({@code [start, length, ...]}, starts 1-indexed in {@code order}, runs across line ends merged: the same
+     * arrays as {@link dev.maskrt.output.KaggleRle#runs}); only the runs are copied back.
+     */
+    public synchronized int[][] pasteRuns(float[] masks, int maskHeight, int maskWidth, float[] boxes,
+            int imageHeight, int imageWidth, float threshold, PixelOrder order) {
+        int n = check(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
+        if (order == null) throw new IllegalArgumentException("order must not be null");
+        if (n == 0) return new int[0][];
+        try (HostTransfer t = transfer()) {
+            Pasted p = pasteOnDevice(t, masks, maskHeight, maskWidth, boxes, n, imageHeight, imageWidth, threshold);
+            return CudaRle.encode(t, p.bits, p.hulls, p.offsets, n, imageHeight, imageWidth, order, false)[0];
+        }
+    }
+
+    /**
+     * Device entry point, first step: enqueues the hulls ({@code int[4n]}: x, y, width, height) and packed offsets
+     * ({@code int64[n + 1]}, {@code offsets[n]} = bytes of all bitmaps) of {@code n} boxes ({@code float[4n]}) on
+     * {@code stream}. Addresses are device pointers.
+     */
+    public void layoutOnDevice(long boxes, int n, int imageHeight, int imageWidth, long hulls, long offsets,
+            CudaStream stream) {
+        Checks.atLeast("n", n, 0);
+        Checks.atLeast("imageHeight", imageHeight, 1);
+        Checks.atLeast("imageWidth", imageWidth, 1);
+        long[] bytes = new long[1];
+        try (DeviceBuffer scratch = scratch(bytesQuery(CudaNative.maskrt_paste_scratch_bytes(n, bytes), bytes,
+                "maskrt_paste_scratch_bytes"))) {
+            CudaRuntime.check(CudaNative.maskrt_paste_layout(boxes, n, imageHeight, imageWidth, hulls, offsets,
+                    scratch.address(), scratch.bytes(), stream.handle()), "maskrt_paste_layout");
+        }
+    }
+
+    /**
+     * Device entry point, second step: pastes and thresholds {@code masks} ({@code float[n, maskHeight,
+     * maskWidth]}) into {@code bits}, laid out by {@link #layoutOnDevice} (at least {@code offsets[n]} bytes, or an
+     * upper bound such as {@code n * imageHeight * imageWidth}).
+     */
+    public void pasteOnDevice(long masks, int maskHeight, int maskWidth, long boxes, int n, long hulls, long offsets,
+            float threshold, long bits, CudaStream stream) {
+        Checks.atLeast("maskHeight", maskHeight, 1);
+        Checks.atLeast("maskWidth", maskWidth, 1);
+        Checks.atLeast("n", n, 0);
+        if (!(threshold >= 0f) || threshold == Float.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("threshold must be finite and >= 0, got " + threshold);
+        }
+        CudaRuntime.check(CudaNative.maskrt_paste_masks(masks, maskHeight, maskWidth, boxes, n, hulls, offsets,
+                threshold, bits, stream.handle()), "maskrt_paste_masks");
+    }
+
+    /** Device addresses of one paste: hulls {@code int[4n]}, offsets {@code int64[n + 1]}, packed bits. */
+    static final class Pasted {
+        final long hulls, offsets, bits;
+
+        Pasted(long hulls, long offsets, long bits) {
+            this.hulls = hulls;
+            this.offsets = offsets;
+            this.bits = bits;
+        }
+    }
+
+    private Pasted pasteOnDevice(HostTransfer t, float[] masks, int maskHeight, int maskWidth, float[] boxes, int n,
+            int imageHeight, int imageWidth, float threshold) {
+        long dMasks = t.upload(masks);
+        long dBoxes = t.upload(boxes);
+        DeviceBuffer hulls = t.allocate(16L * n);
+        DeviceBuffer offsets = t.allocate(8L * (n + 1));
+        long[] bytes = new long[1];
+        DeviceBuffer scratch = t.allocate(bytesQuery(CudaNative.maskrt_paste_scratch_bytes(n, bytes), bytes,
+                "maskrt_paste_scratch_bytes"));
+        CudaRuntime.check(CudaNative.maskrt_paste_layout(dBoxes, n, imageHeight, imageWidth, hulls.address(),
+                offsets.address(), scratch.address(), scratch.bytes(), t.stream()), "maskrt_paste_layout");
+        // the one small copy the layout needs: the total size of the packed bitmaps
+        long total = t.downloadLongs(offsets.address() + 8L * n, 1)[0];
+        DeviceBuffer bits = t.allocate(total);
+        CudaRuntime.check(CudaNative.maskrt_paste_masks(dMasks, maskHeight, maskWidth, dBoxes, n, hulls.address(),
+                offsets.address(), threshold, bits.address(), t.stream()), "maskrt_paste_masks");
+        return new Pasted(hulls.address(), offsets.address(), bits.address());
+    }
+
+    private static int check(float[] masks, int maskHeight, int maskWidth, float[] boxes, int imageHeight,
+            int imageWidth, float threshold) {
+        Checks.atLeast("maskHeight", maskHeight, 1);
+        Checks.atLeast("maskWidth", maskWidth, 1);
+        int n = Checks.boxCount("boxes", boxes);
+        Checks.length("masks", masks, (long) n * maskHeight * maskWidth);
+        Checks.notNaN("boxes", boxes);
+        Checks.atLeast("imageHeight", imageHeight, 1);
+        Checks.atLeast("imageWidth", imageWidth, 1);
+        if (!(threshold >= 0f) || threshold == Float.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("threshold must be finite and >= 0, got " + threshold);
+        }
+        return n;
+    }
+}

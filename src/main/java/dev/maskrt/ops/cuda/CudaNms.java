@@ -1,0 +1,115 @@
+package dev.maskrt.ops.cuda;
+
+import dev.maskrt.ops.Checks;
+import dev.maskrt.ops.Nms;
+
+/**
+ * {@link Nms} on the GPU: the stable score ranking (CUB radix sort), the IoU bitmask of the ranked boxes and the
+ * greedy pass all run on the device (no host round trip between them); see {@code maskrt_nms} in
+ * {@code maskrt_cuda.h}. Same semantics as {@link dev.maskrt.ops.cpu.CpuNms}, checked before any native call.
+ *
+ * <p>The host-array methods upload, run and download on this instance's stream and are serialised (thread-safe,
+ * one call at a time); {@link #nmsOnDevice} enqueues on the caller's stream.
+ */
+public final class CudaNms extends CudaOpBase implements Nms {
+    /** Most boxes one call takes (the greedy pass keeps its bitmask in shared memory). */
+    public static final int MAX_BOXES = (48 * 1024 - 1024) / 16 * 64;
+
+    /** @param pool device memory for inputs, outputs and scratch; not closed by this */
+    public CudaNms(DeviceMemoryPool pool) {
+        super(pool);
+    }
+
+    @Override
+    public int[] nms(float[] boxes, float[] scores, double iouThreshold) {
+        int n = checkBoxesAndScores(boxes, scores);
+        checkThreshold(iouThreshold);
+        return run(boxes, scores, null, iouThreshold, n);
+    }
+
+    @Override
+    public int[] batchedNms(float[] boxes, float[] scores, int[] groups, double iouThreshold) {
+        int n = checkBoxesAndScores(boxes, scores);
+        Checks.length("groups", groups, n);
+        checkThreshold(iouThreshold);
+        return run(boxes, scores, groups, iouThreshold, n);
+    }
+
+    @Override
+    public synchronized int[] topK(float[] scores, int k) {
+        if (scores == null) throw new IllegalArgumentException("scores must not be null");
+        Checks.atLeast("k", k, 0);
+        int m = Math.min(k, scores.length);
+        if (m == 0) return new int[0];
+        try (HostTransfer t = transfer()) {
+            long d = t.upload(scores);
+            DeviceBuffer out = t.allocate(4L * m);
+            long[] bytes = new long[1];
+            DeviceBuffer scratch = t.allocate(bytesQuery(CudaNative.maskrt_topk_scratch_bytes(scores.length, bytes),
+                    bytes, "maskrt_topk_scratch_bytes"));
+            CudaRuntime.check(CudaNative.maskrt_topk(d, scores.length, k, out.address(), scratch.address(),
+                    scratch.bytes(), t.stream()), "maskrt_topk");
+            return t.downloadInts(out.address(), m);
+        }
+    }
+
+    /**
+     * Device entry point: enqueues NMS on {@code stream}. Pointers are device addresses; see {@code maskrt_nms}.
+     *
+     * @param groups {@code int[n]} group ids, or 0 for plain NMS
+     * @param valid {@code uint8[n]} admission flags, or 0 for all boxes
+     * @param maxKeep keep at most this many ({@code < 0}: all)
+     * @param keep receives up to {@code n} kept indices in ranking order
+     * @param count receives the number kept ({@code int})
+     */
+    public void nmsOnDevice(long boxes, long scores, long groups, long valid, int n, double iouThreshold, int maxKeep,
+            long keep, long count, CudaStream stream) {
+        checkCount(n);
+        checkThreshold(iouThreshold);
+        long[] bytes = new long[1];
+        try (DeviceBuffer scratch = scratch(bytesQuery(CudaNative.maskrt_nms_scratch_bytes(n, bytes), bytes,
+                "maskrt_nms_scratch_bytes"))) {
+            CudaRuntime.check(CudaNative.maskrt_nms(boxes, scores, groups, valid, n, iouThreshold, maxKeep, keep, count,
+                    scratch.address(), scratch.bytes(), stream.handle()), "maskrt_nms");
+        }
+    }
+
+    private synchronized int[] run(float[] boxes, float[] scores, int[] groups, double threshold, int n) {
+        if (n == 0) return new int[0];
+        try (HostTransfer t = transfer()) {
+            long dBoxes = t.upload(boxes);
+            long dScores = t.upload(scores);
+            long dGroups = groups == null ? 0 : t.upload(groups);
+            DeviceBuffer keep = t.allocate(4L * n);
+            DeviceBuffer count = t.allocate(4);
+            long[] bytes = new long[1];
+            DeviceBuffer scratch = t.allocate(bytesQuery(CudaNative.maskrt_nms_scratch_bytes(n, bytes), bytes,
+                    "maskrt_nms_scratch_bytes"));
+            CudaRuntime.check(CudaNative.maskrt_nms(dBoxes, dScores, dGroups, 0, n, threshold, -1, keep.address(),
+                    count.address(), scratch.address(), scratch.bytes(), t.stream()), "maskrt_nms");
+            int kept = t.downloadInts(count.address(), 1)[0];
+            return t.downloadInts(keep.address(), kept);
+        }
+    }
+
+    private static int checkBoxesAndScores(float[] boxes, float[] scores) {
+        int n = Checks.boxCount("boxes", boxes);
+        Checks.length("scores", scores, n);
+        Checks.finite("boxes", boxes);
+        Checks.notNaN("scores", scores);
+        checkCount(n);
+        return n;
+    }
+
+    private static void checkCount(int n) {
+        if (n < 0 || n > MAX_BOXES) {
+            throw new IllegalArgumentException("boxes: " + n + " boxes; CUDA NMS takes at most " + MAX_BOXES);
+        }
+    }
+
+    private static void checkThreshold(double threshold) {
+        if (!(threshold >= 0) || Double.isInfinite(threshold)) {
+            throw new IllegalArgumentException("iouThreshold must be finite and >= 0, got " + threshold);
+        }
+    }
+}

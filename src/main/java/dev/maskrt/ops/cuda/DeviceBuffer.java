@@ -1,0 +1,68 @@
+package dev.maskrt.ops.cuda;
+
+/**
+ * A block of device memory of at least {@link #bytes()} bytes, from a {@link DeviceMemoryPool}. {@link #close()}
+ * returns it to its pool (it is not freed, so steady-state inference does not call {@code cudaMalloc}); close is
+ * idempotent, and a closed buffer's {@link #address()} throws.
+ *
+ * <p>Not thread-safe; a buffer belongs to one thread of work at a time.
+ */
+public final class DeviceBuffer implements AutoCloseable {
+    private final DeviceMemoryPool pool;
+    private final long bytes;
+    private final long capacity;
+    private long address;
+
+    DeviceBuffer(DeviceMemoryPool pool, long address, long bytes, long capacity) {
+        this.pool = pool;
+        this.address = address;
+        this.bytes = bytes;
+        this.capacity = capacity;
+    }
+
+    /** The device address; 0 for a zero-byte buffer. */
+    public long address() {
+        if (address == -1) throw new IllegalStateException("device buffer is closed");
+        return address;
+    }
+
+    /** The size asked for, in bytes. */
+    public long bytes() {
+        return bytes;
+    }
+
+    long capacity() {
+        return capacity;
+    }
+
+    /**
+     * Enqueues a copy of {@code values} into this buffer on {@code stream} and waits for it (the source is
+     * staged in native memory that is freed afterwards).
+     */
+    public void upload(float[] values, CudaStream stream) {
+        upload(new org.bytedeco.javacpp.FloatPointer(values), 4L * values.length, stream);
+    }
+
+    /** As {@link #upload(float[], CudaStream)} for ints. */
+    public void upload(int[] values, CudaStream stream) {
+        upload(new org.bytedeco.javacpp.IntPointer(values), 4L * values.length, stream);
+    }
+
+    private void upload(org.bytedeco.javacpp.Pointer staged, long count, CudaStream stream) {
+        try (staged) {
+            if (count > bytes) throw new IllegalArgumentException("values: " + count + " bytes > buffer " + bytes);
+            CudaRuntime.check(CudaNative.maskrt_copy_to_device(address(), staged, count, stream.handle()),
+                    "cudaMemcpyAsync(host to device)");
+            stream.synchronize();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (address != -1) {
+            long a = address;
+            address = -1;
+            pool.release(a, capacity);
+        }
+    }
+}
