@@ -1,6 +1,5 @@
 package dev.maskrt;
 
-import dev.maskrt.cascade.CascadeOps;
 import dev.maskrt.cascade.CascadePipeline;
 import dev.maskrt.cascade.CascadeSettings;
 import dev.maskrt.cascade.ImageResult;
@@ -16,6 +15,7 @@ import dev.maskrt.model.InputSettings;
 import dev.maskrt.model.ModelManifest;
 import dev.maskrt.model.ModelPackage;
 import dev.maskrt.model.RoiHeadSettings;
+import dev.maskrt.ops.cpu.CpuOps;
 import dev.maskrt.ops.cpu.Workers;
 import dev.maskrt.output.Instance;
 import java.nio.file.Path;
@@ -57,7 +57,7 @@ public final class Predictor implements AutoCloseable {
         this.model = model;
         this.workers = workers;
         ModelManifest m = model.manifest();
-        this.pipeline = new CascadePipeline(model, CascadeOps.cpu(workers));
+        this.pipeline = new CascadePipeline(model, CpuOps.create(workers));
         InputSettings in = m.input();
         int minSize = options.minSizeTest() != null ? options.minSizeTest() : in.minSizeTest();
         int maxSize = options.maxSizeTest() != null ? options.maxSizeTest() : in.maxSizeTest();

@@ -7,6 +7,7 @@ import dev.maskrt.model.ModelManifest;
 import dev.maskrt.model.ModelPackage;
 import dev.maskrt.model.TensorNames;
 import dev.maskrt.ops.FeatureMap;
+import dev.maskrt.ops.SparseOps;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,20 +30,20 @@ public final class CascadePipeline {
     private final MaskPredictor masks;
     private final DetectorPostprocess postprocess;
 
-    public CascadePipeline(ModelPackage model, CascadeOps ops) {
+    public CascadePipeline(ModelPackage model, SparseOps ops) {
         if (model == null) throw new IllegalArgumentException("model must not be null");
         if (ops == null) throw new IllegalArgumentException("ops must not be null");
         this.model = model;
         this.manifest = model.manifest();
-        this.proposals = new ProposalGenerator(manifest.anchors(), manifest.rpn(), ops.boxes(), ops.nms());
+        this.proposals = new ProposalGenerator(manifest.anchors(), manifest.rpn(), ops.boxTransform(), ops.nms());
         List<dev.maskrt.engine.Engine> heads = new ArrayList<>();
         for (int k = 0; k < manifest.roiHeads().stages(); k++) heads.add(model.boxHead(k));
         this.boxStages = new CascadeBoxStages(manifest.roiHeads(), heads,
-                new RoiPooler(manifest.roiHeads().boxPooler(), ops.roiAlign()), ops.boxes());
-        this.selector = new DetectionSelector(ops.boxes(), ops.nms());
+                new RoiPooler(manifest.roiHeads().boxPooler(), ops.roiAlign()), ops.boxTransform());
+        this.selector = new DetectionSelector(ops.boxTransform(), ops.nms());
         this.masks = new MaskPredictor(model.maskHead(), new RoiPooler(manifest.roiHeads().maskPooler(),
                 ops.roiAlign()), manifest.roiHeads().maskClassAgnostic());
-        this.postprocess = new DetectorPostprocess(ops.boxes(), ops.paster());
+        this.postprocess = new DetectorPostprocess(ops.boxTransform(), ops.maskPaster());
     }
 
     public ModelManifest manifest() { return manifest; }

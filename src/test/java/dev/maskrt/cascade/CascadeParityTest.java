@@ -8,6 +8,7 @@ import dev.maskrt.image.Preprocessor;
 import dev.maskrt.image.ResizeShortestEdge;
 import dev.maskrt.model.InputSettings;
 import dev.maskrt.model.ModelPackage;
+import dev.maskrt.ops.cpu.CpuOps;
 import dev.maskrt.ops.cpu.Workers;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,7 +33,7 @@ class CascadeParityTest {
     static List<DynamicTest> parityTests(Path packageDir, List<TinyReference.Image> refs, boolean intermediates) {
         return refs.stream().map(ref -> DynamicTest.dynamicTest(ref.file().getFileName().toString(), () -> {
             try (ModelPackage model = ModelPackage.load(packageDir); Workers workers = new Workers(2)) {
-                CascadePipeline pipeline = new CascadePipeline(model, CascadeOps.cpu(workers));
+                CascadePipeline pipeline = new CascadePipeline(model, CpuOps.create(workers));
                 InputSettings in = model.manifest().input();
                 Preprocessor preprocessor = new Preprocessor(in.format(), in.pixelMean(), in.pixelStd(),
                         new ResizeShortestEdge(in.minSizeTest(), in.maxSizeTest()), in.sizeDivisibility(), workers);

@@ -1,5 +1,6 @@
 package dev.maskrt.ops;
 
+import dev.maskrt.ops.cpu.CpuOps;
 import dev.maskrt.ops.cpu.Workers;
 import dev.maskrt.ops.cuda.CudaOps;
 import dev.maskrt.ops.cuda.CudaRuntime;
@@ -34,7 +35,7 @@ public final class OpsImplementations {
         return MADE.computeIfAbsent(name, n -> {
             if (n.equals("cpu")) {
                 if (workers == null) workers = new Workers(2);
-                return CudaOps.cpu(workers);
+                return CpuOps.create(workers);
             }
             return CudaOps.cuda();
         });

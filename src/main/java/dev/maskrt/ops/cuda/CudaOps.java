@@ -1,10 +1,7 @@
 package dev.maskrt.ops.cuda;
 
 import dev.maskrt.ops.SparseOps;
-import dev.maskrt.ops.cpu.CpuBoxTransform;
-import dev.maskrt.ops.cpu.CpuMaskPaster;
-import dev.maskrt.ops.cpu.CpuNms;
-import dev.maskrt.ops.cpu.CpuRoiAlign;
+import dev.maskrt.ops.cpu.CpuOps;
 import dev.maskrt.ops.cpu.Workers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,17 +20,11 @@ public final class CudaOps {
         if (workers == null) throw new IllegalArgumentException("workers must not be null");
         if (!CudaRuntime.isAvailable()) {
             LOG.info("maskrt: CUDA ops unavailable ({}); using the CPU ops", CudaRuntime.unavailableReason());
-            return cpu(workers);
+            return CpuOps.create(workers);
         }
         return cuda();
     }
 
-    /** The CPU ops on {@code workers} (not closed by the result). */
-    public static SparseOps cpu(Workers workers) {
-        if (workers == null) throw new IllegalArgumentException("workers must not be null");
-        return new SparseOps("cpu", new CpuNms(workers), new CpuBoxTransform(workers), new CpuRoiAlign(workers),
-                new CpuMaskPaster(workers), null);
-    }
 
     /**
      * The CUDA ops sharing one device memory pool, closed with the result.
