@@ -40,7 +40,7 @@ public final class PilBilinearResize {
      * {@code newHeight × newWidth × channels}.
      */
     public byte[] resize(byte[] src, int height, int width, int channels, int newHeight, int newWidth) {
-        checkSizes(newHeight, newWidth);
+        ResizeArguments.checkOutputSize(newHeight, newWidth);
         byte[] dst = new byte[Math.multiplyExact(Math.multiplyExact(newHeight, newWidth), channels)];
         resize(src, height, width, channels, newHeight, newWidth, dst);
         return dst;
@@ -52,25 +52,9 @@ public final class PilBilinearResize {
      * output is refused.
      */
     public void resize(byte[] src, int height, int width, int channels, int newHeight, int newWidth, byte[] dst) {
-        if (src == null) throw new IllegalArgumentException("src must not be null");
-        if (dst == null) throw new IllegalArgumentException("dst must not be null");
-        if (height < 0 || width < 0) {
-            throw new IllegalArgumentException("height and width must be >= 0, got " + height + "x" + width);
-        }
-        if (channels < 1) throw new IllegalArgumentException("channels must be >= 1, got " + channels);
-        checkSizes(newHeight, newWidth);
-        if (src.length != (long) height * width * channels) {
-            throw new IllegalArgumentException("src: length " + src.length + " does not match height * width * channels = "
-                    + (long) height * width * channels);
-        }
-        if (dst.length != (long) newHeight * newWidth * channels) {
-            throw new IllegalArgumentException("dst: length " + dst.length
-                    + " does not match newHeight * newWidth * channels = " + (long) newHeight * newWidth * channels);
-        }
-        if (newHeight == 0 || newWidth == 0) return;
-        if (height == 0 || width == 0) {
-            throw new IllegalArgumentException("src: cannot resize an empty " + height + "x" + width + " image to "
-                    + newHeight + "x" + newWidth);
+        if (!ResizeArguments.check(src, src == null ? 0 : src.length, dst, dst == null ? 0 : dst.length, height, width,
+                channels, newHeight, newWidth)) {
+            return;
         }
         boolean horizontal = newWidth != width, vertical = newHeight != height;
         if (!horizontal && !vertical) {
@@ -90,10 +74,6 @@ public final class PilBilinearResize {
         }
     }
 
-    private static void checkSizes(int newHeight, int newWidth) {
-        if (newHeight < 0) throw new IllegalArgumentException("newHeight must be >= 0, got " + newHeight);
-        if (newWidth < 0) throw new IllegalArgumentException("newWidth must be >= 0, got " + newWidth);
-    }
 
     private PilAxisFilter filter(int in, int out) {
         long key = ((long) in << 32) | out;

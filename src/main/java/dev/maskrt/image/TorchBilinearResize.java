@@ -34,8 +34,7 @@ public final class TorchBilinearResize {
 
     /** Resizes {@code src} (HWC) to a new array of {@code newHeight × newWidth × channels}. */
     public float[] resize(float[] src, int height, int width, int channels, int newHeight, int newWidth) {
-        if (newHeight < 0) throw new IllegalArgumentException("newHeight must be >= 0, got " + newHeight);
-        if (newWidth < 0) throw new IllegalArgumentException("newWidth must be >= 0, got " + newWidth);
+        ResizeArguments.checkOutputSize(newHeight, newWidth);
         float[] dst = new float[Math.multiplyExact(Math.multiplyExact(newHeight, newWidth), channels)];
         resize(src, height, width, channels, newHeight, newWidth, dst);
         return dst;
@@ -47,26 +46,9 @@ public final class TorchBilinearResize {
      * output is refused.
      */
     public void resize(float[] src, int height, int width, int channels, int newHeight, int newWidth, float[] dst) {
-        if (src == null) throw new IllegalArgumentException("src must not be null");
-        if (dst == null) throw new IllegalArgumentException("dst must not be null");
-        if (height < 0 || width < 0) {
-            throw new IllegalArgumentException("height and width must be >= 0, got " + height + "x" + width);
-        }
-        if (channels < 1) throw new IllegalArgumentException("channels must be >= 1, got " + channels);
-        if (newHeight < 0) throw new IllegalArgumentException("newHeight must be >= 0, got " + newHeight);
-        if (newWidth < 0) throw new IllegalArgumentException("newWidth must be >= 0, got " + newWidth);
-        if (src.length != (long) height * width * channels) {
-            throw new IllegalArgumentException("src: length " + src.length + " does not match height * width * channels = "
-                    + (long) height * width * channels);
-        }
-        if (dst.length != (long) newHeight * newWidth * channels) {
-            throw new IllegalArgumentException("dst: length " + dst.length
-                    + " does not match newHeight * newWidth * channels = " + (long) newHeight * newWidth * channels);
-        }
-        if (newHeight == 0 || newWidth == 0) return;
-        if (height == 0 || width == 0) {
-            throw new IllegalArgumentException("src: cannot resize an empty " + height + "x" + width + " image to "
-                    + newHeight + "x" + newWidth);
+        if (!ResizeArguments.check(src, src == null ? 0 : src.length, dst, dst == null ? 0 : dst.length, height, width,
+                channels, newHeight, newWidth)) {
+            return;
         }
         Axis rows = new Axis(height, newHeight), cols = new Axis(width, newWidth);
         int inRow = width * channels, outRow = newWidth * channels;
