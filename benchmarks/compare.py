@@ -1,6 +1,10 @@
 #!/usr/bin/python3
 """Joins anchor timings (JSON lines: workload, anchor, ms) with JMH results (-rf json, @Param "workload",
-AverageTime in ms) and prints a Markdown table with ratio = anchor time / maskrt time."""
+AverageTime in ms) and, optionally, timed-main results (JSON lines: workload, ms) and prints a Markdown table
+with ratio = anchor time / maskrt time.
+
+    compare.py ANCHORS.jsonl JMH.json [TIMED.jsonl]
+"""
 import json
 import sys
 
@@ -35,3 +39,17 @@ for r in jmh:
         print(f"| {wl} | {a['anchor']} | {a['ms']:.2f} | {ms:.2f} ± {err:.2f} | {a['ms'] / ms:.1f}× | {bench} |")
     else:
         print(f"| {wl} | — | — | {ms:.2f} ± {err:.2f} | — | {bench} |")
+
+if len(sys.argv) > 3:
+    with open(sys.argv[3]) as f:
+        for line in f:
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            t = json.loads(line)
+            wl, ms = t["workload"], t["ms"]
+            a = anchors.get(wl)
+            if a:
+                print(f"| {wl} | {a['anchor']} | {a['ms']:.2f} | {ms:.2f} (median) | {a['ms'] / ms:.1f}× | timed main |")
+            else:
+                print(f"| {wl} | — | — | {ms:.2f} (median) | — | timed main |")

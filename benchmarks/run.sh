@@ -26,4 +26,7 @@ for script in anchors/[!_]*.py; do
   "$PY" "$script" | tee -a target/results/anchors.jsonl
 done
 java -jar target/benchmarks.jar "$REGEX" "${JMH_ARGS[@]}" -rf json -rff target/results/jmh.json
-"$PY" compare.py target/results/anchors.jsonl target/results/jmh.json | tee target/results/table.md
+# the end-to-end pipeline takes seconds per run: a timed main, not JMH (same workloads as its anchor)
+java -Xmx6g -cp target/benchmarks.jar dev.maskrt.bench.PipelineBenchmark | tee target/results/timed.jsonl
+"$PY" compare.py target/results/anchors.jsonl target/results/jmh.json target/results/timed.jsonl \
+  | tee target/results/table.md
