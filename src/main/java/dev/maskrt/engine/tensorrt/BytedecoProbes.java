@@ -60,6 +60,11 @@ final class BytedecoProbes implements NativeProbes {
         return out;
     }
 
+    @Override
+    public String maskrtCudaProblem() {
+        return dev.maskrt.ops.cuda.CudaRuntime.isAvailable() ? null : dev.maskrt.ops.cuda.CudaRuntime.unavailableReason();
+    }
+
     static String errorText(int cudaError) {
         return cudart.cudaGetErrorString(cudaError).getString() + " (" + cudaError + ")";
     }

@@ -29,6 +29,13 @@ public interface NativeProbes {
      */
     java.util.List<GpuDevice> devices();
 
+    /**
+     * Whether maskrt's own CUDA library (device memory pool, streams, sparse ops) can run.
+     *
+     * @return null when it can, else one line saying why not
+     */
+    String maskrtCudaProblem();
+
     /** The real probes through bytedeco's cuda and tensorrt presets. */
     static NativeProbes system() {
         return new BytedecoProbes();

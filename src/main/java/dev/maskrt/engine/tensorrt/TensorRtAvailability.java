@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Whether the TensorRT backend can run in this JVM, decided by probing, in order: the NVIDIA driver
  * ({@code libcuda.so.1}), the CUDA runtime, {@code libnvinfer}, {@code libnvonnxparser}, a driver too old for the
- * runtime, and at least one visible device. The first failure gives {@link #reason()}: one line naming what is
+ * runtime, at least one visible device, and maskrt's own CUDA library (its device memory pool and streams). The first failure gives {@link #reason()}: one line naming what is
  * missing and how to get it. Native failures ({@link UnsatisfiedLinkError}, {@link NoClassDefFoundError}, CUDA
  * errors) are caught; probing never crashes the JVM.
  *
@@ -95,6 +95,16 @@ public final class TensorRtAvailability {
         }
         if (devices.isEmpty()) {
             return unavailable("no CUDA device is visible (check nvidia-smi and CUDA_VISIBLE_DEVICES)");
+        }
+        String maskrtCuda;
+        try {
+            maskrtCuda = probes.maskrtCudaProblem();
+        } catch (LinkageError | RuntimeException e) {
+            maskrtCuda = describe(e);
+        }
+        if (maskrtCuda != null) {
+            return unavailable("maskrt's own CUDA library cannot run (" + maskrtCuda + "); it is compiled when "
+                    + "maskrt is built on a machine with nvcc 13 (/usr/local/cuda/bin/nvcc), see README");
         }
         return new TensorRtAvailability(null, driver, runtime, trt, devices);
     }
