@@ -142,7 +142,7 @@ public final class BindingPlan {
 
     /**
      * Checks this plan against the I/O the ONNX graph declares (e.g. {@link dev.maskrt.engine.Engine#inputs()} of an
-     * ONNX Runtime session): the same input and output names in the same order, float32, the same ranks, equal
+     * ONNX Runtime session): the same input and output names (bound by name, so in any order), float32, the same ranks, equal
      * fixed sizes, and a dynamic ONNX axis wherever the profile lets the size vary.
      *
      * @throws InputFormatException naming the graph file, the tensor and the axis
@@ -156,7 +156,7 @@ public final class BindingPlan {
     private void checkSide(String what, List<TensorDeclaration> declared, List<TensorSpec> onnx, Role role) {
         List<String> names = declared.stream().map(TensorDeclaration::name).toList();
         List<String> onnxNames = onnx.stream().map(TensorSpec::name).toList();
-        if (!names.equals(onnxNames)) {
+        if (!new java.util.HashSet<>(names).equals(new java.util.HashSet<>(onnxNames)) || names.size() != onnxNames.size()) {
             throw new InputFormatException(graph.file() + ": the graph's " + what + "s are " + onnxNames
                     + " but the binding plan (manifest " + graph.field() + ") has " + names);
         }

@@ -118,12 +118,7 @@ class ProfilePlanTest {
             var shape = (com.fasterxml.jackson.databind.node.ArrayNode) at(r, "graphs", "backbone", "inputs", "image").get("shape");
             shape.set(0, 1);
         });
-        ModelManifest m;
-        try {
-            m = ModelPackage.readManifest(dir);
-        } catch (RuntimeException e) {
-            return; // the manifest reader already refuses a fixed batch axis: nothing left to plan
-        }
+        ModelManifest m = ModelPackage.readManifest(dir);
         ProfilePlan one = ProfilePlan.forManifest(m, TensorRtOptions.defaults());
         assertRange(input(one, "backbone.onnx", "image"), new long[] {1, 3, 32, 32}, new long[] {1, 3, 320, 448},
                 new long[] {1, 3, 512, 512});
