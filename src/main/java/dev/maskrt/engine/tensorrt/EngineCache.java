@@ -13,9 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Serialised TensorRT plans on disk, one per graph and precision: {@code <graph stem>.<precision>.engine} and, next
- * to it, {@code <graph stem>.<precision>.engine.json} holding the plan's {@link EngineCacheKey} plus the plan's size
- * and SHA-256. {@link #lookup} says whether a plan can be reused and, when not, why (no plan yet, a key field
+ * Serialised TensorRT plans on disk, one per graph, precision and optimisation profile:
+ * {@code <graph stem>.<precision>.<profile id>.engine} (the profile id is the first 8 hex digits of the SHA-256 of
+ * the profile's text, so e.g. batch-1 and batch-8 plans live side by side) and, next to it,
+ * {@code <...>.engine.json} holding the plan's {@link EngineCacheKey} plus the plan's size and SHA-256. {@link #lookup} says whether a plan can be reused and, when not, why (no plan yet, a key field
  * changed, a corrupted plan or key file), so the caller can log the reason and rebuild. Plans are written through a
  * temporary file and an atomic move, so a crash never leaves a half-written plan that looks valid.
  *
@@ -72,21 +73,23 @@ public final class EngineCache {
         return base.resolve("maskrt").resolve("engines").resolve(id);
     }
 
-    /** The plan file of {@code graphFile} (e.g. {@code box_head_0.onnx}) at {@code precision}. */
-    public Path planFile(String graphFile, Precision precision) {
+    /** The plan file of {@code graphFile} (e.g. {@code box_head_0.onnx}) for {@code key}'s precision and profile. */
+    public Path planFile(String graphFile, EngineCacheKey key) {
         if (graphFile == null || graphFile.isEmpty()) throw new IllegalArgumentException("graphFile must not be empty");
-        if (precision == null) throw new IllegalArgumentException("precision must not be null");
+        if (key == null) throw new IllegalArgumentException("key must not be null");
         String stem = graphFile.endsWith(".onnx") ? graphFile.substring(0, graphFile.length() - 5) : graphFile;
-        return directory.resolve(stem + "." + precision.id() + ".engine");
+        String profileId = HexFormat.of().formatHex(EngineCacheKey.sha256(
+                key.profile().getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 8);
+        return directory.resolve(stem + "." + key.precision() + "." + profileId + ".engine");
     }
 
     /** Whether the stored plan of {@code graphFile} can be used for {@code key}, and if not, why. */
     public Lookup lookup(String graphFile, EngineCacheKey key) {
         if (key == null) throw new IllegalArgumentException("key must not be null");
-        Path plan = planFile(graphFile, Precision.valueOf(key.precision().toUpperCase(java.util.Locale.ROOT)));
+        Path plan = planFile(graphFile, key);
         Path meta = metaFile(plan);
         if (!Files.exists(plan) && !Files.exists(meta)) {
-            return new Lookup(Status.MISSING, plan, "no cached plan " + plan);
+            return new Lookup(Status.MISSING, plan, "no cached plan " + plan + " for this precision and profile");
         }
         if (!Files.isRegularFile(plan)) return new Lookup(Status.CORRUPT, plan, "cached plan " + plan + " is missing its plan file");
         Map<String, String> stored;
@@ -137,7 +140,7 @@ public final class EngineCache {
     public Path store(String graphFile, EngineCacheKey key, byte[] plan) throws IOException {
         if (key == null) throw new IllegalArgumentException("key must not be null");
         if (plan == null || plan.length == 0) throw new IllegalArgumentException("plan must not be empty");
-        Path file = planFile(graphFile, Precision.valueOf(key.precision().toUpperCase(java.util.Locale.ROOT)));
+        Path file = planFile(graphFile, key);
         Files.createDirectories(directory);
         Map<String, String> meta = new LinkedHashMap<>(key.fields());
         meta.put("plan_bytes", Long.toString(plan.length));

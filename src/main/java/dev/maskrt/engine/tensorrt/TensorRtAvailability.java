@@ -56,9 +56,9 @@ public final class TensorRtAvailability {
         try {
             probes.loadDriver();
         } catch (LinkageError | RuntimeException e) {
-            return unavailable("the NVIDIA driver library libcuda.so.1 does not load (" + describe(e) + "); this "
-                    + "needs an NVIDIA GPU with its driver installed (R580 or newer for CUDA 13); without one use "
-                    + "backend CPU or AUTO");
+            return unavailable("the NVIDIA driver library libcuda.so.1 does not load (" + describe(e) + "); the "
+                    + "TensorRT backend needs an NVIDIA GPU with its driver installed (R580 or newer for CUDA 13); "
+                    + "machines without one use the CPU backend");
         }
         int[] versions;
         try {

@@ -92,7 +92,7 @@ public final class TensorRtEngines implements AutoCloseable {
         if (!Files.isRegularFile(graph)) throw new InputFormatException(graph + ": no such graph file");
         GraphProfile profile = ProfilePlan.forManifest(manifest, options).graph(declaration.file());
         BindingPlan plan = BindingPlan.of(declaration, profile);
-        byte[] serialized = planBytes(graph, declaration, plan, profile);
+        byte[] serialized = planBytes(graph, declaration, plan, profile).bytes();
         return TensorRtEngine.deserialize(graph.toString(), serialized, plan, runtime, pool, options.deviceId());
     }
 
@@ -106,23 +106,25 @@ public final class TensorRtEngines implements AutoCloseable {
         if (!Files.isRegularFile(graph)) throw new InputFormatException(graph + ": no such graph file");
         GraphProfile profile = ProfilePlan.forManifest(manifest, options).graph(declaration.file());
         BindingPlan plan = BindingPlan.of(declaration, profile);
-        planBytes(graph, declaration, plan, profile);
-        return cache(graph.getParent()).planFile(declaration.file(), options.precision());
+        return planBytes(graph, declaration, plan, profile).file();
     }
 
-    private byte[] planBytes(Path graph, GraphDeclaration declaration, BindingPlan plan, GraphProfile profile) {
+    /** A plan's bytes and the file they came from. */
+    private record Plan(byte[] bytes, Path file) {}
+
+    private Plan planBytes(Path graph, GraphDeclaration declaration, BindingPlan plan, GraphProfile profile) {
         Path prebuilt = options.prebuiltEngines().get(declaration.file());
         try {
             if (prebuilt != null) {
                 LOG.info("TensorRT: {} uses the prebuilt engine {}", declaration.file(), prebuilt);
                 if (!Files.isRegularFile(prebuilt)) throw new InputFormatException(prebuilt + ": no such engine file");
-                return Files.readAllBytes(prebuilt);
+                return new Plan(Files.readAllBytes(prebuilt), prebuilt);
             }
             EngineCache cache = cache(graph.getParent());
             EngineCacheKey key = EngineCacheKey.of(graph, device, availability.tensorRtVersionText(),
                     options.precision(), profile, options.workspaceBytes());
             EngineCache.Lookup found = cache.lookup(declaration.file(), key);
-            if (found.isHit()) return cache.read(found);
+            if (found.isHit()) return new Plan(cache.read(found), found.plan());
             checkGraphIo(graph, plan);
             LOG.info("TensorRT: building {} ({}, {} {}): {}", declaration.file(), options.precision().id(),
                     device.name(), device.computeCapability(), found.reason());
@@ -134,7 +136,7 @@ public final class TensorRtEngines implements AutoCloseable {
             LOG.info("TensorRT: built {} in {} s ({} MB), cached as {}", declaration.file(),
                     String.format(Locale.ROOT, "%.1f", seconds),
                     String.format(Locale.ROOT, "%.1f", bytes.length / 1e6), stored);
-            return bytes;
+            return new Plan(bytes, stored);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

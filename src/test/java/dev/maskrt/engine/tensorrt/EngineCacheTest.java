@@ -93,14 +93,20 @@ class EngineCacheTest {
 
         byte[] plan = "serialized plan bytes".getBytes(StandardCharsets.UTF_8);
         Path file = cache.store("box_head_0.onnx", k, plan);
-        assertEquals(tmp.resolve("engines").resolve("box_head_0.fp32.engine"), file);
+        assertTrue(file.getFileName().toString().matches("box_head_0\\.fp32\\.[0-9a-f]{8}\\.engine"), file.toString());
+        assertEquals(tmp.resolve("engines"), file.getParent());
         EngineCache.Lookup hit = cache.lookup("box_head_0.onnx", k);
         assertTrue(hit.isHit(), hit.reason());
         assertArrayEquals(plan, cache.read(hit));
 
-        // FP16 lives next to FP32
+        // FP16 and other profiles (batch 8) live next to it
         EngineCacheKey k16 = key(graph, H100, "10.15.0", Precision.FP16, 1);
         assertEquals(EngineCache.Status.MISSING, cache.lookup("box_head_0.onnx", k16).status());
+        EngineCacheKey batch8 = key(graph, H100, "10.15.0", Precision.FP32, 8);
+        assertNotEquals(file, cache.planFile("box_head_0.onnx", batch8));
+        cache.store("box_head_0.onnx", batch8, new byte[] {8});
+        assertTrue(cache.lookup("box_head_0.onnx", batch8).isHit());
+        assertTrue(cache.lookup("box_head_0.onnx", k).isHit(), "the batch-1 plan is still there");
 
         // a newer TensorRT, another GPU, a changed graph: stale, with the reason
         EngineCache.Lookup stale = cache.lookup("box_head_0.onnx", key(graph, L4, "10.16.0", Precision.FP32, 1));
@@ -174,10 +180,12 @@ class EngineCacheTest {
                 fallback.toString());
         assertNotEquals(fallback, EngineCache.defaultDirectory(tmp.resolve("other")));
         EngineCache cache = new EngineCache(tmp);
-        assertEquals(tmp.resolve("backbone.fp16.engine"), cache.planFile("backbone.onnx", Precision.FP16));
-        assertThrows(IllegalArgumentException.class, () -> new EngineCache(null));
-        assertThrows(IllegalArgumentException.class, () -> cache.planFile("", Precision.FP32));
         Path graph = graphCopy("x.onnx", new byte[] {1});
+        EngineCacheKey k = key(graph, H100, "10.15.0", Precision.FP16, 1);
+        assertEquals(cache.planFile("backbone.onnx", k), cache.planFile("backbone", k));
+        assertTrue(cache.planFile("backbone.onnx", k).getFileName().toString().startsWith("backbone.fp16."));
+        assertThrows(IllegalArgumentException.class, () -> new EngineCache(null));
+        assertThrows(IllegalArgumentException.class, () -> cache.planFile("", k));
         assertThrows(IllegalArgumentException.class,
                 () -> cache.store("x.onnx", key(graph, H100, "10.15.0", Precision.FP32, 1), new byte[0]));
     }

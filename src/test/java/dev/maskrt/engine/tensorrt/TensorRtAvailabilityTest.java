@@ -45,7 +45,7 @@ class TensorRtAvailabilityTest {
         p.tensorRt = new UnsatisfiedLinkError("never reached");
         TensorRtAvailability a = TensorRtAvailability.check(p);
         assertReason(a, "libcuda.so.1 does not load", "cannot open shared object file", "NVIDIA GPU with its driver",
-                "backend CPU or AUTO");
+                "use the CPU backend");
         assertEquals("driver ", p.calls.toString());
     }
 
