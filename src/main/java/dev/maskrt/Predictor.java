@@ -92,7 +92,8 @@ public final class Predictor implements AutoCloseable {
         if (options == null) throw new IllegalArgumentException("options must not be null");
         OnnxRuntimeOptions ort = OnnxRuntimeOptions.defaults().withIntraOpThreads(options.threads())
                 .withAllowSpinning(options.engineSpinning());
-        TensorRtOptions.Builder trt = options.tensorRt().toBuilder().batchSize(options.batchSize());
+        TensorRtOptions.Builder trt = options.tensorRt().toBuilder().batchSize(options.batchSize())
+                .detectionsPerImage(options.detectionsPerImage());
         if (options.minSizeTest() != null) trt.testSize(options.minSizeTest(), options.maxSizeTest());
         EngineFactory engines = EngineFactory.forBackend(options.backend(), ort, trt.build());
         ModelPackage model;

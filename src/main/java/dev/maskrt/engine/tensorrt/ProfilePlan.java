@@ -23,7 +23,8 @@ import java.util.Map;
  *       {@link TensorRtOptions#maxImageSide()}; its opt is the max.</li>
  *   <li>Box heads {@code features [R, C, r, r]}: R from 1 to {@code rpn.post_nms_topk * B} (all images' proposals go
  *       through a head in one run), opt = max, since proposals nearly always fill {@code post_nms_topk}.</li>
- *   <li>Mask head: R from 1 to {@code roi_heads.detections_per_image * B} (opt = max); when detections per image is
+ *   <li>Mask head: R from 1 to {@code roi_heads.detections_per_image * B} (or the options' override; opt = max);
+ *       when detections per image is
  *       negative (keep all), up to {@code post_nms_topk * num_classes * B}, the most the per-class NMS can keep.</li>
  *   <li>A declared fixed size is kept as min = opt = max; a graph's R is never 0 (the pipeline skips a head with no
  *       RoIs).</li>
@@ -53,7 +54,8 @@ public final class ProfilePlan {
         out.add(backbone(manifest, options));
         long boxRois = (long) manifest.rpn().postNmsTopk() * b;
         for (GraphDeclaration head : manifest.boxHeads()) out.add(roiHead(head, boxRois));
-        int dpi = manifest.roiHeads().detectionsPerImage();
+        int dpi = options.detectionsPerImage() != null ? options.detectionsPerImage()
+                : manifest.roiHeads().detectionsPerImage();
         long maskRois = dpi >= 0 ? (long) Math.max(dpi, 1) * b
                 : (long) manifest.rpn().postNmsTopk() * manifest.numClasses() * b;
         out.add(roiHead(manifest.maskHead(), maskRois));

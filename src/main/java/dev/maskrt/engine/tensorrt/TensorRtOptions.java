@@ -19,6 +19,7 @@ public final class TensorRtOptions {
     private final int[] ttaMinSizes;
     private final int ttaMaxSize;
     private final int maxImageSide;
+    private final Integer detectionsPerImage;
     private final long workspaceBytes;
     private final Path cacheDirectory;
     private final Map<String, Path> prebuiltEngines;
@@ -32,6 +33,7 @@ public final class TensorRtOptions {
         ttaMinSizes = b.ttaMinSizes.clone();
         ttaMaxSize = b.ttaMaxSize;
         maxImageSide = b.maxImageSide;
+        detectionsPerImage = b.detectionsPerImage;
         workspaceBytes = b.workspaceBytes;
         cacheDirectory = b.cacheDirectory;
         prebuiltEngines = Map.copyOf(b.prebuiltEngines);
@@ -52,6 +54,7 @@ public final class TensorRtOptions {
         b.ttaMinSizes = ttaMinSizes.clone();
         b.ttaMaxSize = ttaMaxSize;
         b.maxImageSide = maxImageSide;
+        b.detectionsPerImage = detectionsPerImage;
         b.workspaceBytes = workspaceBytes;
         b.cacheDirectory = cacheDirectory;
         b.prebuiltEngines = new LinkedHashMap<>(prebuiltEngines);
@@ -78,6 +81,9 @@ public final class TensorRtOptions {
 
     /** For models without resize ({@code min_size_test == 0}): the largest image side to plan for; 0 = not set. */
     public int maxImageSide() { return maxImageSide; }
+
+    /** Overrides the manifest's {@code roi_heads.detections_per_image} (the mask head's RoI range); null keeps it. */
+    public Integer detectionsPerImage() { return detectionsPerImage; }
 
     /** TensorRT's workspace memory pool limit, in bytes. */
     public long workspaceBytes() { return workspaceBytes; }
@@ -107,6 +113,7 @@ public final class TensorRtOptions {
         private int[] ttaMinSizes = new int[0];
         private int ttaMaxSize;
         private int maxImageSide;
+        private Integer detectionsPerImage;
         private long workspaceBytes = 2L << 30;
         private Path cacheDirectory;
         private Map<String, Path> prebuiltEngines = new LinkedHashMap<>();
@@ -150,6 +157,12 @@ public final class TensorRtOptions {
         public Builder maxImageSide(int side) {
             if (side < 1) throw new IllegalArgumentException("maxImageSide must be >= 1, got " + side);
             this.maxImageSide = side;
+            return this;
+        }
+
+        /** The detections per image to plan the mask head for (negative: keep all); null: the manifest's. */
+        public Builder detectionsPerImage(Integer count) {
+            this.detectionsPerImage = count;
             return this;
         }
 

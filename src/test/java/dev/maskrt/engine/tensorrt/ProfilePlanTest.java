@@ -55,6 +55,11 @@ class ProfilePlanTest {
         assertArrayEquals(new long[] {8000, 16, 7, 7}, input(plan, "box_head_2.onnx", "features").max());
         assertArrayEquals(new long[] {800, 16, 14, 14}, input(plan, "mask_head.onnx", "features").max());
         assertEquals(8, plan.batchSize());
+        ProfilePlan more = ProfilePlan.forManifest(TinyPackages.tiny(),
+                TensorRtOptions.builder().batchSize(2).detectionsPerImage(300).build());
+        assertArrayEquals(new long[] {600, 16, 14, 14}, input(more, "mask_head.onnx", "features").max());
+        ProfilePlan all = ProfilePlan.forManifest(TinyPackages.tiny(), TensorRtOptions.builder().detectionsPerImage(-1).build());
+        assertArrayEquals(new long[] {3000, 16, 14, 14}, input(all, "mask_head.onnx", "features").max());
     }
 
     @Test
