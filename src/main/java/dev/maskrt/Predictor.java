@@ -6,6 +6,7 @@ import dev.maskrt.cascade.ImageResult;
 import dev.maskrt.cascade.StageTimer;
 import dev.maskrt.engine.EngineFactory;
 import dev.maskrt.engine.OnnxRuntimeOptions;
+import dev.maskrt.engine.tensorrt.TensorRtOptions;
 import dev.maskrt.image.DecodedImage;
 import dev.maskrt.image.ImageDecoder;
 import dev.maskrt.image.PreprocessedBatch;
@@ -45,6 +46,7 @@ import java.util.List;
  */
 public final class Predictor implements AutoCloseable {
     private final ModelPackage model;
+    private final EngineFactory engines;
     private final Workers workers;
     private final CascadePipeline pipeline;
     private final Preprocessor preprocessor;
@@ -53,8 +55,9 @@ public final class Predictor implements AutoCloseable {
     private final int batchSize;
     private volatile boolean closed;
 
-    private Predictor(ModelPackage model, Workers workers, PredictorOptions options) {
+    private Predictor(ModelPackage model, EngineFactory engines, Workers workers, PredictorOptions options) {
         this.model = model;
+        this.engines = engines;
         this.workers = workers;
         ModelManifest m = model.manifest();
         this.pipeline = new CascadePipeline(model, CpuOps.create(workers));
@@ -89,17 +92,30 @@ public final class Predictor implements AutoCloseable {
         if (options == null) throw new IllegalArgumentException("options must not be null");
         OnnxRuntimeOptions ort = OnnxRuntimeOptions.defaults().withIntraOpThreads(options.threads())
                 .withAllowSpinning(options.engineSpinning());
-        EngineFactory engines = EngineFactory.forBackend(options.backend(), ort);
-        ModelPackage model = ModelPackage.load(modelDir, engines);
+        TensorRtOptions.Builder trt = options.tensorRt().toBuilder().batchSize(options.batchSize())
+                .detectionsPerImage(options.detectionsPerImage());
+        if (options.minSizeTest() != null) trt.testSize(options.minSizeTest(), options.maxSizeTest());
+        EngineFactory engines = EngineFactory.forBackend(options.backend(), ort, trt.build());
+        ModelPackage model;
+        try {
+            model = ModelPackage.load(modelDir, engines);
+        } catch (RuntimeException e) {
+            engines.close();
+            throw e;
+        }
         Workers workers = new Workers(options.threads());
         try {
-            return new Predictor(model, workers, options);
+            return new Predictor(model, engines, workers, options);
         } catch (RuntimeException e) {
             model.close();
+            engines.close();
             workers.close();
             throw e;
         }
     }
+
+    /** The backend the graphs run on ({@link dev.maskrt.engine.Backend#CPU} or {@code TENSORRT}, never AUTO). */
+    public dev.maskrt.engine.Backend backend() { return engines.backend(); }
 
     /** The model's manifest. */
     public ModelManifest manifest() { return model.manifest(); }
@@ -189,6 +205,7 @@ public final class Predictor implements AutoCloseable {
     public void close() {
         closed = true;
         model.close();
+        engines.close();
         workers.close();
     }
 }

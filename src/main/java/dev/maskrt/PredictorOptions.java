@@ -1,6 +1,7 @@
 package dev.maskrt;
 
 import dev.maskrt.engine.Backend;
+import dev.maskrt.engine.tensorrt.TensorRtOptions;
 
 /**
  * How a {@link Predictor} runs a model. Every detection setting left unset takes the model manifest's value.
@@ -21,6 +22,7 @@ public final class PredictorOptions {
     private final Integer maxSizeTest;
     private final int batchSize;
     private final boolean engineSpinning;
+    private final TensorRtOptions tensorRt;
 
     private PredictorOptions(Builder b) {
         backend = b.backend;
@@ -33,6 +35,7 @@ public final class PredictorOptions {
         maxSizeTest = b.maxSizeTest;
         batchSize = b.batchSize;
         engineSpinning = b.engineSpinning;
+        tensorRt = b.tensorRt;
     }
 
     /** Defaults: {@link Backend#AUTO}, all cores, the manifest's settings, batch size 1, no engine spinning. */
@@ -69,6 +72,12 @@ public final class PredictorOptions {
     /** Whether ONNX Runtime's pool threads busy-wait between runs. */
     public boolean engineSpinning() { return engineSpinning; }
 
+    /**
+     * How TensorRT engines are built and cached (precision, cache folder, workspace, TTA sizes, device); its batch
+     * size and test size are replaced by this predictor's.
+     */
+    public TensorRtOptions tensorRt() { return tensorRt; }
+
     /** Builds {@link PredictorOptions}; every setter checks its argument and names it when it is out of range. */
     public static final class Builder {
         private Backend backend = Backend.AUTO;
@@ -81,10 +90,11 @@ public final class PredictorOptions {
         private Integer maxSizeTest;
         private int batchSize = 1;
         private boolean engineSpinning;
+        private TensorRtOptions tensorRt = TensorRtOptions.defaults();
 
         private Builder() {}
 
-        /** Where the network runs; default {@link Backend#AUTO} (today: CPU). */
+        /** Where the network runs; default {@link Backend#AUTO} (TensorRT where it loads, else CPU). */
         public Builder backend(Backend backend) {
             if (backend == null) throw new IllegalArgumentException("backend must not be null");
             this.backend = backend;
@@ -158,6 +168,13 @@ public final class PredictorOptions {
          */
         public Builder engineSpinning(boolean spin) {
             this.engineSpinning = spin;
+            return this;
+        }
+
+        /** TensorRT settings (used when the backend resolves to TensorRT); default {@link TensorRtOptions#defaults()}. */
+        public Builder tensorRt(TensorRtOptions options) {
+            if (options == null) throw new IllegalArgumentException("tensorRt must not be null");
+            this.tensorRt = options;
             return this;
         }
 

@@ -18,7 +18,7 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "maskrt", mixinStandardHelpOptions = true, version = "maskrt 0.1.0",
         description = "Cascade Mask R-CNN inference, outputs and evaluation on the JVM.",
-        subcommands = {EvalCommand.class, PredictCommand.class})
+        subcommands = {EvalCommand.class, PredictCommand.class, BuildEnginesCommand.class, SelfCheckCommand.class})
 public final class Main implements Runnable {
     /** Exit status for bad input files (the same as picocli's usage errors). */
     public static final int EXIT_BAD_INPUT = 2;

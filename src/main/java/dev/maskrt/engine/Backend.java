@@ -4,7 +4,10 @@ package dev.maskrt.engine;
 public enum Backend {
     /** ONNX Runtime on the CPU; always available. */
     CPU,
-    /** TensorRT on an NVIDIA GPU; not available in this build ({@link EngineFactory} refuses it at once). */
+    /**
+     * TensorRT on an NVIDIA GPU; {@link EngineFactory} refuses it at once, saying what is missing, where the driver,
+     * CUDA or TensorRT libraries do not load ({@link dev.maskrt.engine.tensorrt.TensorRtAvailability}).
+     */
     TENSORRT,
     /** The fastest backend available here: TensorRT when it can run, otherwise CPU (logged once, with the reason). */
     AUTO

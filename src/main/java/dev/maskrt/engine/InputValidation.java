@@ -4,15 +4,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Checks run inputs against a graph's declared inputs; shared by every {@link Engine} implementation. */
-final class InputValidation {
+/** Checks run inputs against a graph's declared inputs; shared by every {@link Engine} implementation
+ * (public for the TensorRT engine's package). Thread-safe. */
+public final class InputValidation {
     private InputValidation() {}
 
     /**
      * Throws {@link IllegalArgumentException} naming the graph, the tensor and the dimension unless {@code inputs}
      * holds exactly the declared inputs, each with the declared rank and fixed dimensions.
      */
-    static void check(String graph, List<TensorSpec> declared, Map<String, HostTensor> inputs) {
+    public static void check(String graph, List<TensorSpec> declared, Map<String, HostTensor> inputs) {
         if (inputs == null) throw new IllegalArgumentException("graph " + graph + ": inputs must not be null");
         List<String> names = new ArrayList<>();
         for (TensorSpec spec : declared) names.add(spec.name());

@@ -60,7 +60,7 @@ public final class ModelPackage implements AutoCloseable {
         List<Engine> opened = new ArrayList<>();
         try {
             for (GraphDeclaration g : manifest.graphs()) {
-                Engine e = engines.open(dir.resolve(g.file()));
+                Engine e = engines.open(dir.resolve(g.file()), g, manifest);
                 opened.add(e);
                 GraphValidator.checkEngine(manifest, g, e);
             }

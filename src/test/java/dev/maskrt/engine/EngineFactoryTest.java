@@ -1,6 +1,11 @@
 package dev.maskrt.engine;
 
+import dev.maskrt.engine.tensorrt.GpuDevice;
+import dev.maskrt.engine.tensorrt.NativeProbes;
+import dev.maskrt.engine.tensorrt.TensorRtAvailability;
+import dev.maskrt.engine.tensorrt.TensorRtOptions;
 import dev.maskrt.util.InputFormatException;
+import org.junit.jupiter.api.Assumptions;
 import dev.maskrt.util.Npy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,13 +40,24 @@ class EngineFactoryTest {
         }
     }
 
+    private static final TensorRtAvailability NO_DRIVER = TensorRtAvailability.check(new NativeProbesStub());
+
     @Test
-    void tensorRtFailsAtOnceSayingWhatItNeeds() {
+    void tensorRtFailsAtOnceSayingWhatIsMissing() {
+        BackendUnavailableException x = assertThrows(BackendUnavailableException.class,
+                () -> EngineFactory.forBackend(Backend.TENSORRT, TWO_THREADS, TensorRtOptions.defaults(), NO_DRIVER));
+        assertEquals(NO_DRIVER.reason(), x.getMessage());
+        assertTrue(x.getMessage().contains("libcuda.so.1"), x.getMessage());
+    }
+
+    @Test
+    void tensorRtOnThisMachineFailsWithTheProbedReason() {
+        TensorRtAvailability here = TensorRtAvailability.probe();
+        Assumptions.assumeFalse(here.isAvailable(), "TensorRT runs here");
         BackendUnavailableException x = assertThrows(BackendUnavailableException.class,
                 () -> EngineFactory.forBackend(Backend.TENSORRT));
-        String m = x.getMessage();
-        assertTrue(m.contains("TensorRT backend is not available in this build"), m);
-        assertTrue(m.contains("tensorrt") && m.contains("cuda") && m.contains("NVIDIA GPU"), m);
+        assertEquals(here.reason(), x.getMessage());
+        assertTrue(x.getMessage().startsWith(TensorRtAvailability.PREFIX), x.getMessage());
     }
 
     @Test
@@ -51,23 +67,36 @@ class EngineFactoryTest {
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         EngineFactory f;
         try {
-            f = EngineFactory.forBackend(Backend.AUTO, TWO_THREADS);
+            f = EngineFactory.forBackend(Backend.AUTO, TWO_THREADS, TensorRtOptions.defaults(), NO_DRIVER);
         } finally {
             System.setErr(saved);
         }
         assertEquals(Backend.CPU, f.backend());
         String log = captured.toString(StandardCharsets.UTF_8);
-        assertEquals(1, log.lines().filter(l -> l.contains("Backend AUTO: using CPU")).count(), log);
-        assertTrue(log.contains("no TensorRT backend"), log);
+        assertEquals(1, log.lines().count(), log);
+        assertEquals(1, log.lines().filter(l -> l.contains("Backend AUTO: using CPU (ONNX Runtime, 2 intra-op threads) "
+                + "because " + NO_DRIVER.reason())).count(), log);
         try (Engine e = f.open(resource("conv_relu.onnx"))) {
             assertEquals("image", e.inputs().get(0).name());
         }
+    }
+
+    /** Probes of a machine without the NVIDIA driver. */
+    private static final class NativeProbesStub implements NativeProbes {
+        @Override public void loadDriver() { throw new UnsatisfiedLinkError("libcuda.so.1: cannot open shared object file"); }
+        @Override public int[] cudaVersions() { throw new AssertionError("not reached"); }
+        @Override public int tensorRtVersion() { throw new AssertionError("not reached"); }
+        @Override public int onnxParserVersion() { throw new AssertionError("not reached"); }
+        @Override public java.util.List<GpuDevice> devices() { throw new AssertionError("not reached"); }
+        @Override public String maskrtCudaProblem() { throw new AssertionError("not reached"); }
     }
 
     @Test
     void badArgumentsAndFilesAreRefused(@TempDir Path dir) {
         assertThrows(IllegalArgumentException.class, () -> EngineFactory.forBackend(null));
         assertThrows(IllegalArgumentException.class, () -> EngineFactory.forBackend(Backend.CPU, null));
+        assertThrows(IllegalArgumentException.class,
+                () -> EngineFactory.forBackend(Backend.AUTO, TWO_THREADS, TensorRtOptions.defaults(), null));
         Path missing = dir.resolve("box_head_9.onnx");
         InputFormatException x = assertThrows(InputFormatException.class,
                 () -> EngineFactory.forBackend(Backend.CPU).open(missing));

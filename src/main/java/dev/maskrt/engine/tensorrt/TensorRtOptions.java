@@ -1,0 +1,197 @@
+package dev.maskrt.engine.tensorrt;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How TensorRT engines are built and cached. Immutable and thread-safe; make one with {@link #builder()}.
+ *
+ * <p>Defaults: FP32, batch size 1, the manifest's test size, no test-time augmentation, a 2 GiB workspace, the
+ * engine cache in {@link EngineCache#defaultDirectory(Path)}, device 0.
+ */
+public final class TensorRtOptions {
+    private final Precision precision;
+    private final int batchSize;
+    private final Integer minSizeTest;
+    private final Integer maxSizeTest;
+    private final int[] ttaMinSizes;
+    private final int ttaMaxSize;
+    private final int maxImageSide;
+    private final Integer detectionsPerImage;
+    private final long workspaceBytes;
+    private final Path cacheDirectory;
+    private final Map<String, Path> prebuiltEngines;
+    private final int deviceId;
+
+    private TensorRtOptions(Builder b) {
+        precision = b.precision;
+        batchSize = b.batchSize;
+        minSizeTest = b.minSizeTest;
+        maxSizeTest = b.maxSizeTest;
+        ttaMinSizes = b.ttaMinSizes.clone();
+        ttaMaxSize = b.ttaMaxSize;
+        maxImageSide = b.maxImageSide;
+        detectionsPerImage = b.detectionsPerImage;
+        workspaceBytes = b.workspaceBytes;
+        cacheDirectory = b.cacheDirectory;
+        prebuiltEngines = Map.copyOf(b.prebuiltEngines);
+        deviceId = b.deviceId;
+    }
+
+    public static TensorRtOptions defaults() { return builder().build(); }
+
+    public static Builder builder() { return new Builder(); }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.precision = precision;
+        b.batchSize = batchSize;
+        b.minSizeTest = minSizeTest;
+        b.maxSizeTest = maxSizeTest;
+        b.ttaMinSizes = ttaMinSizes.clone();
+        b.ttaMaxSize = ttaMaxSize;
+        b.maxImageSide = maxImageSide;
+        b.detectionsPerImage = detectionsPerImage;
+        b.workspaceBytes = workspaceBytes;
+        b.cacheDirectory = cacheDirectory;
+        b.prebuiltEngines = new LinkedHashMap<>(prebuiltEngines);
+        b.deviceId = deviceId;
+        return b;
+    }
+
+    public Precision precision() { return precision; }
+
+    /** Images per backbone run: the profiles' opt and max batch. */
+    public int batchSize() { return batchSize; }
+
+    /** Overrides the manifest's {@code input.min_size_test}; null keeps it. */
+    public Integer minSizeTest() { return minSizeTest; }
+
+    /** Overrides the manifest's {@code input.max_size_test}; null keeps it. */
+    public Integer maxSizeTest() { return maxSizeTest; }
+
+    /** Short sides of test-time augmentation (empty: none). */
+    public int[] ttaMinSizes() { return ttaMinSizes.clone(); }
+
+    /** The long-side limit of test-time augmentation (0 when none). */
+    public int ttaMaxSize() { return ttaMaxSize; }
+
+    /** For models without resize ({@code min_size_test == 0}): the largest image side to plan for; 0 = not set. */
+    public int maxImageSide() { return maxImageSide; }
+
+    /** Overrides the manifest's {@code roi_heads.detections_per_image} (the mask head's RoI range); null keeps it. */
+    public Integer detectionsPerImage() { return detectionsPerImage; }
+
+    /** TensorRT's workspace memory pool limit, in bytes. */
+    public long workspaceBytes() { return workspaceBytes; }
+
+    /** Where built plans are cached; null for {@link EngineCache#defaultDirectory(Path)}. */
+    public Path cacheDirectory() { return cacheDirectory; }
+
+    /** Prebuilt plans by graph file name (e.g. {@code backbone.onnx}); used as given, never rebuilt. */
+    public Map<String, Path> prebuiltEngines() { return prebuiltEngines; }
+
+    /** The CUDA device engines are built for and run on. */
+    public int deviceId() { return deviceId; }
+
+    @Override
+    public String toString() {
+        return "TensorRtOptions[" + precision.id() + ", batch " + batchSize + ", test size " + minSizeTest + "/"
+                + maxSizeTest + ", tta " + Arrays.toString(ttaMinSizes) + "/" + ttaMaxSize + ", workspace "
+                + workspaceBytes + ", cache " + cacheDirectory + ", device " + deviceId + "]";
+    }
+
+    /** Builds {@link TensorRtOptions}; every setter checks its argument and names it when it refuses. */
+    public static final class Builder {
+        private Precision precision = Precision.FP32;
+        private int batchSize = 1;
+        private Integer minSizeTest;
+        private Integer maxSizeTest;
+        private int[] ttaMinSizes = new int[0];
+        private int ttaMaxSize;
+        private int maxImageSide;
+        private Integer detectionsPerImage;
+        private long workspaceBytes = 2L << 30;
+        private Path cacheDirectory;
+        private Map<String, Path> prebuiltEngines = new LinkedHashMap<>();
+        private int deviceId;
+
+        private Builder() {}
+
+        public Builder precision(Precision precision) {
+            if (precision == null) throw new IllegalArgumentException("precision must not be null");
+            this.precision = precision;
+            return this;
+        }
+
+        public Builder batchSize(int batchSize) {
+            if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** The ResizeShortestEdge sizes to plan for instead of the manifest's. */
+        public Builder testSize(int minSize, int maxSize) {
+            if (minSize < 0) throw new IllegalArgumentException("minSize must be >= 0, got " + minSize);
+            if (maxSize < 1) throw new IllegalArgumentException("maxSize must be >= 1, got " + maxSize);
+            this.minSizeTest = minSize;
+            this.maxSizeTest = maxSize;
+            return this;
+        }
+
+        /** Test-time augmentation sizes (detectron2 {@code TEST.AUG.MIN_SIZES}, {@code TEST.AUG.MAX_SIZE}). */
+        public Builder tta(int[] minSizes, int maxSize) {
+            if (minSizes == null) throw new IllegalArgumentException("minSizes must not be null");
+            for (int i = 0; i < minSizes.length; i++) {
+                if (minSizes[i] < 1) throw new IllegalArgumentException("minSizes[" + i + "] must be >= 1, got " + minSizes[i]);
+            }
+            if (minSizes.length > 0 && maxSize < 1) throw new IllegalArgumentException("maxSize must be >= 1, got " + maxSize);
+            this.ttaMinSizes = minSizes.clone();
+            this.ttaMaxSize = minSizes.length == 0 ? 0 : maxSize;
+            return this;
+        }
+
+        public Builder maxImageSide(int side) {
+            if (side < 1) throw new IllegalArgumentException("maxImageSide must be >= 1, got " + side);
+            this.maxImageSide = side;
+            return this;
+        }
+
+        /** The detections per image to plan the mask head for (negative: keep all); null: the manifest's. */
+        public Builder detectionsPerImage(Integer count) {
+            this.detectionsPerImage = count;
+            return this;
+        }
+
+        public Builder workspaceBytes(long bytes) {
+            if (bytes < (1L << 20)) throw new IllegalArgumentException("workspaceBytes must be >= 1 MiB, got " + bytes);
+            this.workspaceBytes = bytes;
+            return this;
+        }
+
+        /** null: the default cache directory. */
+        public Builder cacheDirectory(Path dir) {
+            this.cacheDirectory = dir;
+            return this;
+        }
+
+        /** Use the plan {@code engineFile} for the graph {@code graphFile} (e.g. {@code "mask_head.onnx"}). */
+        public Builder prebuiltEngine(String graphFile, Path engineFile) {
+            if (graphFile == null || graphFile.isEmpty()) throw new IllegalArgumentException("graphFile must not be empty");
+            if (engineFile == null) throw new IllegalArgumentException("engineFile must not be null");
+            prebuiltEngines.put(graphFile, engineFile);
+            return this;
+        }
+
+        public Builder deviceId(int id) {
+            if (id < 0) throw new IllegalArgumentException("deviceId must be >= 0, got " + id);
+            this.deviceId = id;
+            return this;
+        }
+
+        public TensorRtOptions build() { return new TensorRtOptions(this); }
+    }
+}

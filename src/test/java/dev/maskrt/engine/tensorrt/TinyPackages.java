@@ -1,0 +1,43 @@
+package dev.maskrt.engine.tensorrt;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.maskrt.model.ModelManifest;
+import dev.maskrt.model.ModelPackage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/** The committed tiny package, and copies of it with hand-edited manifests. */
+final class TinyPackages {
+    static final Path TINY = Path.of("src/test/resources/models/tiny");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TinyPackages() {}
+
+    static ModelManifest tiny() {
+        return ModelPackage.readManifest(TINY);
+    }
+
+    /** A copy of the tiny package in {@code dir} with its manifest changed by {@code edit}. */
+    static Path edited(Path dir, Consumer<ObjectNode> edit) throws IOException {
+        Files.createDirectories(dir);
+        try (Stream<Path> files = Files.list(TINY)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(f)) Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        ObjectNode root = (ObjectNode) JSON.readTree(dir.resolve("manifest.json").toFile());
+        edit.accept(root);
+        JSON.writeValue(dir.resolve("manifest.json").toFile(), root);
+        return dir;
+    }
+
+    static ObjectNode at(ObjectNode root, String... path) {
+        ObjectNode n = root;
+        for (String p : path) n = (ObjectNode) n.get(p);
+        return n;
+    }
+}
