@@ -17,19 +17,29 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * Opt-in diagnostic: maskrt's sparse steps alone, on torch's own dense outputs. The reference records every graph's
  * input and outputs ({@code --dense}); here the pipeline runs with {@link RecordedEngine}s in place of ONNX Runtime,
  * so each graph returns torch's outputs provided the Java steps before it fed it torch's input (pre-processed image;
- * pooled RoI features within {@value #POOLED_TOLERANCE} relative). Proposals, stage boxes and probabilities and the
+ * pooled RoI features within {@link #POOLED_TOLERANCE}). Proposals, stage boxes and probabilities and the
  * final detections are then checked as in {@link CascadeParityTest}. A failure here is a pipeline bug (or a
  * reference bug); a pass while {@link FullSizeParityTest} fails means the difference comes from the engine's
  * numerics. Run:
  * <pre>
- * /usr/bin/python3 -m tools.maskrt_export reference --package PKG --images IMG --out /tmp/dense.npz \
+ * /usr/bin/python3 -m tools.maskrt_export reference --package PKG --images IMG... --out /tmp/dense.npz \
  *     --intermediates --dense
- * mvn test -Dtest=DenseReplayParityTest -Dmaskrt.parity.package=PKG -Dmaskrt.parity.dense=/tmp/dense.npz
+ * mvn -B -ntp -o test -Dmaskrt.cuda=false -Dtest=DenseReplayParityTest -Dmaskrt.parity.package=PKG \
+ *     -Dmaskrt.parity.dense=/tmp/dense.npz
  * </pre>
+ * (tools/README.md gives the full-size commands.) Result (2026-11-22): with the first random R50 package, whose
+ * full-size parity failed (30 reference vs 33 Java detections), the replay matched all 30 detections; with the
+ * calibrated package, 100 of 100 on each image, masks identical.
  */
 @EnabledIfSystemProperty(named = "maskrt.parity.dense", matches = ".+")
 class DenseReplayParityTest {
-    static final double IMAGE_TOLERANCE = 1e-6, POOLED_TOLERANCE = 1e-4;
+    static final double IMAGE_TOLERANCE = 1e-6;
+    /**
+     * Relative to {@code 1 + |torch|}. A Java box may differ from torch's by an ulp (maskrt's {@code exp} is correctly
+     * rounded, torch's vectorised one sometimes is not), which moves RoIAlign's samples by ~1e-4 px; on FPN features
+     * of magnitude up to a few hundred that changes a few pooled values by up to ~1e-3.
+     */
+    static final double POOLED_TOLERANCE = 1e-3;
 
     @TestFactory
     List<DynamicTest> javaStepsReproduceTorchOnTorchDenseOutputs() {

@@ -119,6 +119,8 @@ public final class ParityCheck {
         boolean[] taken = new boolean[actual.size()];
         int bitOffset = 0;
         StringBuilder problems = new StringBuilder();
+        double worstBoxIou = 1, worstMaskIou = 1, worstScoreDiff = 0;
+        int matched = 0;
         for (int i = 0; i < n; i++) {
             int w = rects[4 * i + 2], h = rects[4 * i + 3];
             byte[] refBits = java.util.Arrays.copyOfRange(bits, bitOffset, bitOffset + w * h);
@@ -144,6 +146,10 @@ public final class ParityCheck {
             }
             taken[best] = true;
             double maskIou = maskIou(refMask, actual.get(best).mask());
+            matched++;
+            worstBoxIou = Math.min(worstBoxIou, bestIou);
+            worstMaskIou = Math.min(worstMaskIou, maskIou);
+            worstScoreDiff = Math.max(worstScoreDiff, Math.abs(actual.get(best).score() - scores[i]));
             if (maskIou < MASK_IOU) {
                 problems.append("\n detection ").append(i).append(": mask IoU ").append(maskIou);
             }
@@ -154,8 +160,11 @@ public final class ParityCheck {
                         .append(" unmatched");
             }
         }
-        assertTrue(problems.length() == 0, ref.file() + ": " + n + " reference vs " + actual.size() + " java"
-                + problems);
+        String summary = ref.file() + ": " + n + " reference vs " + actual.size() + " java, " + matched
+                + " matched (worst box IoU " + worstBoxIou + ", worst mask IoU " + worstMaskIou + ", largest score difference "
+                + worstScoreDiff + ")";
+        System.out.println(summary);
+        assertTrue(problems.length() == 0, summary + problems);
     }
 
     static double boxIou(float[] boxes, int i, Instance a) {
