@@ -137,7 +137,7 @@ def init_random(model, seed, settings):
 RPN_LOGIT_STD = 2.0
 RPN_DELTA_STD = 0.15
 CLS_SPREAD = 2.0
-BACKGROUND_BIAS = 7.0
+BACKGROUND_BIAS = 6.5
 BOX_DELTA_STD = 1.0
 
 
