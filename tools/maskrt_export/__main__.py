@@ -3,6 +3,7 @@
   /usr/bin/python3 -m tools.maskrt_export export --config CFG.yaml (--weights W.pkl|W.pth | --random-weights
       [--seed N]) --out DIR
   /usr/bin/python3 -m tools.maskrt_export reference --package DIR --images IMG... --out OUT.npz [--intermediates]
+      [--dense]
 """
 import argparse
 import json
@@ -46,15 +47,19 @@ def cmd_reference(args):
     model, settings, _ = package.load_package(args.package)
     arrays, index = {}, []
     for i, path in enumerate(args.images):
-        result = pipeline.run_image(model, settings, read_image(path))
+        recorder = pipeline.DenseRecorder(model) if args.dense else None
+        result = pipeline.run_image(recorder or model, settings, read_image(path))
         prefix = f"img{i}."
         for key, value in result.items():
             if key in pipeline.INTERMEDIATE_KEYS and not args.intermediates:
                 continue
             arrays[prefix + key] = value
+        if recorder:
+            arrays.update({prefix + key: value for key, value in recorder.arrays.items()})
         index.append({"prefix": prefix, "image": path, "detections": int(len(result["scores"]))})
         print(f"{os.path.basename(path)}: {len(result['scores'])} detections", file=sys.stderr)
-    np.savez_compressed(args.out, **arrays)
+    # dense tensors are hundreds of MB of noise-like floats: not worth compressing
+    (np.savez if args.dense else np.savez_compressed)(args.out, **arrays)
     with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
         json.dump({"images": index}, f, indent=2)
         f.write("\n")
@@ -75,6 +80,8 @@ def main(argv=None):
     r.add_argument("--images", nargs="+", required=True)
     r.add_argument("--out", required=True)
     r.add_argument("--intermediates", action="store_true", help="also save proposals, stage boxes/probs, ...")
+    r.add_argument("--dense", action="store_true",
+                   help="also save every graph's inputs and outputs (dense.*), to replay them in Java")
     r.add_argument("--threads", type=int, default=2)
     args = p.parse_args(argv)
     try:

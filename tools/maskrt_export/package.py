@@ -92,11 +92,15 @@ def init_random(model, seed, settings):
        N(0, 0.1).
     2. FrozenBN statistics are calibrated on a seeded synthetic image (each norm's running mean/variance set to
        its input's channel mean/variance, in forward order), so activations stay O(1) through any depth.
-    3. RPN objectness std 2/sqrt(C), anchor deltas std 0.08/sqrt(C) (C = RPN channels); bbox_pred std 0.05;
-       mask predictor std 1.0 (sigmoid probabilities clearly on either side of 0.5).
-    4. Each stage's cls_score is calibrated on the same image's proposals: every column is standardised over the
-       proposals and scaled by CLS_SPREAD, and the background column gets +BACKGROUND_BIAS, so a foreground
-       class passes the 0.05 score threshold only on its top few percent of boxes (tens of detections).
+    3. Mask predictor std 1.0 (sigmoid probabilities clearly on either side of 0.5).
+    4. The RPN head is calibrated on the same image, as training would leave it: each objectness channel is
+       standardised over all levels' positions and scaled to RPN_LOGIT_STD, each anchor-delta channel to
+       RPN_DELTA_STD (mean 0), so proposals are anchors moved and resized by ~15 %, not slivers.
+    5. Each stage's predictor is calibrated on the same image's proposals, stage by stage: every cls_score column
+       is standardised over the proposals and scaled by CLS_SPREAD, and the background column gets
+       +BACKGROUND_BIAS, so a foreground class passes the 0.05 score threshold only on its top few percent of
+       boxes (tens of detections); every bbox_pred column is standardised to BOX_DELTA_STD (mean 0), the unit
+       spread that the stage weights (10, 10, 5, 5), (20, 20, 10, 10), ... give trained regression targets.
     """
     g = torch.Generator().manual_seed(seed)
 
@@ -119,25 +123,28 @@ def init_random(model, seed, settings):
         elif isinstance(m, (FrozenBatchNorm2d, nn.GroupNorm)):
             normal_(m.weight, 0.1, 1.0)
             normal_(m.bias, 0.1)
+    deconv = model.roi_heads.mask_head.deconv
+    with torch.no_grad():  # equal taps (std kept): trained deconvs upsample smoothly, random ones paint a checkerboard
+        deconv.weight.copy_(deconv.weight.mean(dim=(2, 3), keepdim=True).expand_as(deconv.weight) * 2.0)
     image = _calibration_image(g)
     _calibrate_frozen_bn(model, image)
-    head = model.proposal_generator.rpn_head
-    fan_in = head.objectness_logits.weight.shape[1]
-    normal_(head.objectness_logits.weight, 2.0 / fan_in ** 0.5)
-    normal_(head.anchor_deltas.weight, 0.08 / fan_in ** 0.5)
-    for pred in model.roi_heads.box_predictor:
-        normal_(pred.bbox_pred.weight, 0.05)
     normal_(model.roi_heads.mask_head.predictor.weight, 1.0)
-    _calibrate_classifiers(model, image, settings)
+    _calibrate_rpn_head(model, image)
+    _calibrate_box_predictors(model, image, settings)
     return model
 
 
+RPN_LOGIT_STD = 2.0
+RPN_DELTA_STD = 0.15
 CLS_SPREAD = 2.0
-BACKGROUND_BIAS = 7.0
+BACKGROUND_BIAS = 6.5
+BOX_DELTA_STD = 1.0
 
 
 def _calibration_image(g):
-    """A seeded synthetic normalised image [1, 3, 256, 320]: noise plus bright and dark discs."""
+    """A seeded synthetic normalised image [1, 3, 256, 320]: noise plus discs, bright or dark, each with its own
+    colour (an offset per channel: random convs react to colour edges far more than to grey ones, so grey-only
+    calibration leaves colour images' activations several times too large)."""
     h, w = 256, 320
     image = torch.randn((1, 3, h, w), generator=g) * 20.0
     yy, xx = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32), indexing="ij")
@@ -145,7 +152,9 @@ def _calibration_image(g):
         cy, cx = float(torch.rand(1, generator=g)) * h, float(torch.rand(1, generator=g)) * w
         r = 8 + float(torch.rand(1, generator=g)) * 40
         sign = 1.0 if float(torch.rand(1, generator=g)) < 0.7 else -1.0
-        image[0, :, ((yy - cy) ** 2 + (xx - cx) ** 2) < r * r] += sign * 80.0
+        colour = sign * (40.0 + torch.rand((3, 1), generator=g) * 80.0)
+        inside = ((yy - cy) ** 2 + (xx - cx) ** 2) < r * r
+        image[0, :, inside] += colour
     return image
 
 
@@ -167,7 +176,26 @@ def _calibrate_frozen_bn(model, image):
 
 
 @torch.no_grad()
-def _calibrate_classifiers(model, image, settings):
+def _standardise_(layer, columns_last, target_std):
+    """Scales a 1x1 conv's or a linear layer's output channels so that, over `columns_last` ([M, out]), each has
+    mean 0 and standard deviation `target_std`."""
+    mean, std = columns_last.mean(dim=0), columns_last.std(dim=0).clamp(min=1e-6)
+    scale = target_std / std
+    layer.weight.mul_(scale.view(-1, *([1] * (layer.weight.dim() - 1))))
+    layer.bias.sub_(mean).mul_(scale)
+
+
+@torch.no_grad()
+def _calibrate_rpn_head(model, image):
+    head = model.proposal_generator.rpn_head
+    hidden = [head.conv(f) for f in model.backbone(image)]
+    for layer, target in ((head.objectness_logits, RPN_LOGIT_STD), (head.anchor_deltas, RPN_DELTA_STD)):
+        raw = torch.cat([layer(t)[0].flatten(1) for t in hidden], dim=1).t()  # [positions, channels]
+        _standardise_(layer, raw, target)
+
+
+@torch.no_grad()
+def _calibrate_box_predictors(model, image, settings):
     roi = settings["roi_heads"]
     size = tuple(image.shape[-2:])
     features, logits, deltas = model.run_backbone(image)
@@ -177,11 +205,9 @@ def _calibrate_classifiers(model, image, settings):
             boxes = pipeline.clip_boxes(boxes, *size)
         feats = torch.flatten(model.roi_heads.box_head[k](pipeline.multilevel_roi_align(features[:4], boxes,
                                                                                          roi["box_pooler"])), 1)
-        raw = pred.cls_score(feats)
-        mean, std = raw.mean(dim=0), raw.std(dim=0).clamp(min=1e-6)
-        pred.cls_score.weight.mul_((CLS_SPREAD / std)[:, None])
-        pred.cls_score.bias.sub_(mean).mul_(CLS_SPREAD / std)
+        _standardise_(pred.cls_score, pred.cls_score(feats), CLS_SPREAD)
         pred.cls_score.bias[-1] += BACKGROUND_BIAS
+        _standardise_(pred.bbox_pred, pred.bbox_pred(feats), BOX_DELTA_STD)
         boxes = pipeline.apply_deltas(pred.bbox_pred(feats), boxes, roi["stage_bbox_reg_weights"][k],
                                       roi["scale_clamp"])
 

@@ -202,6 +202,42 @@ def tight(x0, y0, bitmap):
     return (x0 + int(x_lo), y0 + int(y_lo), int(x_hi - x_lo), int(y_hi - y_lo), crop.reshape(-1))
 
 
+# ----------------------------------------------------------------------------------- recording the dense graphs
+
+class DenseRecorder:
+    """Wraps the model for `run_image` and keeps every graph's input and outputs as float32 numpy arrays, named as
+    the package's graphs name them: `dense.backbone.image`, `dense.backbone.p2` .. `dense.backbone.rpn_deltas_p6`,
+    `dense.box_head_K.features` / `.class_logits` / `.box_deltas`, `dense.mask_head.features` / `.mask_logits`.
+    Java replays them in place of its engine to test its sparse steps alone (DenseReplayParityTest)."""
+
+    LEVELS = ("p2", "p3", "p4", "p5", "p6")
+
+    def __init__(self, model):
+        self.model = model
+        self.arrays = {}
+
+    def _keep(self, graph, **tensors):
+        for name, t in tensors.items():
+            self.arrays[f"dense.{graph}.{name}"] = t.detach().numpy().astype(np.float32)
+
+    def run_backbone(self, images):
+        features, logits, deltas = self.model.run_backbone(images)
+        self._keep("backbone", image=images, **dict(zip(self.LEVELS, features)),
+                   **{f"rpn_logits_{l}": t for l, t in zip(self.LEVELS, logits)},
+                   **{f"rpn_deltas_{l}": t for l, t in zip(self.LEVELS, deltas)})
+        return features, logits, deltas
+
+    def run_box_stage(self, k, pooled):
+        cls_logits, box_deltas = self.model.run_box_stage(k, pooled)
+        self._keep(f"box_head_{k}", features=pooled, class_logits=cls_logits, box_deltas=box_deltas)
+        return cls_logits, box_deltas
+
+    def run_mask_head(self, pooled):
+        mask_logits = self.model.run_mask_head(pooled)
+        self._keep("mask_head", features=pooled, mask_logits=mask_logits)
+        return mask_logits
+
+
 # ---------------------------------------------------------------------------------------------- the pipeline
 
 @torch.no_grad()

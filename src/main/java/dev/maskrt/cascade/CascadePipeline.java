@@ -1,5 +1,6 @@
 package dev.maskrt.cascade;
 
+import dev.maskrt.engine.Engine;
 import dev.maskrt.engine.HostTensor;
 import dev.maskrt.image.ImageGeometry;
 import dev.maskrt.image.PreprocessedBatch;
@@ -23,7 +24,7 @@ import java.util.Map;
  */
 public final class CascadePipeline {
     private final ModelManifest manifest;
-    private final ModelPackage model;
+    private final Engine backbone;
     private final ProposalGenerator proposals;
     private final CascadeBoxStages boxStages;
     private final DetectionSelector selector;
@@ -31,19 +32,35 @@ public final class CascadePipeline {
     private final DetectorPostprocess postprocess;
 
     public CascadePipeline(ModelPackage model, SparseOps ops) {
-        if (model == null) throw new IllegalArgumentException("model must not be null");
+        this(requireModel(model).manifest(), model.backbone(), boxHeads(model), model.maskHead(), ops);
+    }
+
+    /**
+     * The pipeline on the given graphs instead of a package's: tests replay recorded graph outputs through it
+     * ({@code DenseReplayParityTest}), so the sparse steps can be checked apart from the engine's numerics.
+     */
+    CascadePipeline(ModelManifest manifest, Engine backbone, List<Engine> boxHeads, Engine maskHead, SparseOps ops) {
         if (ops == null) throw new IllegalArgumentException("ops must not be null");
-        this.model = model;
-        this.manifest = model.manifest();
+        this.manifest = manifest;
+        this.backbone = backbone;
         this.proposals = new ProposalGenerator(manifest.anchors(), manifest.rpn(), ops.boxTransform(), ops.nms());
-        List<dev.maskrt.engine.Engine> heads = new ArrayList<>();
-        for (int k = 0; k < manifest.roiHeads().stages(); k++) heads.add(model.boxHead(k));
-        this.boxStages = new CascadeBoxStages(manifest.roiHeads(), heads,
+        this.boxStages = new CascadeBoxStages(manifest.roiHeads(), boxHeads,
                 new RoiPooler(manifest.roiHeads().boxPooler(), ops.roiAlign()), ops.boxTransform());
         this.selector = new DetectionSelector(ops.boxTransform(), ops.nms());
-        this.masks = new MaskPredictor(model.maskHead(), new RoiPooler(manifest.roiHeads().maskPooler(),
+        this.masks = new MaskPredictor(maskHead, new RoiPooler(manifest.roiHeads().maskPooler(),
                 ops.roiAlign()), manifest.roiHeads().maskClassAgnostic());
         this.postprocess = new DetectorPostprocess(ops.boxTransform(), ops.maskPaster());
+    }
+
+    private static ModelPackage requireModel(ModelPackage model) {
+        if (model == null) throw new IllegalArgumentException("model must not be null");
+        return model;
+    }
+
+    private static List<Engine> boxHeads(ModelPackage model) {
+        List<Engine> heads = new ArrayList<>();
+        for (int k = 0; k < model.manifest().roiHeads().stages(); k++) heads.add(model.boxHead(k));
+        return heads;
     }
 
     public ModelManifest manifest() { return manifest; }
@@ -62,7 +79,7 @@ public final class CascadePipeline {
         if (timer == null) throw new IllegalArgumentException("timer must not be null");
         if (batch.size() == 0) return List.of();
         long t = System.nanoTime();
-        Map<String, HostTensor> out = model.backbone().run(Map.of(TensorNames.IMAGE,
+        Map<String, HostTensor> out = backbone.run(Map.of(TensorNames.IMAGE,
                 HostTensor.wrap(batch.data(), batch.shape())));
         BackboneOutput backbone = new BackboneOutput(out, manifest.anchors());
         timer.add("backbone", System.nanoTime() - t);

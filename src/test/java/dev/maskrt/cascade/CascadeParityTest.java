@@ -34,17 +34,28 @@ class CascadeParityTest {
         return refs.stream().map(ref -> DynamicTest.dynamicTest(ref.file().getFileName().toString(), () -> {
             try (ModelPackage model = ModelPackage.load(packageDir); Workers workers = new Workers(2)) {
                 CascadePipeline pipeline = new CascadePipeline(model, CpuOps.create(workers));
-                InputSettings in = model.manifest().input();
-                Preprocessor preprocessor = new Preprocessor(in.format(), in.pixelMean(), in.pixelStd(),
-                        new ResizeShortestEdge(in.minSizeTest(), in.maxSizeTest()), in.sizeDivisibility(), workers);
-                PreprocessedBatch batch = preprocessor.preprocess(new ImageDecoder(in.format()).decode(ref.file()));
-                assertArrayEquals(ref.get("input_size").asInts(),
-                        new int[] {batch.image(0).resizedHeight(), batch.image(0).resizedWidth()}, "resized size");
-                ImageResult r = pipeline.run(batch, CascadeSettings.of(model.manifest().roiHeads()), StageTimer.NONE)
-                        .get(0);
-                if (intermediates && ref.has("proposals")) ParityCheck.assertIntermediates(ref, r);
-                ParityCheck.assertMatches(ref, r.instances(), model.manifest().roiHeads().scoreThresh());
+                assertParity(pipeline, ref, intermediates, workers);
             }
         })).toList();
+    }
+
+    /** Pre-processes {@code ref}'s image, runs {@code pipeline} on it and compares with the reference. */
+    static ImageResult assertParity(CascadePipeline pipeline, TinyReference.Image ref, boolean intermediates,
+            Workers workers) {
+        ImageResult r = run(pipeline, ref, workers);
+        if (intermediates && ref.has("proposals")) ParityCheck.assertIntermediates(ref, r);
+        ParityCheck.assertMatches(ref, r.instances(), pipeline.manifest().roiHeads().scoreThresh());
+        return r;
+    }
+
+    /** Pre-processes {@code ref}'s image (checking the resized size) and runs {@code pipeline} on it. */
+    static ImageResult run(CascadePipeline pipeline, TinyReference.Image ref, Workers workers) {
+        InputSettings in = pipeline.manifest().input();
+        Preprocessor preprocessor = new Preprocessor(in.format(), in.pixelMean(), in.pixelStd(),
+                new ResizeShortestEdge(in.minSizeTest(), in.maxSizeTest()), in.sizeDivisibility(), workers);
+        PreprocessedBatch batch = preprocessor.preprocess(new ImageDecoder(in.format()).decode(ref.file()));
+        assertArrayEquals(ref.get("input_size").asInts(),
+                new int[] {batch.image(0).resizedHeight(), batch.image(0).resizedWidth()}, "resized size");
+        return pipeline.run(batch, CascadeSettings.of(pipeline.manifest().roiHeads()), StageTimer.NONE).get(0);
     }
 }

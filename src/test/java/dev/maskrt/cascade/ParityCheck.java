@@ -27,7 +27,7 @@ public final class ParityCheck {
         float[] refBoxes = ref.get("proposals").asFloats(), refLogits = ref.get("proposal_logits").asFloats();
         int p = refLogits.length;
         assertEquals(p, r.proposals().count(), "proposal count");
-        int[] javaRow = matchProposals(refBoxes, refLogits, r.proposals().boxes(), r.proposals().logits());
+        int[] javaRow = matchRows("proposal", refBoxes, refLogits, r.proposals().boxes(), r.proposals().logits());
         float[] stageBoxes = ref.get("stage_boxes").asFloats(), stageProbs = ref.get("stage_probs").asFloats();
         int cols = stageProbs.length / (r.stages().stageProbs().size() * p);
         for (int k = 0; k < r.stages().stageBoxes().size(); k++) {
@@ -38,13 +38,19 @@ public final class ParityCheck {
         }
         float[] refDetections = ref.get("detections_resized").asFloats();
         if (refDetections.length == r.detections().boxes().length) {
-            assertClose("final boxes (resized pixels)", refDetections, r.detections().boxes(), 1e-3, 1e-5);
+            // equal scores may come out in either order (torchvision's final sort is not stable)
+            matchRows("final detection (resized pixels)", refDetections, ref.get("scores").asFloats(),
+                    r.detections().boxes(), r.detections().scores());
         }
     }
 
     private static final int SWAP_WINDOW = 8;
 
-    private static int[] matchProposals(float[] refBoxes, float[] refLogits, float[] boxes, float[] logits) {
+    /**
+     * For each reference row (box and score), the Java row at most {@link #SWAP_WINDOW} places away with the same box
+     * and score within float tolerance; fails naming {@code what} when there is none.
+     */
+    private static int[] matchRows(String what, float[] refBoxes, float[] refLogits, float[] boxes, float[] logits) {
         int p = refLogits.length;
         int[] row = new int[p];
         boolean[] used = new boolean[p];
@@ -62,7 +68,7 @@ public final class ParityCheck {
                 }
             }
             if (row[i] < 0) {
-                fail("proposal " + i + " (logit " + refLogits[i] + ", box " + refBoxes[4 * i] + ", " + refBoxes[4 * i + 1]
+                fail(what + " " + i + " (score " + refLogits[i] + ", box " + refBoxes[4 * i] + ", " + refBoxes[4 * i + 1]
                         + ", " + refBoxes[4 * i + 2] + ", " + refBoxes[4 * i + 3] + ") has no Java counterpart near it;"
                         + " Java rows near it: " + rows(boxes, logits, i - 2, i + 3));
             }
@@ -113,6 +119,8 @@ public final class ParityCheck {
         boolean[] taken = new boolean[actual.size()];
         int bitOffset = 0;
         StringBuilder problems = new StringBuilder();
+        double worstBoxIou = 1, worstMaskIou = 1, worstScoreDiff = 0;
+        int matched = 0;
         for (int i = 0; i < n; i++) {
             int w = rects[4 * i + 2], h = rects[4 * i + 3];
             byte[] refBits = java.util.Arrays.copyOfRange(bits, bitOffset, bitOffset + w * h);
@@ -138,6 +146,10 @@ public final class ParityCheck {
             }
             taken[best] = true;
             double maskIou = maskIou(refMask, actual.get(best).mask());
+            matched++;
+            worstBoxIou = Math.min(worstBoxIou, bestIou);
+            worstMaskIou = Math.min(worstMaskIou, maskIou);
+            worstScoreDiff = Math.max(worstScoreDiff, Math.abs(actual.get(best).score() - scores[i]));
             if (maskIou < MASK_IOU) {
                 problems.append("\n detection ").append(i).append(": mask IoU ").append(maskIou);
             }
@@ -148,8 +160,11 @@ public final class ParityCheck {
                         .append(" unmatched");
             }
         }
-        assertTrue(problems.length() == 0, ref.file() + ": " + n + " reference vs " + actual.size() + " java"
-                + problems);
+        String summary = ref.file() + ": " + n + " reference vs " + actual.size() + " java, " + matched
+                + " matched (worst box IoU " + worstBoxIou + ", worst mask IoU " + worstMaskIou + ", largest score difference "
+                + worstScoreDiff + ")";
+        System.out.println(summary);
+        assertTrue(problems.length() == 0, summary + problems);
     }
 
     static double boxIou(float[] boxes, int i, Instance a) {
