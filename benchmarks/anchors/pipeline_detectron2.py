@@ -7,7 +7,7 @@ Workloads (the image is saved as target/inputs/<workload>.png and, as an array, 
   pipeline_tiny_520x704  the committed tiny package (src/test/resources/models/tiny) on the shared Sartorius
                          image (520x704, resized to 320x433)
   pipeline_r50_800x1333  a full-size cascade_mask_rcnn_R_50_FPN_3x package with random weights (seed 1),
-                         exported on the fly into target/models/cascade_r50 (never committed: ~170 MB), on a
+                         exported on the fly into target/models/cascade_r50 (never committed: ~280 MB), on a
                          seeded synthetic 800x1333 RGB image of bright ellipses on a noisy background (800x1333
                          is the model's test size, so it is not resized)
 
