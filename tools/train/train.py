@@ -1,7 +1,8 @@
 """Trains the exporter's Cascade Mask R-CNN on synthetic cells, on CPU, reproducibly.
 
   nice -n 5 /usr/bin/python3 -m tools.train.train --config tools/configs/synthcells_cascade_R_18_FPN.yaml \
-      --data target/synthcells --out target/train-synthcells [--iters 900] [--seed 0] [--resume]
+      --data target/synthcells --out target/train-synthcells [--iters 800] [--seed 0] [--resume]
+      [--init-weights EARLIER.pth] [--crop 384 --batch 2 --base-lr 0.005 ...]
 
 The network is `tools.maskrt_export.modules.CascadeMaskRCNN` with its FrozenBN layers swapped for trainable
 nn.BatchNorm2d (same parameter and buffer names), so the state_dict saved in `model_XXXXXXX.pth` /
@@ -133,6 +134,9 @@ def train(args):
     cfg["image_size"] = (cfg["crop"], cfg["crop"])
     model = trainable_bn(CascadeMaskRCNN(settings["architecture"]))
     init_weights(model)
+    if args.init_weights:
+        # a later phase of a schedule: weights (and BN statistics) of an earlier run, fresh optimizer
+        model.load_state_dict(torch.load(args.init_weights, map_location="cpu")["model"])
     model.train()
     optimizer = torch.optim.SGD(param_groups(model, cfg), lr=cfg["base_lr"], momentum=cfg["momentum"])
     rng = np.random.default_rng(cfg["seed"])
@@ -157,6 +161,7 @@ def train(args):
     dataset = SynthCells(args.data, "train")
     if start_it == 0:
         emit(json.dumps({"config": os.path.basename(args.config), "data": args.data, "train_images": len(dataset),
+                         "init_weights": args.init_weights,
                          "torch": torch.__version__, **{k: v for k, v in cfg.items()}}))
     else:
         emit(f"# resumed at iteration {start_it}")
@@ -208,6 +213,7 @@ def main(argv=None):
     p.add_argument("--data", required=True, help="synthcells root (with train/annotations.json)")
     p.add_argument("--out", required=True)
     p.add_argument("--resume", action="store_true", help="continue from OUT/last_checkpoint.pth")
+    p.add_argument("--init-weights", help="start from this checkpoint's weights (a second phase of a schedule)")
     for key, value in DEFAULTS.items():
         if isinstance(value, list):
             continue
