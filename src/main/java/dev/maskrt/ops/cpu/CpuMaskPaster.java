@@ -1,6 +1,6 @@
 package dev.maskrt.ops.cpu;
 
-import dev.maskrt.ops.Checks;
+import dev.maskrt.ops.PasteChecks;
 import dev.maskrt.ops.MaskPaster;
 import dev.maskrt.output.CompactMask;
 import java.util.Objects;
@@ -25,16 +25,7 @@ public final class CpuMaskPaster implements MaskPaster {
     @Override
     public CompactMask[] paste(float[] masks, int maskHeight, int maskWidth, float[] boxes, int imageHeight,
             int imageWidth, float threshold) {
-        Checks.atLeast("maskHeight", maskHeight, 1);
-        Checks.atLeast("maskWidth", maskWidth, 1);
-        int n = Checks.boxCount("boxes", boxes);
-        Checks.length("masks", masks, (long) n * maskHeight * maskWidth);
-        Checks.notNaN("boxes", boxes);
-        Checks.atLeast("imageHeight", imageHeight, 1);
-        Checks.atLeast("imageWidth", imageWidth, 1);
-        if (!(threshold >= 0f) || threshold == Float.POSITIVE_INFINITY) {
-            throw new IllegalArgumentException("threshold must be finite and >= 0, got " + threshold);
-        }
+        int n = PasteChecks.check(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
         CompactMask[] out = new CompactMask[n];
         int maskSize = maskHeight * maskWidth;
         workers.parallelFor(n, 1, (from, to) -> {

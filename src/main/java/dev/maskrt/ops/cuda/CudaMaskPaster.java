@@ -2,6 +2,7 @@ package dev.maskrt.ops.cuda;
 
 import dev.maskrt.ops.Checks;
 import dev.maskrt.ops.MaskPaster;
+import dev.maskrt.ops.PasteChecks;
 import dev.maskrt.output.CompactMask;
 import dev.maskrt.output.PixelOrder;
 
@@ -21,7 +22,7 @@ public final class CudaMaskPaster extends CudaOpBase implements MaskPaster {
     @Override
     public synchronized CompactMask[] paste(float[] masks, int maskHeight, int maskWidth, float[] boxes,
             int imageHeight, int imageWidth, float threshold) {
-        int n = check(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
+        int n = PasteChecks.check(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
         CompactMask[] out = new CompactMask[n];
         if (n == 0) return out;
         try (HostTransfer t = transfer()) {
@@ -50,7 +51,7 @@ public final class CudaMaskPaster extends CudaOpBase implements MaskPaster {
      */
     public synchronized int[][] pasteRuns(float[] masks, int maskHeight, int maskWidth, float[] boxes,
             int imageHeight, int imageWidth, float threshold, PixelOrder order) {
-        int n = check(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
+        int n = PasteChecks.check(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
         if (order == null) throw new IllegalArgumentException("order must not be null");
         if (n == 0) return new int[0][];
         try (HostTransfer t = transfer()) {
@@ -124,18 +125,4 @@ public final class CudaMaskPaster extends CudaOpBase implements MaskPaster {
         return new Pasted(hulls.address(), offsets.address(), bits.address());
     }
 
-    private static int check(float[] masks, int maskHeight, int maskWidth, float[] boxes, int imageHeight,
-            int imageWidth, float threshold) {
-        Checks.atLeast("maskHeight", maskHeight, 1);
-        Checks.atLeast("maskWidth", maskWidth, 1);
-        int n = Checks.boxCount("boxes", boxes);
-        Checks.length("masks", masks, (long) n * maskHeight * maskWidth);
-        Checks.notNaN("boxes", boxes);
-        Checks.atLeast("imageHeight", imageHeight, 1);
-        Checks.atLeast("imageWidth", imageWidth, 1);
-        if (!(threshold >= 0f) || threshold == Float.POSITIVE_INFINITY) {
-            throw new IllegalArgumentException("threshold must be finite and >= 0, got " + threshold);
-        }
-        return n;
-    }
 }
