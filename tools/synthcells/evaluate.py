@@ -115,10 +115,16 @@ def sartorius_image(pred, gt):
     return float(np.mean(vals))
 
 
-def evaluate(gt_path, pred_path):
+def evaluate(gt_path, pred_path, min_score=0.0):
+    """Scores of the detections with score > min_score (equal to running the pipeline at that threshold when
+    it is at least the package's: per-class NMS keeps the same boxes above it)."""
     with open(gt_path) as f:
         coco = json.load(f)
     preds = load_predictions(pred_path)
+    for p in preds.values():
+        keep = p["scores"] > min_score
+        for key in ("scores", "classes", "boxes", "masks"):
+            p[key] = p[key][keep]
     num_classes = len(coco["categories"])
     per = {kind: {c: {t: ([], [], 0) for t in range(len(THRESHOLDS))} for c in range(num_classes)}
            for kind in ("segm", "bbox")}
@@ -178,8 +184,11 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python3 -m tools.synthcells.evaluate")
     p.add_argument("--gt", required=True)
     p.add_argument("--pred", required=True)
+    p.add_argument("--min-score", type=float, nargs="+", default=[0.0],
+                   help="also drop detections with score <= this; several values give one line each")
     args = p.parse_args(argv)
-    print(json.dumps(evaluate(args.gt, args.pred)))
+    for t in args.min_score:
+        print(json.dumps({"min_score": t, **evaluate(args.gt, args.pred, t)}))
     return 0
 
 
