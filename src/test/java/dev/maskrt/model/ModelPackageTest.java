@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,17 +47,7 @@ class ModelPackageTest {
 
     /** A copy of the tiny package in a temp dir, with the manifest edited by {@code edit}. */
     private Path brokenCopy(Consumer<ObjectNode> edit) throws IOException {
-        Path dir = tmp.resolve("pkg");
-        Files.createDirectories(dir);
-        try (Stream<Path> files = Files.list(TINY)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                if (Files.isRegularFile(f)) Files.copy(f, dir.resolve(f.getFileName()));
-            }
-        }
-        ObjectNode root = (ObjectNode) JSON.readTree(dir.resolve("manifest.json").toFile());
-        edit.accept(root);
-        JSON.writeValue(dir.resolve("manifest.json").toFile(), root);
-        return dir;
+        return TinyPackages.edited(tmp.resolve("pkg"), edit);
     }
 
     private void assertRefused(Path dir, String... parts) {

@@ -1,5 +1,7 @@
 package dev.maskrt.engine.tensorrt;
 
+import dev.maskrt.model.TinyPackages;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,6 +1,8 @@
 package dev.maskrt.engine.tensorrt;
 
-import static dev.maskrt.engine.tensorrt.TinyPackages.at;
+import dev.maskrt.model.TinyPackages;
+
+import static dev.maskrt.model.TinyPackages.at;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

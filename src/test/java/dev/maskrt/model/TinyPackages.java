@@ -1,9 +1,7 @@
-package dev.maskrt.engine.tensorrt;
+package dev.maskrt.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.maskrt.model.ModelManifest;
-import dev.maskrt.model.ModelPackage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,18 +9,18 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /** The committed tiny package, and copies of it with hand-edited manifests. */
-final class TinyPackages {
-    static final Path TINY = Path.of("src/test/resources/models/tiny");
+public final class TinyPackages {
+    public static final Path TINY = Path.of("src/test/resources/models/tiny");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private TinyPackages() {}
 
-    static ModelManifest tiny() {
+    public static ModelManifest tiny() {
         return ModelPackage.readManifest(TINY);
     }
 
     /** A copy of the tiny package in {@code dir} with its manifest changed by {@code edit}. */
-    static Path edited(Path dir, Consumer<ObjectNode> edit) throws IOException {
+    public static Path edited(Path dir, Consumer<ObjectNode> edit) throws IOException {
         Files.createDirectories(dir);
         try (Stream<Path> files = Files.list(TINY)) {
             for (Path f : (Iterable<Path>) files::iterator) {
@@ -35,7 +33,7 @@ final class TinyPackages {
         return dir;
     }
 
-    static ObjectNode at(ObjectNode root, String... path) {
+    public static ObjectNode at(ObjectNode root, String... path) {
         ObjectNode n = root;
         for (String p : path) n = (ObjectNode) n.get(p);
         return n;
