@@ -1,5 +1,8 @@
 package dev.maskrt.ops;
 
+import static dev.maskrt.ops.RoiAlignGoldens.cases;
+import static dev.maskrt.ops.RoiAlignGoldens.map;
+import static dev.maskrt.ops.RoiAlignGoldens.pyramid;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,11 +15,9 @@ import dev.maskrt.ops.cpu.Workers;
 import dev.maskrt.output.CompactMask;
 import dev.maskrt.util.Npy;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CrossImplementationTest {
     private static final Path ROI = Path.of("src/test/resources/ops/roialign");
-    private static final float ROI_TOLERANCE = 1e-5f;
+    private static final float ROI_TOLERANCE = RoiAlignGoldens.TOLERANCE;
 
     @ParameterizedTest
     @MethodSource("dev.maskrt.ops.OpsImplementations#all")
@@ -148,15 +149,9 @@ class CrossImplementationTest {
     void multiLevelRoiAlignMatchesTorchvisionMultiScale(Supplier<SparseOps> impl) throws Exception {
         RoiAlign op = impl.get().roiAlign();
         Map<String, Npy.Array> g = Npy.readArchive(ROI.resolve("multi.npz"));
-        int[] order = g.get("tv_order").asInts(); // torchvision takes boxes per image: RoIs sorted by image
-        float[] all = g.get("rois").asFloats();
-        int[] allBatch = g.get("batch_index").asInts();
-        float[] rois = new float[all.length];
-        int[] batch = new int[allBatch.length];
-        for (int j = 0; j < order.length; j++) {
-            System.arraycopy(all, 4 * order[j], rois, 4 * j, 4);
-            batch[j] = allBatch[order[j]];
-        }
+        RoiAlignGoldens.Rois sorted = RoiAlignGoldens.sortedByImage(g); // torchvision takes boxes per image
+        float[] rois = sorted.boxes();
+        int[] batch = sorted.batchIndex();
         for (String name : cases(g, "tv_")) {
             int[] p = g.get(name + "_params").asInts();
             assertClose(g.get(name + "_out").asFloats(), op.multiLevel(pyramid(g), rois, batch, p[0], p[1], p[2],
@@ -266,31 +261,7 @@ class CrossImplementationTest {
         BoxGoldens.assertMessage("samplingRatio", () -> ops.roiAlign().roiAlign(f, box, new int[1], 7, 7, -1, true));
     }
 
-    static FeatureMap map(Npy.Array a, float scale) {
-        int[] s = a.shape();
-        return new FeatureMap(a.asFloats(), s[0], s[1], s[2], s[3], scale);
-    }
-
-    static FeatureMap[] pyramid(Map<String, Npy.Array> g) {
-        return new FeatureMap[] {map(g.get("p2"), 0.25f), map(g.get("p3"), 0.125f), map(g.get("p4"), 0.0625f),
-                map(g.get("p5"), 0.03125f)};
-    }
-
-    static List<String> cases(Map<String, Npy.Array> g, String prefix) {
-        List<String> names = new ArrayList<>();
-        for (String k : new TreeSet<>(g.keySet())) {
-            if (k.startsWith(prefix) && k.endsWith("_params")) names.add(k.substring(0, k.length() - "_params".length()));
-        }
-        return names;
-    }
-
     static void assertClose(float[] expected, float[] actual, String what) {
-        assertEquals(expected.length, actual.length, what + ": length");
-        for (int i = 0; i < expected.length; i++) {
-            float e = expected[i], a = actual[i];
-            if (!(Math.abs(a - e) <= ROI_TOLERANCE + ROI_TOLERANCE * Math.abs(e))) {
-                fail(what + ": element " + i + " expected " + e + " but was " + a);
-            }
-        }
+        RoiAlignGoldens.assertClose(expected, actual, ROI_TOLERANCE, what);
     }
 }

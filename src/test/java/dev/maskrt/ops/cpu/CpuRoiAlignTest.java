@@ -1,18 +1,20 @@
 package dev.maskrt.ops.cpu;
 
+import static dev.maskrt.ops.RoiAlignGoldens.cases;
+import static dev.maskrt.ops.RoiAlignGoldens.map;
+import static dev.maskrt.ops.RoiAlignGoldens.pyramid;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.maskrt.ops.FeatureMap;
+import dev.maskrt.ops.RoiAlignGoldens;
 import dev.maskrt.ops.LevelMapping;
 import dev.maskrt.ops.RoiAlign;
 import dev.maskrt.util.Npy;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class CpuRoiAlignTest {
     private static final Path DIR = Path.of("src/test/resources/ops/roialign");
-    private static final float TOL = 1e-5f;
+    private static final float TOL = RoiAlignGoldens.TOLERANCE;
 
     private static Workers two;
     private static RoiAlign op;
@@ -42,33 +44,12 @@ class CpuRoiAlignTest {
         two.close();
     }
 
-    static FeatureMap map(Npy.Array a, float scale) {
-        int[] s = a.shape();
-        return new FeatureMap(a.asFloats(), s[0], s[1], s[2], s[3], scale);
-    }
-
     static void assertClose(float[] expected, float[] actual, String what) {
         assertClose(expected, actual, TOL, what);
     }
 
     static void assertClose(float[] expected, float[] actual, float tol, String what) {
-        assertEquals(expected.length, actual.length, what + ": length");
-        for (int i = 0; i < expected.length; i++) {
-            float e = expected[i];
-            float a = actual[i];
-            if (!(Math.abs(a - e) <= tol + tol * Math.abs(e))) {
-                fail(what + ": element " + i + " expected " + e + " but was " + a);
-            }
-        }
-    }
-
-    /** Case names "<name>_out" with a "<name>_params" = [outH, outW, sampling, aligned]. */
-    static List<String> cases(Map<String, Npy.Array> g, String prefix) {
-        List<String> names = new ArrayList<>();
-        for (String k : new TreeSet<>(g.keySet())) {
-            if (k.startsWith(prefix) && k.endsWith("_params")) names.add(k.substring(0, k.length() - "_params".length()));
-        }
-        return names;
+        RoiAlignGoldens.assertClose(expected, actual, tol, what);
     }
 
     @Test
@@ -96,11 +77,6 @@ class CpuRoiAlignTest {
         assertClose(g.get("thin0_out").asFloats(), op.roiAlign(thin, rois, batch, 2, 3, 0, false), "not aligned");
     }
 
-    static FeatureMap[] pyramid(Map<String, Npy.Array> g) {
-        return new FeatureMap[] {map(g.get("p2"), 0.25f), map(g.get("p3"), 0.125f), map(g.get("p4"), 0.0625f),
-            map(g.get("p5"), 0.03125f)};
-    }
-
     @Test
     void multiLevelMatchesDetectron2RoiPooler() throws Exception {
         Map<String, Npy.Array> g = Npy.readArchive(DIR.resolve("multi.npz"));
@@ -122,15 +98,9 @@ class CpuRoiAlignTest {
     void multiLevelMatchesTorchvisionMultiScaleRoiAlign() throws Exception {
         Map<String, Npy.Array> g = Npy.readArchive(DIR.resolve("multi.npz"));
         FeatureMap[] levels = pyramid(g);
-        int[] order = g.get("tv_order").asInts(); // torchvision takes boxes per image: RoIs sorted by image
-        float[] all = g.get("rois").asFloats();
-        int[] allBatch = g.get("batch_index").asInts();
-        float[] rois = new float[all.length];
-        int[] batch = new int[allBatch.length];
-        for (int j = 0; j < order.length; j++) {
-            System.arraycopy(all, 4 * order[j], rois, 4 * j, 4);
-            batch[j] = allBatch[order[j]];
-        }
+        RoiAlignGoldens.Rois sorted = RoiAlignGoldens.sortedByImage(g); // torchvision takes boxes per image
+        float[] rois = sorted.boxes();
+        int[] batch = sorted.batchIndex();
         for (String name : cases(g, "tv_")) {
             int[] p = g.get(name + "_params").asInts();
             assertEquals(0, p[3], "MultiScaleRoIAlign is not aligned");
