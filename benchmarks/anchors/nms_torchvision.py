@@ -9,8 +9,8 @@ groups [N] i4, iou_threshold f8, so that the JMH benchmark runs on exactly the s
 RPN-like boxes: centres uniform over an 800 x 1344 image, side log-uniform in [16, 512], aspect ratio
 log-uniform in [0.5, 2]; scores uniform in [0, 1). Prints one JSON line per workload. Run from benchmarks/.
 """
-import math
 import os
+import sys
 
 import numpy as np
 import torch
@@ -18,20 +18,11 @@ import torchvision
 
 from _timing import emit, median_ms, use_two_threads
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "reference"))
+from make_box_goldens import random_boxes  # noqa: E402
+
 use_two_threads()
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "inputs")
-
-
-def rpn_like_boxes(gen, n, height=800.0, width=1344.0):
-    size = torch.exp(torch.empty(n).uniform_(math.log(16.0), math.log(512.0), generator=gen))
-    ratio = torch.exp(torch.empty(n).uniform_(math.log(0.5), math.log(2.0), generator=gen))
-    w = size / torch.sqrt(ratio)
-    h = size * torch.sqrt(ratio)
-    cx = torch.rand(n, generator=gen) * width
-    cy = torch.rand(n, generator=gen) * height
-    return torch.stack((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2), dim=1).float()
-
-
 
 
 def main():
@@ -39,7 +30,7 @@ def main():
     workloads = [("nms_1000", 1000, 1, 0.7, 11), ("nms_4000", 4000, 1, 0.7, 12), ("batched_nms_4000", 4000, 3, 0.5, 13)]
     for name, n, groups, thr, seed in workloads:
         gen = torch.Generator().manual_seed(seed)
-        boxes = rpn_like_boxes(gen, n)
+        boxes = random_boxes(gen, n)  # RPN-like: the generator of the NMS goldens
         scores = torch.rand(n, generator=gen)
         idxs = torch.randint(0, groups, (n,), generator=gen)
         np.savez(os.path.join(OUT, name + ".npz"), boxes=boxes.numpy(), scores=scores.numpy(),
