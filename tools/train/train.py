@@ -28,6 +28,7 @@ from tools.maskrt_export.modules import CascadeMaskRCNN, FrozenBatchNorm2d
 
 from . import losses as L
 from .data import SynthCells
+from .dsb import Dsb2018, read_split
 
 DEFAULTS = {
     "iters": 800, "batch": 4, "crop": 256, "base_lr": 0.01, "momentum": 0.9, "weight_decay": 1e-4,
@@ -101,7 +102,10 @@ def make_batch(dataset, rng, cfg, settings):
     std = torch.tensor(settings["input"]["pixel_std"], dtype=torch.float32).view(3, 1, 1)
     for _ in range(cfg["batch"]):
         img, boxes, classes, masks = dataset.random_crop(rng, cfg["crop"])
-        x = torch.from_numpy(img).float()[None].expand(3, -1, -1)  # grayscale: 3 equal channels
+        if img.ndim == 2:
+            x = torch.from_numpy(img).float()[None].expand(3, -1, -1)  # grayscale: 3 equal channels
+        else:
+            x = torch.from_numpy(img).float().permute(2, 0, 1)  # [H, W, 3] BGR -> [3, H, W]
         imgs.append((x - mean) / std)
         targets.append({"boxes": torch.from_numpy(boxes), "classes": torch.from_numpy(classes),
                         "masks": torch.from_numpy(masks)})
@@ -135,8 +139,17 @@ def train(args):
     model = trainable_bn(CascadeMaskRCNN(settings["architecture"]))
     init_weights(model)
     if args.init_weights:
-        # a later phase of a schedule: weights (and BN statistics) of an earlier run, fresh optimizer
-        model.load_state_dict(torch.load(args.init_weights, map_location="cpu")["model"])
+        # a later phase of a schedule: weights (and BN statistics) of an earlier run, fresh optimizer; with
+        # --init-partial, parameters whose shapes differ (class-specific predictors) keep their fresh init
+        state = torch.load(args.init_weights, map_location="cpu")["model"]
+        if args.init_partial:
+            own = model.state_dict()
+            skipped = sorted(k for k, v in state.items() if k not in own or own[k].shape != v.shape)
+            state = {k: v for k, v in state.items() if k not in skipped}
+            print(f"init-weights: {len(state)} tensors loaded, fresh: {skipped}", flush=True)
+            model.load_state_dict(state, strict=False)
+        else:
+            model.load_state_dict(state)
     model.train()
     optimizer = torch.optim.SGD(param_groups(model, cfg), lr=cfg["base_lr"], momentum=cfg["momentum"])
     rng = np.random.default_rng(cfg["seed"])
@@ -158,10 +171,16 @@ def train(args):
         log.write(line + "\n")
         log.flush()
 
-    dataset = SynthCells(args.data, "train")
+    if args.dataset == "dsb2018":
+        held_out = read_split(args.held_out)
+        inp = settings["input"]
+        dataset = Dsb2018(args.data, held_out, inp["min_size_test"], inp["max_size_test"])
+    else:
+        dataset = SynthCells(args.data, "train")
     if start_it == 0:
-        emit(json.dumps({"config": os.path.basename(args.config), "data": args.data, "train_images": len(dataset),
-                         "init_weights": args.init_weights,
+        emit(json.dumps({"config": os.path.basename(args.config), "dataset": args.dataset, "data": args.data,
+                         "held_out": args.held_out if args.dataset == "dsb2018" else None,
+                         "train_images": len(dataset), "init_weights": args.init_weights,
                          "torch": torch.__version__, **{k: v for k, v in cfg.items()}}))
     else:
         emit(f"# resumed at iteration {start_it}")
@@ -210,7 +229,13 @@ def train(args):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python3 -m tools.train.train")
     p.add_argument("--config", required=True)
-    p.add_argument("--data", required=True, help="synthcells root (with train/annotations.json)")
+    p.add_argument("--dataset", choices=["synthcells", "dsb2018"], default="synthcells")
+    p.add_argument("--data", required=True, help="synthcells root (with train/annotations.json) or the DSB2018 "
+                   "stage-1 folder (annotations.json, images/)")
+    p.add_argument("--held-out", default="samples/dsb2018-val/image_ids.txt",
+                   help="dsb2018: image ids never trained on (python3 -m tools.train.dsb split)")
+    p.add_argument("--init-partial", action="store_true",
+                   help="with --init-weights: skip tensors whose shapes differ (another class count)")
     p.add_argument("--out", required=True)
     p.add_argument("--resume", action="store_true", help="continue from OUT/last_checkpoint.pth")
     p.add_argument("--init-weights", help="start from this checkpoint's weights (a second phase of a schedule)")
