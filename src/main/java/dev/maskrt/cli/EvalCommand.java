@@ -3,11 +3,19 @@ package dev.maskrt.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.maskrt.eval.SartoriusMetric;
+import dev.maskrt.eval.SartoriusMetric.ImageSize;
 import dev.maskrt.eval.SartoriusScore;
+import dev.maskrt.image.DecodedImage;
+import dev.maskrt.image.ImageDecoder;
 import dev.maskrt.ops.cpu.Workers;
 import dev.maskrt.output.PixelOrder;
+import dev.maskrt.util.CsvReader;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -17,22 +25,28 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code maskrt eval}: COCO AP/AR of a results JSON against a ground-truth JSON (pycocotools-exact), or the
- * Sartorius / DSB 2018 score of a Kaggle submission CSV against a {@code train.csv}.
+ * Sartorius / DSB 2018 score of a Kaggle submission CSV against a ground-truth CSV (the same metric; Sartorius
+ * numbers pixels row-major, DSB 2018 column-major).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Evaluate detections.",
             "COCO:      maskrt eval --gt GT.json --results RES.json --iou-type segm|bbox [--max-dets 1,10,100] [--json] [--per-category]",
-            "Sartorius: maskrt eval --metric sartorius --gt train.csv --submission submission.csv [--json] [--per-image]"})
+            "Sartorius: maskrt eval --metric sartorius --gt train.csv --submission submission.csv [--json] [--per-image]",
+            "DSB 2018:  maskrt eval --metric dsb --gt labels.csv --submission submission.csv [--images DIR] [--json] [--per-image]"})
 final class EvalCommand implements Callable<Integer> {
-    enum Metric { coco, sartorius }
+    enum Metric { coco, sartorius, dsb }
+
+    /** Extensions tried, in this order, for an image id under {@code --images}. */
+    private static final List<String> IMAGE_EXTENSIONS = List.of(".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp");
 
     enum IouTypeOption { segm, bbox }
 
-    @Option(names = "--metric", defaultValue = "coco", description = "coco (default) or sartorius.")
+    @Option(names = "--metric", defaultValue = "coco", description = "coco (default), sartorius or dsb.")
     Metric metric;
 
     @Option(names = "--gt", required = true, paramLabel = "FILE",
-            description = "Ground truth: COCO JSON, or Kaggle train.csv for --metric sartorius.")
+            description = "Ground truth: COCO JSON, or the Kaggle CSV for --metric sartorius (train.csv) / dsb "
+                    + "(ImageId,EncodedPixels[,Height,Width]).")
     Path gt;
 
     @Option(names = "--results", paramLabel = "FILE", description = "COCO results JSON (--metric coco).")
@@ -48,10 +62,16 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--per-category", description = "Also print each category's AP (COCO).")
     boolean perCategory;
 
-    @Option(names = "--submission", paramLabel = "FILE", description = "Kaggle submission CSV (--metric sartorius).")
+    @Option(names = "--submission", paramLabel = "FILE",
+            description = "Kaggle submission CSV (--metric sartorius or dsb).")
     Path submission;
 
-    @Option(names = "--per-image", description = "Also print each image's score (Sartorius).")
+    @Option(names = "--images", paramLabel = "DIR",
+            description = "--metric dsb: folder of the images, named ImageId plus .png/.tif/.jpg/.bmp; their sizes "
+                    + "are used when the ground truth has no Height/Width columns.")
+    Path images;
+
+    @Option(names = "--per-image", description = "Also print each image's score (Sartorius, DSB).")
     boolean perImage;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
@@ -68,16 +88,20 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return metric == Metric.sartorius ? sartorius() : coco();
+        return metric == Metric.coco ? coco() : kaggle();
     }
 
-    private int sartorius() throws Exception {
-        require(submission != null, "--metric sartorius needs --submission FILE");
+    private int kaggle() throws Exception {
+        require(submission != null, "--metric " + metric + " needs --submission FILE");
         forbid(results != null, "--results"); forbid(iouType != null, "--iou-type"); forbid(perCategory, "--per-category");
+        if (metric == Metric.sartorius) forbid(images != null, "--images");
         if (threads < 0) throw usage("--threads must be >= 0, got " + threads);
+        if (images != null && !Files.isDirectory(images)) throw usage("--images " + images + ": not a directory");
+        Map<String, ImageSize> sizes = images == null ? Map.of() : imageSizes(gt, images);
+        PixelOrder order = metric == Metric.dsb ? PixelOrder.COLUMN_MAJOR : PixelOrder.ROW_MAJOR;
         SartoriusScore s;
         try (Workers w = threads == 0 ? Workers.allCores() : new Workers(threads)) {
-            s = SartoriusMetric.evaluate(gt, submission, Map.of(), PixelOrder.ROW_MAJOR, w);
+            s = SartoriusMetric.evaluate(gt, submission, sizes, order, w);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -104,6 +128,32 @@ final class EvalCommand implements Callable<Integer> {
         if (maxDets.length != 3) throw usage("--max-dets needs three values (like 1,10,100), got " + maxDets.length);
         for (int d : maxDets) if (d < 1) throw usage("--max-dets values must be >= 1, got " + d);
         return CocoEval.run(this);
+    }
+
+    /**
+     * The size of each ground-truth image found under {@code dir} (the first of {@link #IMAGE_EXTENSIONS} that
+     * exists); an id without a file is left out, so that the metric names it if its rows carry no size.
+     */
+    private static Map<String, ImageSize> imageSizes(Path groundTruthCsv, Path dir) throws IOException {
+        Map<String, ImageSize> sizes = new LinkedHashMap<>();
+        ImageDecoder decoder = ImageDecoder.bgr();
+        try (CsvReader csv = new CsvReader(groundTruthCsv)) {
+            int idCol = csv.requireColumn("id", "ImageId");
+            String[] row;
+            while ((row = csv.next()) != null) {
+                String id = row[idCol].trim();
+                if (id.isEmpty() || sizes.containsKey(id)) continue;
+                for (String ext : IMAGE_EXTENSIONS) {
+                    Path file = dir.resolve(id + ext);
+                    if (Files.isRegularFile(file)) {
+                        DecodedImage image = decoder.decode(file);
+                        sizes.put(id, new ImageSize(image.height(), image.width()));
+                        break;
+                    }
+                }
+            }
+        }
+        return sizes;
     }
 
     static String fmt(double v) {

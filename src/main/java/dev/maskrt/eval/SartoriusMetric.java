@@ -117,7 +117,7 @@ public final class SartoriusMetric {
             int idCol = csv.requireColumn("id", "ImageId");
             int rleCol = csv.requireColumn("annotation", "EncodedPixels");
             rleField[0] = csv.header()[rleCol];
-            int wCol = csv.column("width"), hCol = csv.column("height");
+            int wCol = csv.column("width", "Width"), hCol = csv.column("height", "Height");
             String[] row;
             while ((row = csv.next()) != null) {
                 String id = row[idCol].trim();
@@ -130,7 +130,8 @@ public final class SartoriusMetric {
                     size = sizes.get(id);
                     if (size == null) {
                         throw csv.error(csv.header()[idCol], "no size for image '" + id
-                                + "': the file has no width/height columns and none was supplied");
+                                + "': the file has no width/height columns and no size was supplied (maskrt eval: "
+                                + "--images DIR)");
                     }
                 }
                 if (img.size != null && !img.size.equals(size)) {

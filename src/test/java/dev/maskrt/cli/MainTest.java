@@ -55,6 +55,44 @@ class MainTest {
         assertEquals(1.0, p.get("per_image").get("b").asDouble());
     }
 
+    /**
+     * {@code --metric dsb} on the committed held-out split against a perturbed submission, scored by the DSB 2018
+     * example kernel's rules in tools/reference/make_dsb_goldens.py (column-major runs, sizes from the images).
+     */
+    @Test
+    void dsbMatchesTheKernelReference(@TempDir Path dir) throws Exception {
+        Path gt = Path.of("samples/dsb2018-val/labels.csv");
+        Path sub = Path.of("src/test/resources/kaggle/dsb_submission.csv");
+        JsonNode expected = new ObjectMapper().readTree(Path.of("src/test/resources/kaggle/dsb_scores.json").toFile());
+        Run run = run("eval", "--metric", "dsb", "--gt", gt.toString(), "--submission", sub.toString(),
+                "--images", "samples/dsb2018-val/images", "--json", "--per-image", "--threads", "2");
+        assertEquals(0, run.status, run.err);
+        JsonNode got = new ObjectMapper().readTree(run.out);
+        assertEquals(66, got.get("per_image").size());
+        expected.get("per_image").fields().forEachRemaining(e -> assertEquals(e.getValue().asDouble(),
+                got.get("per_image").get(e.getKey()).asDouble(), 1e-12, e.getKey()));
+        assertEquals(expected.get("score").asDouble(), got.get("score").asDouble(), 1e-12);
+
+        Run noSizes = run("eval", "--metric", "dsb", "--gt", gt.toString(), "--submission", sub.toString());
+        assertEquals(2, noSizes.status);
+        assertTrue(noSizes.err.contains("labels.csv") && noSizes.err.contains("--images DIR"), noSizes.err);
+
+        // the stage-1 solution's layout: Height/Width columns instead of image files
+        String first = expected.get("per_image").fieldNames().next();
+        StringBuilder withSizes = new StringBuilder("ImageId,EncodedPixels,Height,Width\n");
+        for (String line : Files.readAllLines(gt)) {
+            if (line.startsWith(first)) withSizes.append(line).append(",256,256\n");
+        }
+        Path gt2 = write(dir, "solution.csv", withSizes.toString());
+        StringBuilder sub2 = new StringBuilder("ImageId,EncodedPixels\n");
+        for (String line : Files.readAllLines(sub)) if (line.startsWith(first)) sub2.append(line).append('\n');
+        Run sized = run("eval", "--metric", "dsb", "--gt", gt2.toString(), "--submission",
+                write(dir, "sub2.csv", sub2.toString()).toString(), "--json");
+        assertEquals(0, sized.status, sized.err);
+        assertEquals(expected.get("per_image").get(first).asDouble(),
+                new ObjectMapper().readTree(sized.out).get("score").asDouble(), 1e-12);
+    }
+
     @Test
     void badFilesGiveOneLineErrorsAndStatus2(@TempDir Path dir) throws Exception {
         Path gt = write(dir, "train.csv", TRAIN);
