@@ -183,7 +183,7 @@ def train(args):
                          "train_images": len(dataset), "init_weights": args.init_weights,
                          "torch": torch.__version__, **{k: v for k, v in cfg.items()}}))
     else:
-        emit(f"# resumed at iteration {start_it}")
+        emit(f"# resumed at iteration {start_it} with " + json.dumps({k: cfg[k] for k in ("iters", "base_lr", "batch", "crop")}))
     sums, count, t0 = {}, 0, time.time()
     for it in range(start_it, cfg["iters"]):
         lr = lr_at(it, cfg)

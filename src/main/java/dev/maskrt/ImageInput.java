@@ -10,7 +10,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * One image to predict on, with the name that results and error messages use. Made from a file, encoded bytes
  * (PNG, JPEG, TIFF), an OpenCV {@link Mat} ({@code CV_8U}/{@code CV_16U}/{@code CV_32F}, 1, 3 or 4 channels in
  * OpenCV's BGR(A) order) or a {@link BufferedImage}. Decoding happens inside {@link Predictor#predict}, so a corrupt
- * file fails there, as an {@link dev.maskrt.util.InputFormatException} naming the image. Immutable; the wrapped bytes,
+ * file fails there, as an {@link dev.maskrt.error.InputFormatException} naming the image. Immutable; the wrapped bytes,
  * Mat or image must not change until the prediction returns.
  */
 public abstract class ImageInput {

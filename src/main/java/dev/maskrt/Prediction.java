@@ -1,12 +1,14 @@
 package dev.maskrt;
 
+import dev.maskrt.error.PredictionFailedException;
 import dev.maskrt.output.Instance;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * The outcome for one image of a batch: its instances, or the error that stopped it. Nothing is dropped silently:
- * {@link #instances()} rethrows the error of a failed image. Immutable.
+ * {@link #instances()} of a failed image throws
+ * {@link PredictionFailedException} with the image's error as its cause. Immutable.
  */
 public final class Prediction {
     private final String name;
@@ -44,11 +46,11 @@ public final class Prediction {
     /**
      * The instances in descending score order: class, score, box and mask in original-image pixels.
      *
-     * @throws RuntimeException the image's error when it failed (an {@link dev.maskrt.util.InputFormatException}
-     *     naming it for a corrupt or unreadable image)
+     * @throws PredictionFailedException when the image failed; its cause is the image's error (an {@link
+     *     dev.maskrt.error.InputFormatException} naming it for a corrupt or unreadable image)
      */
     public List<Instance> instances() {
-        if (error != null) throw error;
+        if (error != null) throw new PredictionFailedException(name, error);
         return instances;
     }
 

@@ -1,12 +1,13 @@
 package dev.maskrt;
 
 import dev.maskrt.cascade.CascadePipeline;
-import dev.maskrt.cascade.CascadeSettings;
+import dev.maskrt.config.DetectionSettings;
 import dev.maskrt.cascade.ImageResult;
-import dev.maskrt.cascade.StageTimer;
+import dev.maskrt.config.StageTimer;
 import dev.maskrt.engine.EngineFactory;
 import dev.maskrt.engine.OnnxRuntimeOptions;
-import dev.maskrt.engine.tensorrt.TensorRtOptions;
+import dev.maskrt.config.TensorRtOptions;
+import dev.maskrt.error.PredictorClosedException;
 import dev.maskrt.image.DecodedImage;
 import dev.maskrt.image.ImageDecoder;
 import dev.maskrt.image.PreprocessedBatch;
@@ -17,7 +18,7 @@ import dev.maskrt.model.ModelManifest;
 import dev.maskrt.model.ModelPackage;
 import dev.maskrt.model.RoiHeadSettings;
 import dev.maskrt.ops.cpu.CpuOps;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import dev.maskrt.output.Instance;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,7 +43,7 @@ import java.util.List;
  * <p>Thread-safety: a Predictor is safe for concurrent {@code predict} calls from many threads; they share its
  * engine sessions and worker threads (so they divide the cores, not multiply them). Results do not depend on the
  * thread count or on concurrency. {@link #close()} releases the engine sessions and worker threads; it waits for
- * engine runs in progress, and predicting afterwards throws {@link IllegalStateException}.
+ * engine runs in progress, and predicting afterwards throws {@link PredictorClosedException}.
  */
 public final class Predictor implements AutoCloseable {
     private final ModelPackage model;
@@ -51,7 +52,7 @@ public final class Predictor implements AutoCloseable {
     private final CascadePipeline pipeline;
     private final Preprocessor preprocessor;
     private final ImageDecoder decoder;
-    private final CascadeSettings settings;
+    private final DetectionSettings settings;
     private final int batchSize;
     private volatile boolean closed;
 
@@ -68,9 +69,9 @@ public final class Predictor implements AutoCloseable {
                 new ResizeShortestEdge(minSize, maxSize), in.sizeDivisibility(), workers);
         this.decoder = new ImageDecoder(in.format());
         RoiHeadSettings r = m.roiHeads();
-        this.settings = new CascadeSettings(
-                options.scoreThreshold() != null ? options.scoreThreshold() : r.scoreThresh(),
-                options.nmsThreshold() != null ? options.nmsThreshold() : r.nmsThresh(),
+        this.settings = new DetectionSettings(
+                options.scoreThreshold() != null ? options.scoreThreshold() : r.scoreThreshold(),
+                options.nmsThreshold() != null ? options.nmsThreshold() : r.nmsThreshold(),
                 options.detectionsPerImage() != null ? options.detectionsPerImage() : r.detectionsPerImage(),
                 options.maskThreshold() != null ? options.maskThreshold() : r.maskThreshold());
         this.batchSize = options.batchSize();
@@ -84,8 +85,8 @@ public final class Predictor implements AutoCloseable {
     /**
      * Loads and validates a model package and opens its graphs.
      *
-     * @throws dev.maskrt.util.InputFormatException naming the file and field when the package is bad
-     * @throws dev.maskrt.engine.BackendUnavailableException when the requested backend cannot run here
+     * @throws dev.maskrt.error.InputFormatException naming the file and field when the package is bad
+     * @throws dev.maskrt.error.BackendUnavailableException when the requested backend cannot run here
      */
     public static Predictor open(Path modelDir, PredictorOptions options) {
         if (modelDir == null) throw new IllegalArgumentException("modelDir must not be null");
@@ -114,27 +115,26 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /** The backend the graphs run on ({@link dev.maskrt.engine.Backend#CPU} or {@code TENSORRT}, never AUTO). */
-    public dev.maskrt.engine.Backend backend() { return engines.backend(); }
-
-    /** The model's manifest. */
-    public ModelManifest manifest() { return model.manifest(); }
+    /** The backend the graphs run on ({@link dev.maskrt.config.Backend#CPU} or {@code TENSORRT}, never AUTO). */
+    public dev.maskrt.config.Backend backend() { return engines.backend(); }
 
     /** The class names, in class-index order. */
     public List<String> classNames() { return model.manifest().classNames(); }
 
     /** The detection settings in effect (the manifest's, with the options' overrides). */
-    public CascadeSettings settings() { return settings; }
+    public DetectionSettings settings() { return settings; }
 
     /**
      * Predicts one image.
      *
      * @return its instances in descending score order (empty when nothing is found)
-     * @throws dev.maskrt.util.InputFormatException naming the image when it cannot be read or decoded
+     * @throws dev.maskrt.error.InputFormatException naming the image when it cannot be read or decoded
      */
     public List<Instance> predict(ImageInput image) {
         if (image == null) throw new IllegalArgumentException("image must not be null");
-        return predict(List.of(image), StageTimer.NONE).get(0).instances();
+        Prediction p = predictAll(List.of(image), StageTimer.NONE).get(0);
+        if (!p.isSuccess()) throw p.error().orElseThrow(); // raised by this call, for this image
+        return p.instances();
     }
 
     /** Predicts one image file; see {@link #predict(ImageInput)}. */
@@ -148,18 +148,18 @@ public final class Predictor implements AutoCloseable {
      *
      * @return one prediction per image, in input order
      */
-    public List<Prediction> predict(List<ImageInput> images) {
-        return predict(images, StageTimer.NONE);
+    public List<Prediction> predictAll(List<ImageInput> images) {
+        return predictAll(images, StageTimer.NONE);
     }
 
-    /** {@link #predict(List)}, adding each stage's time to {@code timer} ("decode", "preprocess", "backbone", ...). */
-    public List<Prediction> predict(List<ImageInput> images, StageTimer timer) {
+    /** {@link #predictAll(List)}, adding each stage's time to {@code timer} ("decode", "preprocess", "backbone", ...). */
+    public List<Prediction> predictAll(List<ImageInput> images, StageTimer timer) {
         if (images == null) throw new IllegalArgumentException("images must not be null");
         if (timer == null) throw new IllegalArgumentException("timer must not be null");
         for (int i = 0; i < images.size(); i++) {
             if (images.get(i) == null) throw new IllegalArgumentException("images[" + i + "] must not be null");
         }
-        if (closed) throw new IllegalStateException("predictor is closed");
+        if (closed) throw new PredictorClosedException("predictor is closed");
         Prediction[] out = new Prediction[images.size()];
         for (int from = 0; from < images.size(); from += batchSize) {
             predictChunk(images, from, Math.min(images.size(), from + batchSize), out, timer);
@@ -192,7 +192,7 @@ public final class Predictor implements AutoCloseable {
                 DecodedImage d = decoded.get(k);
                 out[i] = Prediction.success(images.get(i).name(), d.height(), d.width(), results.get(k).instances());
             }
-        } catch (IllegalStateException e) {
+        } catch (PredictorClosedException e) {
             throw e; // closed while running: not a per-image failure
         } catch (RuntimeException e) {
             // the batch failed as a whole: every image in it reports the error

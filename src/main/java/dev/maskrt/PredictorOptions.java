@@ -1,7 +1,7 @@
 package dev.maskrt;
 
-import dev.maskrt.engine.Backend;
-import dev.maskrt.engine.tensorrt.TensorRtOptions;
+import dev.maskrt.config.Backend;
+import dev.maskrt.config.TensorRtOptions;
 
 /**
  * How a {@link Predictor} runs a model. Every detection setting left unset takes the model manifest's value.

@@ -3,8 +3,8 @@ package dev.maskrt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.maskrt.engine.Backend;
-import dev.maskrt.engine.BackendUnavailableException;
+import dev.maskrt.config.Backend;
+import dev.maskrt.error.BackendUnavailableException;
 import dev.maskrt.engine.tensorrt.TensorRtAvailability;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;

@@ -1,5 +1,8 @@
 package dev.maskrt;
 
+import dev.maskrt.error.PredictionFailedException;
+import dev.maskrt.error.PredictorClosedException;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.maskrt.cascade.ParityCheck;
 import dev.maskrt.cascade.TinyReference;
 import dev.maskrt.output.Instance;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,7 +53,7 @@ class PredictorTest {
     @Test
     void predictionsFromAFileMatchTheReference() {
         for (int i = 0; i < refs.size(); i++) {
-            ParityCheck.assertMatches(refs.get(i), expected.get(i), predictor.settings().scoreThresh());
+            ParityCheck.assertMatches(refs.get(i), expected.get(i), predictor.settings().scoreThreshold());
         }
     }
 
@@ -105,7 +108,7 @@ class PredictorTest {
         byte[] png = Files.readAllBytes(refs.get(2).file());
         Files.write(corrupt, java.util.Arrays.copyOf(png, png.length / 3));
         Path missing = tmp.resolve("missing.png");
-        List<Prediction> out = predictor.predict(List.of(ImageInput.of(refs.get(0).file()), ImageInput.of(corrupt),
+        List<Prediction> out = predictor.predictAll(List.of(ImageInput.of(refs.get(0).file()), ImageInput.of(corrupt),
                 ImageInput.of(missing), ImageInput.of(new byte[] {1, 2, 3}, "garbage-bytes"), ImageInput.of(refs.get(3).file())));
         assertEquals(5, out.size());
         assertEquals(expected.get(0), out.get(0).instances());
@@ -115,7 +118,9 @@ class PredictorTest {
             assertFalse(p.isSuccess());
             assertTrue(p.error().orElseThrow() instanceof InputFormatException);
             assertTrue(p.error().get().getMessage().contains(p.name()), p.error().get().getMessage());
-            assertThrows(InputFormatException.class, p::instances);
+            PredictionFailedException failed = assertThrows(PredictionFailedException.class, p::instances);
+            assertSame(p.error().get(), failed.getCause());
+            assertTrue(failed.getMessage().startsWith(p.name() + ": prediction failed: "), failed.getMessage());
         }
         assertTrue(out.get(1).name().endsWith("corrupt.png"));
         InputFormatException single = assertThrows(InputFormatException.class, () -> predictor.predict(corrupt));
@@ -127,15 +132,15 @@ class PredictorTest {
         try (Predictor p = Predictor.open(MODEL, PredictorOptions.builder().threads(2).batchSize(4).build())) {
             // two copies of one image: the batch is padded as the image alone, so results equal the single run
             ImageInput first = ImageInput.of(refs.get(0).file());
-            for (Prediction pr : p.predict(List.of(first, first))) {
+            for (Prediction pr : p.predictAll(List.of(first, first))) {
                 assertTrue(expected.get(0).equals(pr.instances()), "batch of two equal images");
             }
             // images of different sizes share one padded batch: each comes out, independent of its slot
             List<ImageInput> inputs = refs.stream().map(r -> ImageInput.of(r.file())).toList();
-            List<Prediction> out = p.predict(inputs);
+            List<Prediction> out = p.predictAll(inputs);
             List<ImageInput> backwards = new ArrayList<>(inputs);
             java.util.Collections.reverse(backwards);
-            List<Prediction> reversed = p.predict(backwards);
+            List<Prediction> reversed = p.predictAll(backwards);
             assertEquals(refs.size(), out.size());
             for (int i = 0; i < refs.size(); i++) {
                 Prediction pr = out.get(i);
@@ -175,11 +180,11 @@ class PredictorTest {
 
     @Test
     void emptyListGivesEmptyResultsAndClosedPredictorRefuses() {
-        assertTrue(predictor.predict(List.of()).isEmpty());
+        assertTrue(predictor.predictAll(List.of()).isEmpty());
         Predictor p = Predictor.open(MODEL, PredictorOptions.builder().threads(1).build());
         p.close();
         p.close();
-        assertThrows(IllegalStateException.class, () -> p.predict(refs.get(0).file()));
+        assertThrows(PredictorClosedException.class, () -> p.predict(refs.get(0).file()));
         assertThrows(IllegalArgumentException.class, () -> predictor.predict((ImageInput) null));
     }
 }

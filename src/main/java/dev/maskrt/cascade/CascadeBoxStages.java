@@ -1,5 +1,7 @@
 package dev.maskrt.cascade;
 
+import dev.maskrt.config.StageTimer;
+
 import dev.maskrt.engine.Engine;
 import dev.maskrt.engine.HostTensor;
 import dev.maskrt.model.RoiHeadSettings;

@@ -1,5 +1,9 @@
 package dev.maskrt.cascade;
 
+import dev.maskrt.config.StageTimer;
+
+import dev.maskrt.config.DetectionSettings;
+
 import dev.maskrt.engine.Engine;
 import dev.maskrt.engine.HostTensor;
 import dev.maskrt.image.ImageGeometry;
@@ -73,7 +77,7 @@ public final class CascadePipeline {
      * @param timer receives the time of each stage ({@link StageTimer#NONE} for none)
      * @return one result per image of the batch, in batch order; an empty batch gives an empty list
      */
-    public List<ImageResult> run(PreprocessedBatch batch, CascadeSettings settings, StageTimer timer) {
+    public List<ImageResult> run(PreprocessedBatch batch, DetectionSettings settings, StageTimer timer) {
         if (batch == null) throw new IllegalArgumentException("batch must not be null");
         if (settings == null) throw new IllegalArgumentException("settings must not be null");
         if (timer == null) throw new IllegalArgumentException("timer must not be null");
@@ -88,7 +92,7 @@ public final class CascadePipeline {
         return results;
     }
 
-    private ImageResult runImage(BackboneOutput backbone, int n, ImageGeometry g, CascadeSettings settings,
+    private ImageResult runImage(BackboneOutput backbone, int n, ImageGeometry g, DetectionSettings settings,
             StageTimer timer) {
         int h = g.resizedHeight(), w = g.resizedWidth();
         long t = System.nanoTime();

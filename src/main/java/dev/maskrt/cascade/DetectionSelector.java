@@ -1,5 +1,7 @@
 package dev.maskrt.cascade;
 
+import dev.maskrt.config.DetectionSettings;
+
 import dev.maskrt.ops.BoxTransform;
 import dev.maskrt.ops.Nms;
 import java.util.Arrays;
@@ -23,7 +25,7 @@ final class DetectionSelector {
      * @param scores {@code float[R * (K + 1)]} mean stage probabilities, background last
      */
     Detections select(float[] stageBoxes, float[] scores, int numClasses, int height, int width,
-            CascadeSettings settings) {
+            DetectionSettings settings) {
         int r = stageBoxes.length / 4, cols = numClasses + 1;
         int[] valid = validRows(stageBoxes, scores, r, cols);
         float[] kept = new float[4 * valid.length];
@@ -37,7 +39,7 @@ final class DetectionSelector {
             int o = valid[i] * cols;
             for (int c = 0; c < numClasses; c++) {
                 float s = scores[o + c];
-                if (s > settings.scoreThresh()) {
+                if (s > settings.scoreThreshold()) {
                     if (n == rows.length) {
                         rows = Arrays.copyOf(rows, 2 * n);
                         classes = Arrays.copyOf(classes, 2 * n);
@@ -52,7 +54,7 @@ final class DetectionSelector {
         float[] candidateBoxes = new float[4 * n];
         for (int i = 0; i < n; i++) System.arraycopy(kept, 4 * rows[i], candidateBoxes, 4 * i, 4);
         Selection s = new Selection(candidateBoxes, Arrays.copyOf(candidateScores, n), Arrays.copyOf(classes, n));
-        int[] keep = nms.batchedNms(s.boxes, s.scores, s.groups, settings.nmsThresh());
+        int[] keep = nms.batchedNms(s.boxes, s.scores, s.groups, settings.nmsThreshold());
         if (settings.detectionsPerImage() >= 0 && keep.length > settings.detectionsPerImage()) {
             keep = Arrays.copyOf(keep, settings.detectionsPerImage());
         }

@@ -77,7 +77,7 @@ final class ProposalGenerator {
         boxes.clip(s.boxes, height, width);
         s = s.keep(boxes.nonEmpty(s.boxes, rpn.minBoxSize()));
         // NMS within each level (level id as the group), then the best post_nms_topk over all levels
-        int[] kept = nms.batchedNms(s.boxes, s.scores, s.groups, rpn.nmsThresh());
+        int[] kept = nms.batchedNms(s.boxes, s.scores, s.groups, rpn.nmsThreshold());
         if (kept.length > rpn.postNmsTopk()) kept = java.util.Arrays.copyOf(kept, rpn.postNmsTopk());
         s = s.keep(kept);
         return new Proposals(s.boxes, s.scores);

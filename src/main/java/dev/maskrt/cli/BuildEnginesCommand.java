@@ -1,9 +1,9 @@
 package dev.maskrt.cli;
 
-import dev.maskrt.engine.tensorrt.Precision;
+import dev.maskrt.config.Precision;
 import dev.maskrt.engine.tensorrt.TensorRtAvailability;
 import dev.maskrt.engine.tensorrt.TensorRtEngines;
-import dev.maskrt.engine.tensorrt.TensorRtOptions;
+import dev.maskrt.config.TensorRtOptions;
 import dev.maskrt.model.GraphDeclaration;
 import dev.maskrt.model.ModelManifest;
 import dev.maskrt.model.ModelPackage;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.maskrt.eval.CocoEvaluation;
 import dev.maskrt.eval.CocoSummary;
 import dev.maskrt.eval.IouType;
-import dev.maskrt.ops.cpu.Workers;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
@@ -22,10 +21,7 @@ final class CocoEval {
 
     static int run(EvalCommand cmd) throws Exception {
         IouType type = cmd.iouType == EvalCommand.IouTypeOption.segm ? IouType.SEGM : IouType.BBOX;
-        CocoSummary s;
-        try (Workers w = cmd.threads == 0 ? Workers.allCores() : new Workers(cmd.threads)) {
-            s = CocoEvaluation.evaluate(cmd.gt, cmd.results, type, cmd.maxDets.clone(), w);
-        }
+        CocoSummary s = CocoEvaluation.evaluate(cmd.gt, cmd.results, type, cmd.maxDets.clone(), cmd.threads);
         PrintWriter out = cmd.spec.commandLine().getOut();
         if (cmd.json) {
             ObjectNode o = JSON.createObjectNode();

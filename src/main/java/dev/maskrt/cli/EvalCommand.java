@@ -7,7 +7,6 @@ import dev.maskrt.eval.SartoriusMetric.ImageSize;
 import dev.maskrt.eval.SartoriusScore;
 import dev.maskrt.image.DecodedImage;
 import dev.maskrt.image.ImageDecoder;
-import dev.maskrt.ops.cpu.Workers;
 import dev.maskrt.output.PixelOrder;
 import dev.maskrt.util.CsvReader;
 import java.io.IOException;
@@ -99,10 +98,7 @@ final class EvalCommand implements Callable<Integer> {
         if (images != null && !Files.isDirectory(images)) throw usage("--images " + images + ": not a directory");
         Map<String, ImageSize> sizes = images == null ? Map.of() : imageSizes(gt, images);
         PixelOrder order = metric == Metric.dsb ? PixelOrder.COLUMN_MAJOR : PixelOrder.ROW_MAJOR;
-        SartoriusScore s;
-        try (Workers w = threads == 0 ? Workers.allCores() : new Workers(threads)) {
-            s = SartoriusMetric.evaluate(gt, submission, sizes, order, w);
-        }
+        SartoriusScore s = SartoriusMetric.evaluate(gt, submission, sizes, order, threads);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             ObjectNode o = JSON.createObjectNode();

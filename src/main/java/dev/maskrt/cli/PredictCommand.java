@@ -67,7 +67,7 @@ final class PredictCommand implements Callable<Integer> {
     int threads;
 
     @Option(names = "--score-thresh", paramLabel = "X", description = "Score threshold (default: the model's).")
-    Float scoreThresh;
+    Float scoreThreshold;
 
     @Option(names = "--detections-per-image", paramLabel = "N", description = "Detections per image (default: the model's).")
     Integer detectionsPerImage;
@@ -88,13 +88,13 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (threads < 0) throw usage("--threads must be >= 0, got " + threads);
-        if (scoreThresh != null && !Float.isFinite(scoreThresh)) throw usage("--score-thresh must be finite");
+        if (scoreThreshold != null && !Float.isFinite(scoreThreshold)) throw usage("--score-thresh must be finite");
         Set<Format> chosen = new LinkedHashSet<>(formats);
         List<Path> files = collectImages();
         Files.createDirectories(out);
         PredictorOptions.Builder options = PredictorOptions.builder();
         if (threads > 0) options.threads(threads);
-        if (scoreThresh != null) options.scoreThreshold(scoreThresh);
+        if (scoreThreshold != null) options.scoreThreshold(scoreThreshold);
         if (detectionsPerImage != null) options.detectionsPerImage(detectionsPerImage);
         PrintWriter err = spec.commandLine().getErr();
         Map<Path, String> failed = new LinkedHashMap<>();
@@ -105,7 +105,7 @@ final class PredictCommand implements Callable<Integer> {
             OverlayRenderer renderer = overlays ? new OverlayRenderer() : null;
             if (overlays) Files.createDirectories(out.resolve("overlays"));
             for (Path file : files) {
-                Prediction p = predictor.predict(List.of(ImageInput.of(file))).get(0);
+                Prediction p = predictor.predictAll(List.of(ImageInput.of(file))).get(0);
                 if (!p.isSuccess()) {
                     failed.put(file, p.error().orElseThrow().getMessage());
                 } else {

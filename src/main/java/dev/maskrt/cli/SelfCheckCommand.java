@@ -4,11 +4,11 @@ import dev.maskrt.ImageInput;
 import dev.maskrt.Prediction;
 import dev.maskrt.Predictor;
 import dev.maskrt.PredictorOptions;
-import dev.maskrt.cascade.StageTimer;
-import dev.maskrt.engine.Backend;
-import dev.maskrt.engine.tensorrt.Precision;
+import dev.maskrt.config.StageTimer;
+import dev.maskrt.config.Backend;
+import dev.maskrt.config.Precision;
 import dev.maskrt.engine.tensorrt.TensorRtAvailability;
-import dev.maskrt.engine.tensorrt.TensorRtOptions;
+import dev.maskrt.config.TensorRtOptions;
 import dev.maskrt.output.Instance;
 import dev.maskrt.selfcheck.DetectionParity;
 import dev.maskrt.selfcheck.ParityCriteria;
@@ -140,10 +140,10 @@ final class SelfCheckCommand implements Callable<Integer> {
     /** Runs every image once, returning the instances and the stage times. */
     private RunResult runAll(PredictorOptions options, List<ImageInput> inputs) {
         try (Predictor predictor = Predictor.open(model, options)) {
-            predictor.predict(inputs.subList(0, 1)); // warm-up: first-run allocations and lazy initialisation
+            predictor.predictAll(inputs.subList(0, 1)); // warm-up: first-run allocations and lazy initialisation
             StageTimer timer = new StageTimer();
             long t0 = System.nanoTime();
-            List<Prediction> predictions = predictor.predict(inputs, timer);
+            List<Prediction> predictions = predictor.predictAll(inputs, timer);
             double seconds = (System.nanoTime() - t0) / 1e9;
             List<List<Instance>> instances = new ArrayList<>();
             for (Prediction p : predictions) instances.add(p.instances());
@@ -154,12 +154,12 @@ final class SelfCheckCommand implements Callable<Integer> {
     private String bench(String label, Backend backend, Precision precision, List<ImageInput> inputs) {
         double[] medians = new double[inputs.size()];
         try (Predictor predictor = Predictor.open(model, options(backend, precision, 1))) {
-            predictor.predict(inputs.subList(0, 1));
+            predictor.predictAll(inputs.subList(0, 1));
             for (int i = 0; i < inputs.size(); i++) {
                 double[] t = new double[runs];
                 for (int r = 0; r < runs; r++) {
                     long t0 = System.nanoTime();
-                    predictor.predict(inputs.subList(i, i + 1));
+                    predictor.predictAll(inputs.subList(i, i + 1));
                     t[r] = (System.nanoTime() - t0) / 1e6;
                 }
                 medians[i] = median(t);
@@ -169,9 +169,9 @@ final class SelfCheckCommand implements Callable<Integer> {
         while (batchInputs.size() < BENCH_BATCH * 2) batchInputs.addAll(inputs);
         double imagesPerSecond;
         try (Predictor predictor = Predictor.open(model, options(backend, precision, BENCH_BATCH))) {
-            predictor.predict(batchInputs.subList(0, BENCH_BATCH));
+            predictor.predictAll(batchInputs.subList(0, BENCH_BATCH));
             long t0 = System.nanoTime();
-            for (int r = 0; r < runs; r++) predictor.predict(batchInputs);
+            for (int r = 0; r < runs; r++) predictor.predictAll(batchInputs);
             imagesPerSecond = (double) runs * batchInputs.size() / ((System.nanoTime() - t0) / 1e9);
         }
         return String.format(Locale.ROOT, "  %-14s batch 1: median %.2f ms/image (images: %s); batch %d: %.1f images/s",

@@ -1,5 +1,7 @@
 package dev.maskrt.engine;
 
+import dev.maskrt.error.EngineException;
+
 import java.util.List;
 import java.util.Map;
 

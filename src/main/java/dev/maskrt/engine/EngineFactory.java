@@ -1,8 +1,12 @@
 package dev.maskrt.engine;
 
+import dev.maskrt.config.Backend;
+
+import dev.maskrt.error.BackendUnavailableException;
+
 import dev.maskrt.engine.tensorrt.TensorRtAvailability;
 import dev.maskrt.engine.tensorrt.TensorRtEngines;
-import dev.maskrt.engine.tensorrt.TensorRtOptions;
+import dev.maskrt.config.TensorRtOptions;
 import dev.maskrt.model.GraphDeclaration;
 import dev.maskrt.model.ModelManifest;
 import org.slf4j.Logger;
@@ -97,7 +101,7 @@ public final class EngineFactory implements AutoCloseable {
     /**
      * Opens one graph file on the CPU backend.
      *
-     * @throws dev.maskrt.util.InputFormatException naming the file when it is missing or not a loadable graph
+     * @throws dev.maskrt.error.InputFormatException naming the file when it is missing or not a loadable graph
      * @throws IllegalStateException on the TensorRT backend, whose engines need the graph's manifest declaration
      *                               ({@link #open(Path, GraphDeclaration, ModelManifest)})
      */
@@ -114,7 +118,7 @@ public final class EngineFactory implements AutoCloseable {
      * TensorRT the engine plan is taken from the cache or built (see
      * {@link TensorRtEngines#open(Path, GraphDeclaration, ModelManifest)}).
      *
-     * @throws dev.maskrt.util.InputFormatException naming the file when it is missing or not a loadable graph
+     * @throws dev.maskrt.error.InputFormatException naming the file when it is missing or not a loadable graph
      */
     public Engine open(Path graph, GraphDeclaration declaration, ModelManifest manifest) {
         if (graph == null) throw new IllegalArgumentException("graph must not be null");

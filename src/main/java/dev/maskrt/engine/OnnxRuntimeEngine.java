@@ -1,5 +1,8 @@
 package dev.maskrt.engine;
 
+import dev.maskrt.error.PredictorClosedException;
+import dev.maskrt.error.EngineException;
+
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
@@ -10,7 +13,7 @@ import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import ai.onnxruntime.ValueInfo;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -191,7 +194,7 @@ public final class OnnxRuntimeEngine implements Engine {
         InputValidation.check(graphName(), inputs, feed);
         lifecycle.readLock().lock();
         try {
-            if (closed) throw new IllegalStateException("graph " + graphName() + ": engine is closed");
+            if (closed) throw new PredictorClosedException("graph " + graphName() + ": engine is closed");
             return runOpen(feed);
         } finally {
             lifecycle.readLock().unlock();

@@ -1,7 +1,7 @@
 package dev.maskrt.eval;
 
 import dev.maskrt.output.CocoRle;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.maskrt.eval;
 
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -24,29 +24,36 @@ public final class CocoEvaluation {
      * Runs evaluate + accumulate + summarize on all cores.
      *
      * @param maxDets the per-image detection limits, e.g. {@link CocoParams#DEFAULT_MAX_DETS}; any positive values
-     * @throws dev.maskrt.util.InputFormatException naming file, record and field when either file is malformed
+     * @throws dev.maskrt.error.InputFormatException naming file, record and field when either file is malformed
      * @throws IllegalArgumentException if {@code maxDets} is empty or holds a value below 1
      */
     public static CocoSummary evaluate(Path gtJson, Path resultsJson, IouType iouType, int[] maxDets) throws IOException {
-        try (Workers workers = Workers.allCores()) {
-            return evaluate(gtJson, resultsJson, iouType, maxDets, workers);
-        }
+        return evaluate(gtJson, resultsJson, iouType, maxDets, 0);
     }
 
-    /** As {@link #evaluate(Path, Path, IouType, int[])} on the given workers; the result does not depend on them. */
-    public static CocoSummary evaluate(Path gtJson, Path resultsJson, IouType iouType, int[] maxDets, Workers workers)
+    /**
+     * As {@link #evaluate(Path, Path, IouType, int[])} on {@code threads} threads (0: all cores); the result does not
+     * depend on the thread count.
+     */
+    public static CocoSummary evaluate(Path gtJson, Path resultsJson, IouType iouType, int[] maxDets, int threads)
             throws IOException {
         Objects.requireNonNull(gtJson, "gtJson");
-        return evaluate(CocoGroundTruth.load(gtJson), resultsJson, iouType, maxDets, workers);
+        return evaluate(CocoGroundTruth.load(gtJson), resultsJson, iouType, maxDets, threads);
     }
 
     /** As above with an already loaded ground truth (to evaluate several results files against one). */
     public static CocoSummary evaluate(CocoGroundTruth gt, Path resultsJson, IouType iouType, int[] maxDets,
+            int threads) throws IOException {
+        try (Workers workers = Workers.of(threads)) {
+            return evaluate(gt, resultsJson, iouType, maxDets, workers);
+        }
+    }
+
+    static CocoSummary evaluate(CocoGroundTruth gt, Path resultsJson, IouType iouType, int[] maxDets,
             Workers workers) throws IOException {
         Objects.requireNonNull(gt, "gt");
         Objects.requireNonNull(resultsJson, "resultsJson");
         Objects.requireNonNull(iouType, "iouType");
-        Objects.requireNonNull(workers, "workers");
         int[] sorted = CocoParams.maxDets(maxDets);
         Annotations results = CocoResults.load(resultsJson, gt, iouType);
         return new CocoEvaluator(gt, results, iouType, sorted).run(workers);

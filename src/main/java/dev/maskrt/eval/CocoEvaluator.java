@@ -1,6 +1,6 @@
 package dev.maskrt.eval;
 
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import dev.maskrt.output.CocoRle;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -199,7 +199,7 @@ final class CocoEvaluator {
 
     private static double[] boxOf(Annotations a, int i) {
         if (!a.hasBbox[i]) {
-            throw dev.maskrt.util.InputFormatException.at(a.file, a.where(i), "bbox", "missing (needed for bbox evaluation)");
+            throw dev.maskrt.error.InputFormatException.at(a.file, a.where(i), "bbox", "missing (needed for bbox evaluation)");
         }
         return Arrays.copyOfRange(a.bbox, 4 * i, 4 * i + 4);
     }

@@ -2,7 +2,7 @@ package dev.maskrt.eval;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

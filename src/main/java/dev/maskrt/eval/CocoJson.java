@@ -3,7 +3,7 @@ package dev.maskrt.eval;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -3,9 +3,9 @@ package dev.maskrt.eval;
 import dev.maskrt.output.CompactMask;
 import dev.maskrt.output.KaggleRle;
 import dev.maskrt.output.PixelOrder;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import dev.maskrt.util.CsvReader;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,11 +84,9 @@ public final class SartoriusMetric {
         return score(gt, pred);
     }
 
-    /** {@link #evaluate(Path, Path, Map, PixelOrder, Workers)} with sizes from the CSV, row-major, one thread. */
+    /** {@link #evaluate(Path, Path, Map, PixelOrder, int)} with sizes from the CSV, row-major, one thread. */
     public static SartoriusScore evaluate(Path groundTruthCsv, Path submissionCsv) throws IOException {
-        try (Workers workers = new Workers(1)) {
-            return evaluate(groundTruthCsv, submissionCsv, Map.of(), PixelOrder.ROW_MAJOR, workers);
-        }
+        return evaluate(groundTruthCsv, submissionCsv, Map.of(), PixelOrder.ROW_MAJOR, 1);
     }
 
     /**
@@ -101,13 +99,21 @@ public final class SartoriusMetric {
      *     one row per predicted object; an empty field declares an image without predictions
      * @param sizes sizes of images whose rows lack {@code width}/{@code height} columns (may be empty)
      * @param order pixel numbering of both files (row-major for Sartorius, column-major for DSB 2018)
-     * @param workers threads; images are scored in parallel
+     * @param threads images are scored in parallel on this many threads (0: all cores); the result does not depend
+     *     on it
      * @return the mean over ground-truth images, and each image's score in ground-truth order
      * @throws InputFormatException naming file, line and field for malformed rows, bad runs, unknown ids, sizes
      *     missing or in conflict; the first such error in file order is reported
      */
     public static SartoriusScore evaluate(Path groundTruthCsv, Path submissionCsv, Map<String, ImageSize> sizes,
-                                          PixelOrder order, Workers workers) throws IOException {
+                                          PixelOrder order, int threads) throws IOException {
+        try (Workers workers = Workers.of(threads)) {
+            return evaluate(groundTruthCsv, submissionCsv, sizes, order, workers);
+        }
+    }
+
+    static SartoriusScore evaluate(Path groundTruthCsv, Path submissionCsv, Map<String, ImageSize> sizes,
+                                   PixelOrder order, Workers workers) throws IOException {
         Objects.requireNonNull(sizes, "sizes");
         Objects.requireNonNull(order, "order");
         Objects.requireNonNull(workers, "workers");

@@ -1,6 +1,6 @@
 package dev.maskrt.image;
 
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package dev.maskrt.image;
 
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 
 /**
  * torch's {@code F.interpolate(mode="bilinear", align_corners=False)} (no antialias) on float images, the way

@@ -2,7 +2,7 @@ package dev.maskrt.model;
 
 import dev.maskrt.engine.Engine;
 import dev.maskrt.engine.TensorSpec;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.maskrt.model;
 
-import dev.maskrt.engine.Backend;
+import dev.maskrt.config.Backend;
 import dev.maskrt.engine.Engine;
 import dev.maskrt.engine.EngineFactory;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

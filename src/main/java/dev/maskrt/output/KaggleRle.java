@@ -1,6 +1,6 @@
 package dev.maskrt.output;
 
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import java.util.Arrays;
 import java.util.Objects;
 

@@ -1,5 +1,7 @@
 package dev.maskrt.util;
 
+import dev.maskrt.error.InputFormatException;
+
 import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;

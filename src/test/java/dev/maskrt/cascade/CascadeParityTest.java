@@ -1,5 +1,9 @@
 package dev.maskrt.cascade;
 
+import dev.maskrt.config.StageTimer;
+
+import dev.maskrt.config.DetectionSettings;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.maskrt.image.ImageDecoder;
@@ -9,7 +13,7 @@ import dev.maskrt.image.ResizeShortestEdge;
 import dev.maskrt.model.InputSettings;
 import dev.maskrt.model.ModelPackage;
 import dev.maskrt.ops.cpu.CpuOps;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.DynamicTest;
@@ -44,7 +48,7 @@ class CascadeParityTest {
             Workers workers) {
         ImageResult r = run(pipeline, ref, workers);
         if (intermediates && ref.has("proposals")) ParityCheck.assertIntermediates(ref, r);
-        ParityCheck.assertMatches(ref, r.instances(), pipeline.manifest().roiHeads().scoreThresh());
+        ParityCheck.assertMatches(ref, r.instances(), pipeline.manifest().roiHeads().scoreThreshold());
         return r;
     }
 
@@ -56,6 +60,6 @@ class CascadeParityTest {
         PreprocessedBatch batch = preprocessor.preprocess(new ImageDecoder(in.format()).decode(ref.file()));
         assertArrayEquals(ref.get("input_size").asInts(),
                 new int[] {batch.image(0).resizedHeight(), batch.image(0).resizedWidth()}, "resized size");
-        return pipeline.run(batch, CascadeSettings.of(pipeline.manifest().roiHeads()), StageTimer.NONE).get(0);
+        return pipeline.run(batch, pipeline.manifest().roiHeads().detectionSettings(), StageTimer.NONE).get(0);
     }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.maskrt.model.ModelManifest;
 import dev.maskrt.model.ModelPackage;
 import dev.maskrt.ops.cpu.CpuOps;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +66,7 @@ class DenseReplayParityTest {
             engines.add(mask);
             System.out.println(report(ref, r, engines));
             ParityCheck.assertIntermediates(ref, r);
-            ParityCheck.assertMatches(ref, r.instances(), manifest.roiHeads().scoreThresh());
+            ParityCheck.assertMatches(ref, r.instances(), manifest.roiHeads().scoreThreshold());
             for (RecordedEngine e : engines) {
                 assertTrue(e.outOfTolerance().isEmpty(), e.graphName() + ": inputs differ from torch's: "
                         + e.outOfTolerance());

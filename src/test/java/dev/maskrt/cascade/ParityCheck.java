@@ -110,7 +110,7 @@ public final class ParityCheck {
         }
     }
 
-    public static void assertMatches(TinyReference.Image ref, List<Instance> actual, float scoreThresh) {
+    public static void assertMatches(TinyReference.Image ref, List<Instance> actual, float scoreThreshold) {
         float[] boxes = ref.get("boxes").asFloats(), scores = ref.get("scores").asFloats();
         int[] classes = ref.get("classes").asInts(), rects = ref.get("mask_rects").asInts();
         byte[] bits = ref.get("mask_bits").asBytes();
@@ -138,7 +138,7 @@ public final class ParityCheck {
                 }
             }
             if (best < 0 || bestIou < BOX_IOU) {
-                if (Math.abs(scores[i] - scoreThresh) > SCORE_DIFF) {
+                if (Math.abs(scores[i] - scoreThreshold) > SCORE_DIFF) {
                     problems.append("\n reference detection ").append(i).append(" (class ").append(classes[i])
                             .append(", score ").append(scores[i]).append(") unmatched; best box IoU ").append(bestIou);
                 }
@@ -155,7 +155,7 @@ public final class ParityCheck {
             }
         }
         for (int j = 0; j < actual.size(); j++) {
-            if (!taken[j] && Math.abs(actual.get(j).score() - scoreThresh) > SCORE_DIFF) {
+            if (!taken[j] && Math.abs(actual.get(j).score() - scoreThreshold) > SCORE_DIFF) {
                 problems.append("\n java detection ").append(j).append(" ").append(actual.get(j).score())
                         .append(" unmatched");
             }

@@ -1,10 +1,14 @@
 package dev.maskrt.engine;
 
+import dev.maskrt.config.Backend;
+
+import dev.maskrt.error.BackendUnavailableException;
+
 import dev.maskrt.engine.tensorrt.GpuDevice;
 import dev.maskrt.engine.tensorrt.NativeProbes;
 import dev.maskrt.engine.tensorrt.TensorRtAvailability;
-import dev.maskrt.engine.tensorrt.TensorRtOptions;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.config.TensorRtOptions;
+import dev.maskrt.error.InputFormatException;
 import org.junit.jupiter.api.Assumptions;
 import dev.maskrt.util.Npy;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,7 @@
 package dev.maskrt.engine;
 
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.PredictorClosedException;
+import dev.maskrt.error.InputFormatException;
 import dev.maskrt.util.Npy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -247,7 +248,7 @@ class OnnxRuntimeEngineTest {
         e.run(in);
         e.close();
         e.close();
-        IllegalStateException x = assertThrows(IllegalStateException.class, () -> e.run(in));
+        PredictorClosedException x = assertThrows(PredictorClosedException.class, () -> e.run(in));
         assertTrue(x.getMessage().contains("closed"), x.getMessage());
     }
 

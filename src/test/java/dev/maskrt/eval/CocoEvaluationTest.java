@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import dev.maskrt.output.CocoRle;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +38,7 @@ class CocoEvaluationTest {
                 0.6666666666666666, 0.75, 0.75, -1.0, 0.7916666666666666, 0.0};
         for (int threads = 1; threads <= 3; threads++) {
             try (Workers w = new Workers(threads)) {
-                CocoSummary s = CocoEvaluation.evaluate(gt, results, IouType.SEGM, new int[] {1, 10, 100}, w);
+                CocoSummary s = CocoEvaluation.evaluate(CocoGroundTruth.load(gt), results, IouType.SEGM, new int[] {1, 10, 100}, w);
                 assertArrayEquals(expected, s.stats(), 1e-10);
                 assertEquals(List.of("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"),
                         new ArrayList<>(s.named().keySet()));

@@ -2,14 +2,14 @@ package dev.maskrt.eval;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import dev.maskrt.output.CompactMask;
 import dev.maskrt.output.ImageInstances;
 import dev.maskrt.output.Instance;
 import dev.maskrt.output.KaggleRle;
 import dev.maskrt.output.KaggleSubmissionWriter;
 import dev.maskrt.output.PixelOrder;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import dev.maskrt.util.Npy;
 import java.io.InputStream;
 import java.nio.file.Files;

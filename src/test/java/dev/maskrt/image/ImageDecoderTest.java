@@ -2,7 +2,7 @@ package dev.maskrt.image;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import dev.maskrt.util.Npy;
 import java.awt.image.BufferedImage;
 import java.awt.image.WritableRaster;

@@ -2,7 +2,7 @@ package dev.maskrt.image;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import dev.maskrt.util.Npy;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.maskrt.image.ChannelFormat;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +37,7 @@ class ModelPackageTest {
             assertEquals("p6", m.anchors().featureName(4));
             assertEquals(3, m.roiHeads().stages());
             assertEquals(30f, m.roiHeads().stageWeights(2)[0]);
-            assertEquals(0.05f, m.roiHeads().scoreThresh());
+            assertEquals(0.05f, m.roiHeads().scoreThreshold());
             assertEquals(7, m.roiHeads().boxPooler().resolution());
             assertTrue(m.roiHeads().maskPooler().aligned());
             assertEquals(16, p.fpnChannels());

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.maskrt.ops.cpu.CpuBoxTransform;
 import dev.maskrt.ops.cpu.CpuNms;
 import dev.maskrt.ops.cpu.CpuRoiAlign;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import dev.maskrt.output.CompactMask;
 import dev.maskrt.util.Npy;
 import java.nio.file.Path;

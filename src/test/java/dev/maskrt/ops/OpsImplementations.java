@@ -1,7 +1,7 @@
 package dev.maskrt.ops;
 
 import dev.maskrt.ops.cpu.CpuOps;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import dev.maskrt.ops.cuda.CudaOps;
 import dev.maskrt.ops.cuda.CudaRuntime;
 import java.util.LinkedHashMap;

@@ -4,7 +4,7 @@ import dev.maskrt.eval.CocoEvaluation;
 import dev.maskrt.eval.CocoParams;
 import dev.maskrt.eval.CocoSummary;
 import dev.maskrt.eval.IouType;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

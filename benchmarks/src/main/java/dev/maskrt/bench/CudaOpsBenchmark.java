@@ -5,7 +5,7 @@ import dev.maskrt.ops.LevelMapping;
 import dev.maskrt.ops.cpu.CpuMaskPaster;
 import dev.maskrt.ops.cpu.CpuNms;
 import dev.maskrt.ops.cpu.CpuRoiAlign;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import dev.maskrt.ops.cuda.CudaMaskPaster;
 import dev.maskrt.ops.cuda.CudaNms;
 import dev.maskrt.ops.cuda.CudaRoiAlign;

@@ -1,7 +1,7 @@
 package dev.maskrt.bench;
 
 import dev.maskrt.ops.cpu.CpuNms;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import dev.maskrt.util.Npy;
 import java.io.IOException;
 import java.nio.file.Path;

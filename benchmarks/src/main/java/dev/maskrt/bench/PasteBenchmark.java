@@ -1,7 +1,7 @@
 package dev.maskrt.bench;
 
 import dev.maskrt.ops.cpu.CpuMaskPaster;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import dev.maskrt.output.CompactMask;
 import dev.maskrt.util.Npy;
 import java.io.IOException;

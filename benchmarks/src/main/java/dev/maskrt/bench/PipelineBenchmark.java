@@ -3,8 +3,8 @@ package dev.maskrt.bench;
 import dev.maskrt.ImageInput;
 import dev.maskrt.Predictor;
 import dev.maskrt.PredictorOptions;
-import dev.maskrt.cascade.StageTimer;
-import dev.maskrt.engine.Backend;
+import dev.maskrt.config.StageTimer;
+import dev.maskrt.config.Backend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,7 +60,7 @@ public final class PipelineBenchmark {
             for (int r = 0; r < w.runs(); r++) {
                 StageTimer timer = new StageTimer();
                 long t0 = System.nanoTime();
-                predictor.predict(List.of(input), timer).get(0).instances();
+                predictor.predictAll(List.of(input), timer).get(0).instances();
                 total[r] = (System.nanoTime() - t0) / 1e6;
                 int run = r;
                 timer.millis().forEach((k, v) -> stages.computeIfAbsent(k, x -> new double[w.runs()])[run] = v);

@@ -5,7 +5,7 @@ import dev.maskrt.image.DecodedImage;
 import dev.maskrt.image.PreprocessedBatch;
 import dev.maskrt.image.Preprocessor;
 import dev.maskrt.image.ResizeShortestEdge;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import dev.maskrt.util.Npy;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.maskrt.bench;
 import dev.maskrt.ops.FeatureMap;
 import dev.maskrt.ops.LevelMapping;
 import dev.maskrt.ops.cpu.CpuRoiAlign;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import dev.maskrt.util.Npy;
 import java.nio.file.Path;
 import java.util.Map;

@@ -2,7 +2,7 @@ package dev.maskrt.bench;
 
 import dev.maskrt.eval.SartoriusMetric;
 import dev.maskrt.eval.SartoriusScore;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import dev.maskrt.output.PixelOrder;
 import dev.maskrt.util.Npy;
 import java.nio.file.Files;

@@ -4,7 +4,7 @@ import dev.maskrt.engine.ElementType;
 import dev.maskrt.engine.TensorSpec;
 import dev.maskrt.model.GraphDeclaration;
 import dev.maskrt.model.TensorDeclaration;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

@@ -22,10 +22,10 @@ final class DevicePointers {
         return new CUstream_st(at(handle));
     }
 
-    /** @throws dev.maskrt.engine.EngineException naming {@code what} unless {@code status} is cudaSuccess */
+    /** @throws dev.maskrt.error.EngineException naming {@code what} unless {@code status} is cudaSuccess */
     static void check(int status, String what) {
         if (status != 0) {
-            throw new dev.maskrt.engine.EngineException(what + ": " + BytedecoProbes.errorText(status), null);
+            throw new dev.maskrt.error.EngineException(what + ": " + BytedecoProbes.errorText(status), null);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.maskrt.engine.tensorrt;
 
+import dev.maskrt.config.Precision;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

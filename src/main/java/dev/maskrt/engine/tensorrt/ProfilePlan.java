@@ -1,5 +1,7 @@
 package dev.maskrt.engine.tensorrt;
 
+import dev.maskrt.config.TensorRtOptions;
+
 import dev.maskrt.model.GraphDeclaration;
 import dev.maskrt.model.InputSettings;
 import dev.maskrt.model.ModelManifest;

@@ -1,8 +1,9 @@
 package dev.maskrt.engine.tensorrt;
 
+import dev.maskrt.error.PredictorClosedException;
 import dev.maskrt.engine.ElementType;
 import dev.maskrt.engine.Engine;
-import dev.maskrt.engine.EngineException;
+import dev.maskrt.error.EngineException;
 import dev.maskrt.engine.HostTensor;
 import dev.maskrt.engine.InputValidation;
 import dev.maskrt.engine.TensorSpec;
@@ -121,7 +122,7 @@ public final class TensorRtEngine implements Engine {
         InputValidation.check(graphName, inputs, in);
         lifecycle.readLock().lock();
         try {
-            if (closed) throw new IllegalStateException(graphName + ": engine is closed");
+            if (closed) throw new PredictorClosedException(graphName + ": engine is closed");
             Map<String, long[]> inShapes = new LinkedHashMap<>();
             boolean empty = false;
             for (TensorSpec s : inputs) {
@@ -172,7 +173,7 @@ public final class TensorRtEngine implements Engine {
         }
         lifecycle.readLock().lock();
         try {
-            if (closed) throw new IllegalStateException(graphName + ": engine is closed");
+            if (closed) throw new PredictorClosedException(graphName + ": engine is closed");
             IExecutionContext ctx = threadContexts.get();
             if (ctx == null) {
                 ctx = newContext();

@@ -1,7 +1,9 @@
 package dev.maskrt.engine.tensorrt;
 
-import dev.maskrt.engine.EngineException;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.config.Precision;
+
+import dev.maskrt.error.EngineException;
+import dev.maskrt.error.InputFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

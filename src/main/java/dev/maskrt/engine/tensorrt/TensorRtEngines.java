@@ -1,15 +1,17 @@
 package dev.maskrt.engine.tensorrt;
 
-import dev.maskrt.engine.Backend;
-import dev.maskrt.engine.BackendUnavailableException;
+import dev.maskrt.config.TensorRtOptions;
+
+import dev.maskrt.config.Backend;
+import dev.maskrt.error.BackendUnavailableException;
 import dev.maskrt.engine.Engine;
-import dev.maskrt.engine.EngineException;
+import dev.maskrt.error.EngineException;
 import dev.maskrt.engine.OnnxRuntimeEngine;
 import dev.maskrt.engine.OnnxRuntimeOptions;
 import dev.maskrt.model.GraphDeclaration;
 import dev.maskrt.model.ModelManifest;
 import dev.maskrt.ops.cuda.DeviceMemoryPool;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package dev.maskrt.ops.cpu;
 
+import dev.maskrt.util.Workers;
+
 import dev.maskrt.ops.BoxTransform;
 import dev.maskrt.ops.Checks;
 import java.util.Arrays;

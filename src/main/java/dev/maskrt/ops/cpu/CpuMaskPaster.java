@@ -1,5 +1,7 @@
 package dev.maskrt.ops.cpu;
 
+import dev.maskrt.util.Workers;
+
 import dev.maskrt.ops.PasteChecks;
 import dev.maskrt.ops.MaskPaster;
 import dev.maskrt.output.CompactMask;

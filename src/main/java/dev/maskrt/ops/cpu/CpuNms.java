@@ -1,5 +1,7 @@
 package dev.maskrt.ops.cpu;
 
+import dev.maskrt.util.Workers;
+
 import dev.maskrt.ops.Checks;
 import dev.maskrt.ops.Nms;
 import java.util.Arrays;

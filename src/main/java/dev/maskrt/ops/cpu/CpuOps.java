@@ -1,5 +1,7 @@
 package dev.maskrt.ops.cpu;
 
+import dev.maskrt.util.Workers;
+
 import dev.maskrt.ops.SparseOps;
 
 /** The pure-Java backend of the sparse ops. */

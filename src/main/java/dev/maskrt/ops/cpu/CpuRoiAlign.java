@@ -1,5 +1,7 @@
 package dev.maskrt.ops.cpu;
 
+import dev.maskrt.util.Workers;
+
 import dev.maskrt.ops.FeatureMap;
 import dev.maskrt.ops.LevelMapping;
 import dev.maskrt.ops.RoiAlign;

@@ -1,8 +1,10 @@
 package dev.maskrt.ops.cuda;
 
+import dev.maskrt.error.CudaException;
+
 import dev.maskrt.ops.SparseOps;
 import dev.maskrt.ops.cpu.CpuOps;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,7 @@
 package dev.maskrt.ops.cuda;
 
+import dev.maskrt.error.CudaException;
+
 import java.nio.charset.StandardCharsets;
 
 /**

@@ -1,5 +1,7 @@
 package dev.maskrt.ops.cuda;
 
+import dev.maskrt.error.CudaException;
+
 /**
  * A CUDA stream (non-blocking with respect to the legacy default stream). Work enqueued on one stream runs in
  * order; {@link #synchronize()} waits for it. {@link #close()} destroys the stream and may be called more than

@@ -1,5 +1,7 @@
 package dev.maskrt.engine.tensorrt;
 
+import dev.maskrt.config.TensorRtOptions;
+
 import dev.maskrt.model.TinyPackages;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -13,7 +15,7 @@ import dev.maskrt.engine.OnnxRuntimeOptions;
 import dev.maskrt.engine.TensorSpec;
 import dev.maskrt.model.GraphDeclaration;
 import dev.maskrt.model.ModelManifest;
-import dev.maskrt.util.InputFormatException;
+import dev.maskrt.error.InputFormatException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

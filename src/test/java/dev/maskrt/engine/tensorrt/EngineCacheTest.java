@@ -1,5 +1,9 @@
 package dev.maskrt.engine.tensorrt;
 
+import dev.maskrt.config.Precision;
+
+import dev.maskrt.config.TensorRtOptions;
+
 import dev.maskrt.model.TinyPackages;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -1,5 +1,7 @@
 package dev.maskrt.ops.cpu;
 
+import dev.maskrt.util.Workers;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.maskrt.output.CompactMask;

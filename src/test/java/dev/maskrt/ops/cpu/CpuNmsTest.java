@@ -1,5 +1,7 @@
 package dev.maskrt.ops.cpu;
 
+import dev.maskrt.util.Workers;
+
 import static dev.maskrt.ops.BoxGoldens.assertMessage;
 import static org.junit.jupiter.api.Assertions.*;
 

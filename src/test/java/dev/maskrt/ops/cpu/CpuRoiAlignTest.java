@@ -1,5 +1,7 @@
 package dev.maskrt.ops.cpu;
 
+import dev.maskrt.util.Workers;
+
 import static dev.maskrt.ops.RoiAlignGoldens.cases;
 import static dev.maskrt.ops.RoiAlignGoldens.map;
 import static dev.maskrt.ops.RoiAlignGoldens.pyramid;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.maskrt.ops.cpu.CpuMaskPaster;
-import dev.maskrt.ops.cpu.Workers;
+import dev.maskrt.util.Workers;
 import dev.maskrt.output.CocoRle;
 import dev.maskrt.output.CompactMask;
 import dev.maskrt.output.KaggleRle;

@@ -1,7 +1,7 @@
-package dev.maskrt.engine;
+package dev.maskrt.error;
 
 /** The requested {@link Backend} cannot run in this build or on this machine; the message says what it needs. */
-public class BackendUnavailableException extends RuntimeException {
+public class BackendUnavailableException extends MaskrtException {
     private static final long serialVersionUID = 1L;
 
     public BackendUnavailableException(String message) {

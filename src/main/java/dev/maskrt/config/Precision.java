@@ -1,4 +1,4 @@
-package dev.maskrt.engine.tensorrt;
+package dev.maskrt.config;
 
 /** The arithmetic TensorRT may use when it builds an engine. Inputs and outputs stay float32 either way. */
 public enum Precision {

@@ -1,7 +1,7 @@
-package dev.maskrt.engine;
+package dev.maskrt.error;
 
 /** A backend failed to run a graph on inputs that matched its declaration. The message names the graph. */
-public class EngineException extends RuntimeException {
+public class EngineException extends MaskrtException {
     private static final long serialVersionUID = 1L;
 
     public EngineException(String message, Throwable cause) {

@@ -1,15 +1,15 @@
-package dev.maskrt.ops.cuda;
+package dev.maskrt.error;
 
 /**
  * A CUDA operation failed: the native library is missing, there is no driver or device, or a CUDA call
  * returned an error. The message names the operation and CUDA's error name and description.
  */
-public final class CudaException extends RuntimeException {
+public final class CudaException extends MaskrtException {
     private static final long serialVersionUID = 1L;
 
     private final int cudaError;
 
-    CudaException(String message, int cudaError, Throwable cause) {
+    public CudaException(String message, int cudaError, Throwable cause) {
         super(message, cause);
         this.cudaError = cudaError;
     }

@@ -1,4 +1,4 @@
-package dev.maskrt.engine;
+package dev.maskrt.config;
 
 /** Where the network graphs run. */
 public enum Backend {

@@ -1,4 +1,4 @@
-package dev.maskrt.engine.tensorrt;
+package dev.maskrt.config;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -9,7 +9,7 @@ import java.util.Map;
  * How TensorRT engines are built and cached. Immutable and thread-safe; make one with {@link #builder()}.
  *
  * <p>Defaults: FP32, batch size 1, the manifest's test size, no test-time augmentation, a 2 GiB workspace, the
- * engine cache in {@link EngineCache#defaultDirectory(Path)}, device 0.
+ * engine cache in the engine cache's default directory (the package's {@code engines/} folder when writable, else {@code ~/.cache/maskrt/engines/ID}), device 0.
  */
 public final class TensorRtOptions {
     private final Precision precision;
@@ -88,7 +88,7 @@ public final class TensorRtOptions {
     /** TensorRT's workspace memory pool limit, in bytes. */
     public long workspaceBytes() { return workspaceBytes; }
 
-    /** Where built plans are cached; null for {@link EngineCache#defaultDirectory(Path)}. */
+    /** Where built plans are cached; null for the engine cache's default directory (the package's {@code engines/} folder when writable, else {@code ~/.cache/maskrt/engines/ID}). */
     public Path cacheDirectory() { return cacheDirectory; }
 
     /** Prebuilt plans by graph file name (e.g. {@code backbone.onnx}); used as given, never rebuilt. */

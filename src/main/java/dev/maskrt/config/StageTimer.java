@@ -1,4 +1,4 @@
-package dev.maskrt.cascade;
+package dev.maskrt.config;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

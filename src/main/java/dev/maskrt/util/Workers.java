@@ -1,4 +1,4 @@
-package dev.maskrt.ops.cpu;
+package dev.maskrt.util;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
@@ -23,6 +23,11 @@ public final class Workers implements AutoCloseable {
     }
 
     /** One worker per available processor. */
+    /** {@code threads} workers, or {@link #allCores()} for 0. */
+    public static Workers of(int threads) {
+        return threads == 0 ? allCores() : new Workers(threads);
+    }
+
     public static Workers allCores() {
         return new Workers(Runtime.getRuntime().availableProcessors());
     }

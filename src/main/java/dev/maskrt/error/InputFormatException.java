@@ -1,10 +1,10 @@
-package dev.maskrt.util;
+package dev.maskrt.error;
 
 /**
  * A user-supplied file (JSON, CSV, model manifest, image) is malformed. The message is one line that names the
  * file, the record (array index, row, image id) and the field, so the CLI can print it as it is.
  */
-public class InputFormatException extends RuntimeException {
+public class InputFormatException extends MaskrtException {
     private static final long serialVersionUID = 1L;
 
     public InputFormatException(String message) {

@@ -1,0 +1,13 @@
+package dev.maskrt.error;
+
+/**
+ * The instances of an image whose prediction failed were asked for. The cause is the image's own error (usually an
+ * {@link InputFormatException} naming it); the message names the image.
+ */
+public final class PredictionFailedException extends MaskrtException {
+    private static final long serialVersionUID = 1L;
+
+    public PredictionFailedException(String imageName, Throwable cause) {
+        super(imageName + ": prediction failed: " + cause.getMessage(), cause);
+    }
+}

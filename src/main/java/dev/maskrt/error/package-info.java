@@ -1,0 +1,2 @@
+/** maskrt's exceptions: {@link dev.maskrt.error.MaskrtException} and its subtypes. */
+package dev.maskrt.error;
