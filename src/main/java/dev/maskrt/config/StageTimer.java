@@ -16,6 +16,9 @@ public class StageTimer {
 
     private final Map<String, Long> nanos = new LinkedHashMap<>();
 
+    /** An empty timer. */
+    public StageTimer() {}
+
     /** Adds {@code nanos} nanoseconds to {@code stage}. */
     public synchronized void add(String stage, long nanos) {
         this.nanos.merge(stage, nanos, Long::sum);

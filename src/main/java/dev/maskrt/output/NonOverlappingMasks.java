@@ -16,6 +16,9 @@ import java.util.List;
 public final class NonOverlappingMasks {
     private byte[] occupied = new byte[0];
 
+    /** A resolver with an empty occupancy bitmap (grown on first use). */
+    public NonOverlappingMasks() {}
+
     /**
      * @param instances the image's instances; every mask over an {@code imageHeight x imageWidth} image
      * @param minPixels instances with fewer remaining pixels are dropped; values below 1 act as 1
