@@ -6,7 +6,7 @@ public enum Backend {
     CPU,
     /**
      * TensorRT on an NVIDIA GPU; {@link EngineFactory} refuses it at once, saying what is missing, where the driver,
-     * CUDA or TensorRT libraries do not load ({@link dev.maskrt.engine.tensorrt.TensorRtAvailability}).
+     * CUDA or TensorRT libraries do not load (see {@code maskrt selfcheck}).
      */
     TENSORRT,
     /** The fastest backend available here: TensorRT when it can run, otherwise CPU (logged once, with the reason). */

@@ -1,0 +1,64 @@
+package dev.maskrt.sample;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.maskrt.ImageInput;
+import dev.maskrt.Prediction;
+import dev.maskrt.Predictor;
+import dev.maskrt.PredictorOptions;
+import dev.maskrt.output.CocoRle;
+import dev.maskrt.output.Instance;
+import dev.maskrt.selfcheck.DetectionParity;
+import dev.maskrt.selfcheck.ParityCriteria;
+import dev.maskrt.selfcheck.ParityReport;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bundled model's detections against upstream detectron2's on held-out DSB2018 images. The reference is
+ * {@code src/test/resources/detectron2/dsb2018-cascade-r18.json}, written by real detectron2 ({@code DefaultPredictor},
+ * pure Python on torch 1.13 CPU) from the same package's weights by {@code tools/reference/detectron2_run.py}
+ * (commands and detectron2 commit in models/dsb2018-cascade-r18/README.md). Every detection must match one to one:
+ * same class, box IoU >= 0.99, |score difference| <= 1e-3, mask IoU >= 0.98.
+ */
+class Detectron2ParityTest {
+    static final Path REFERENCE = Path.of("src/test/resources/detectron2/dsb2018-cascade-r18.json");
+
+    @Test
+    void everyDetectionMatchesDetectron2() throws Exception {
+        JsonNode reference = new ObjectMapper().readTree(REFERENCE.toFile());
+        List<ImageInput> inputs = new ArrayList<>();
+        for (JsonNode image : reference.get("images")) inputs.add(ImageInput.of(Path.of(image.get("file").asText())));
+        int compared = 0;
+        try (Predictor predictor = Predictor.open(SampleModelRegressionTest.MODEL, PredictorOptions.builder().threads(2)
+                .scoreThreshold((float) reference.get("score_thresh").asDouble()).build())) {
+            List<Prediction> predictions = predictor.predictAll(inputs);
+            for (int i = 0; i < inputs.size(); i++) {
+                JsonNode image = reference.get("images").get(i);
+                List<Instance> expected = instances(image, predictor.classNames());
+                List<Instance> got = predictions.get(i).instances();
+                ParityReport report = DetectionParity.compare(expected, got, ParityCriteria.FP32);
+                assertTrue(report.passes(), image.get("file").asText() + ": " + report);
+                compared += expected.size();
+            }
+        }
+        assertTrue(compared > 100, "too few detections to compare: " + compared);
+    }
+
+    private static List<Instance> instances(JsonNode image, List<String> classNames) {
+        int h = image.get("height").asInt(), w = image.get("width").asInt();
+        List<Instance> out = new ArrayList<>();
+        for (JsonNode d : image.get("instances")) {
+            JsonNode box = d.get("box");
+            int cls = d.get("class").asInt();
+            out.add(new Instance(cls, classNames.get(cls), (float) d.get("score").asDouble(), (float) box.get(0).asDouble(),
+                    (float) box.get(1).asDouble(), (float) box.get(2).asDouble(), (float) box.get(3).asDouble(),
+                    CocoRle.fromCompressedString(d.get("mask").get("counts").asText(), h, w).toCompactMask()));
+        }
+        return out;
+    }
+}
