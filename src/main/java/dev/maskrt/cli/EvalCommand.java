@@ -121,9 +121,16 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A submission without rows, or one that leaves ground-truth images out, scores low without being wrong. */
-    private void warnAboutCoverage(SartoriusScore s) {
+    /**
+     * A submission without rows, one that leaves ground-truth images out, or one whose last line has no line end (a
+     * file cut short, possibly on a whole run) scores low without being malformed: say so on stderr.
+     */
+    private void warnAboutCoverage(SartoriusScore s) throws IOException {
         PrintWriter err = spec.commandLine().getErr();
+        if (!endsWithLineEnd(submission)) {
+            err.println("maskrt: warning: " + submission + ": the last line has no line end; if the file was cut short,"
+                    + " its last row may have lost runs");
+        }
         if (s.submissionRows() == 0) {
             err.println("maskrt: warning: " + submission + " has no rows (header only): every image scores as "
                     + "predicting nothing");
@@ -170,6 +177,15 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         return sizes;
+    }
+
+    private static boolean endsWithLineEnd(Path file) throws IOException {
+        try (java.nio.channels.SeekableByteChannel c = Files.newByteChannel(file)) {
+            if (c.size() == 0) return true;
+            java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+            c.position(c.size() - 1).read(last);
+            return last.get(0) == '\n';
+        }
     }
 
     private void checkThreads() {

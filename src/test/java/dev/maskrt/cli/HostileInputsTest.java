@@ -163,7 +163,8 @@ class HostileInputsTest {
         Path pkg2 = TinyPackages.edited(dir.resolve("pkg2"),
                 r -> TinyPackages.at(r, "roi_heads").put("detections_per_image", 0));
         assertUsage(MainTest.run("predict", "--model", pkg2.toString(), "--images", RGB.toString(), "--out",
-                dir.resolve("out").toString()), "field 'roi_heads.detections_per_image': must be >= 1");
+                dir.resolve("out").toString()),
+                "field 'roi_heads.detections_per_image': must be >= 1 (or negative to keep all), got 0");
     }
 
     @Test
@@ -320,6 +321,10 @@ class HostileInputsTest {
         MainTest.Run complete = MainTest.run("eval", "--metric", "sartorius", "--gt", gt.toString(), "--submission",
                 MainTest.write(dir, "s3.csv", MainTest.SUB).toString());
         assertFalse(complete.err().contains("warning"), complete.err());
+        MainTest.Run cut = MainTest.run("eval", "--metric", "sartorius", "--gt", gt.toString(), "--submission",
+                MainTest.write(dir, "s4.csv", "id,predicted\nb,\na,1 3").toString());
+        assertEquals(0, cut.status(), cut.err());
+        assertTrue(cut.err().contains("s4.csv: the last line has no line end"), cut.err());
     }
 
     @Test
