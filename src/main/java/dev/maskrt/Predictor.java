@@ -67,7 +67,7 @@ public final class Predictor implements AutoCloseable {
         int maxSize = options.maxSizeTest() != null ? options.maxSizeTest() : in.maxSizeTest();
         this.preprocessor = new Preprocessor(in.format(), in.pixelMean(), in.pixelStd(),
                 new ResizeShortestEdge(minSize, maxSize), in.sizeDivisibility(), workers);
-        this.decoder = new ImageDecoder(in.format());
+        this.decoder = new ImageDecoder(in.format(), options.maxImageFileBytes());
         RoiHeadSettings r = m.roiHeads();
         this.settings = new DetectionSettings(
                 options.scoreThreshold() != null ? options.scoreThreshold() : r.scoreThreshold(),
@@ -129,6 +129,7 @@ public final class Predictor implements AutoCloseable {
      *
      * @return its instances in descending score order (empty when nothing is found)
      * @throws dev.maskrt.error.InputFormatException naming the image when it cannot be read or decoded
+     * @throws PredictorClosedException when the predictor is closed, before or during the call
      */
     public List<Instance> predict(ImageInput image) {
         if (image == null) throw new IllegalArgumentException("image must not be null");
@@ -143,10 +144,14 @@ public final class Predictor implements AutoCloseable {
     }
 
     /**
-     * Predicts a list of images (any sizes). An image that fails (unreadable, corrupt) gives a failed
-     * {@link Prediction} naming it; the others still come out.
+     * Predicts a list of images (any sizes). An image that fails (unreadable, corrupt, too large) gives a failed
+     * {@link Prediction} naming it; the others still come out. With a batch size above 1, a batch that fails as a
+     * whole (e.g. an image too odd to pad with the others) is retried image by image, so only the image at fault
+     * fails.
      *
      * @return one prediction per image, in input order
+     * @throws IllegalArgumentException when the list or an element is null
+     * @throws PredictorClosedException when the predictor is closed, before or during the call
      */
     public List<Prediction> predictAll(List<ImageInput> images) {
         return predictAll(images, StageTimer.NONE);
@@ -159,7 +164,7 @@ public final class Predictor implements AutoCloseable {
         for (int i = 0; i < images.size(); i++) {
             if (images.get(i) == null) throw new IllegalArgumentException("images[" + i + "] must not be null");
         }
-        if (closed) throw new PredictorClosedException("predictor is closed");
+        checkOpen();
         Prediction[] out = new Prediction[images.size()];
         for (int from = 0; from < images.size(); from += batchSize) {
             predictChunk(images, from, Math.min(images.size(), from + batchSize), out, timer);
@@ -177,27 +182,49 @@ public final class Predictor implements AutoCloseable {
                 decoded.add(input.decode(decoder));
                 slots.add(i);
             } catch (RuntimeException e) {
+                checkOpen();
                 out[i] = Prediction.failure(input.name(), e);
             }
             timer.add("decode", System.nanoTime() - t);
         }
         if (decoded.isEmpty()) return;
         try {
-            long t = System.nanoTime();
-            PreprocessedBatch batch = preprocessor.preprocess(decoded);
-            timer.add("preprocess", System.nanoTime() - t);
-            List<ImageResult> results = pipeline.run(batch, settings, timer);
+            runBatch(images, decoded, slots, out, timer);
+        } catch (RuntimeException e) {
+            checkOpen();
+            if (slots.size() == 1) {
+                out[slots.get(0)] = Prediction.failure(images.get(slots.get(0)).name(), e);
+                return;
+            }
+            // the padded batch failed as a whole: retry each image alone, so that only the one at fault fails
             for (int k = 0; k < slots.size(); k++) {
                 int i = slots.get(k);
-                DecodedImage d = decoded.get(k);
-                out[i] = Prediction.success(images.get(i).name(), d.height(), d.width(), results.get(k).instances());
+                try {
+                    runBatch(images, List.of(decoded.get(k)), List.of(i), out, timer);
+                } catch (RuntimeException single) {
+                    checkOpen();
+                    out[i] = Prediction.failure(images.get(i).name(), single);
+                }
             }
-        } catch (PredictorClosedException e) {
-            throw e; // closed while running: not a per-image failure
-        } catch (RuntimeException e) {
-            // the batch failed as a whole: every image in it reports the error
-            for (int i : slots) out[i] = Prediction.failure(images.get(i).name(), e);
         }
+    }
+
+    private void runBatch(List<ImageInput> images, List<DecodedImage> decoded, List<Integer> slots, Prediction[] out,
+                          StageTimer timer) {
+        long t = System.nanoTime();
+        PreprocessedBatch batch = preprocessor.preprocess(decoded);
+        timer.add("preprocess", System.nanoTime() - t);
+        List<ImageResult> results = pipeline.run(batch, settings, timer);
+        for (int k = 0; k < slots.size(); k++) {
+            int i = slots.get(k);
+            DecodedImage d = decoded.get(k);
+            out[i] = Prediction.success(images.get(i).name(), d.height(), d.width(), results.get(k).instances());
+        }
+    }
+
+    /** Closing while a call runs makes its engines and worker pool fail in their own ways; say what happened. */
+    private void checkOpen() {
+        if (closed) throw new PredictorClosedException("predictor is closed (close() was called before or during predict)");
     }
 
     /** Releases the engine sessions and the worker threads. Idempotent. */

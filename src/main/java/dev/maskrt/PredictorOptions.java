@@ -12,6 +12,11 @@ import dev.maskrt.config.TensorRtOptions;
  * }</pre>
  */
 public final class PredictorOptions {
+    /** The most threads a predictor may use: more only adds native thread pools that can exhaust the process. */
+    public static final int MAX_THREADS = 256;
+    /** Default largest image file read: 1 GiB (a larger file is refused before it is read). */
+    public static final long DEFAULT_MAX_IMAGE_FILE_BYTES = 1L << 30;
+
     private final Backend backend;
     private final int threads;
     private final Float scoreThreshold;
@@ -23,6 +28,7 @@ public final class PredictorOptions {
     private final int batchSize;
     private final boolean engineSpinning;
     private final TensorRtOptions tensorRt;
+    private final long maxImageFileBytes;
 
     private PredictorOptions(Builder b) {
         backend = b.backend;
@@ -36,6 +42,7 @@ public final class PredictorOptions {
         batchSize = b.batchSize;
         engineSpinning = b.engineSpinning;
         tensorRt = b.tensorRt;
+        maxImageFileBytes = b.maxImageFileBytes;
     }
 
     /** Defaults: {@link Backend#AUTO}, all cores, the manifest's settings, batch size 1, no engine spinning. */
@@ -78,10 +85,13 @@ public final class PredictorOptions {
      */
     public TensorRtOptions tensorRt() { return tensorRt; }
 
+    /** Image files larger than this many bytes are refused before they are read. */
+    public long maxImageFileBytes() { return maxImageFileBytes; }
+
     /** Builds {@link PredictorOptions}; every setter checks its argument and names it when it is out of range. */
     public static final class Builder {
         private Backend backend = Backend.AUTO;
-        private int threads = Runtime.getRuntime().availableProcessors();
+        private int threads = Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors());
         private Float scoreThreshold;
         private Double nmsThreshold;
         private Integer detectionsPerImage;
@@ -91,6 +101,7 @@ public final class PredictorOptions {
         private int batchSize = 1;
         private boolean engineSpinning;
         private TensorRtOptions tensorRt = TensorRtOptions.defaults();
+        private long maxImageFileBytes = DEFAULT_MAX_IMAGE_FILE_BYTES;
 
         private Builder() {}
 
@@ -101,16 +112,29 @@ public final class PredictorOptions {
             return this;
         }
 
-        /** Threads for the engine and the ops, {@code >= 1}; default all available processors. */
+        /**
+         * Threads for the engine and the ops, in {@code 1..}{@link #MAX_THREADS}; default all available processors
+         * (at most {@link #MAX_THREADS}).
+         *
+         * @throws IllegalArgumentException naming {@code threads} when out of range
+         */
         public Builder threads(int threads) {
-            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            if (threads < 1 || threads > MAX_THREADS) {
+                throw new IllegalArgumentException("threads must be in 1.." + MAX_THREADS + ", got " + threads);
+            }
             this.threads = threads;
             return this;
         }
 
-        /** Detections need a score {@code > threshold}; finite. */
+        /**
+         * Detections need a score {@code > threshold}; in {@code [0, 1]}.
+         *
+         * @throws IllegalArgumentException naming {@code scoreThreshold} when out of range or NaN
+         */
         public Builder scoreThreshold(float threshold) {
-            if (!Float.isFinite(threshold)) throw new IllegalArgumentException("scoreThreshold must be finite, got " + threshold);
+            if (!(threshold >= 0 && threshold <= 1)) {
+                throw new IllegalArgumentException("scoreThreshold must be in [0, 1], got " + threshold);
+            }
             this.scoreThreshold = threshold;
             return this;
         }
@@ -124,8 +148,13 @@ public final class PredictorOptions {
             return this;
         }
 
-        /** At most this many detections per image; negative keeps all. */
+        /**
+         * At most this many detections per image, {@code >= 1}.
+         *
+         * @throws IllegalArgumentException naming {@code detectionsPerImage} when below 1
+         */
         public Builder detectionsPerImage(int count) {
+            if (count < 1) throw new IllegalArgumentException("detectionsPerImage must be >= 1, got " + count);
             this.detectionsPerImage = count;
             return this;
         }
@@ -175,6 +204,18 @@ public final class PredictorOptions {
         public Builder tensorRt(TensorRtOptions options) {
             if (options == null) throw new IllegalArgumentException("tensorRt must not be null");
             this.tensorRt = options;
+            return this;
+        }
+
+        /**
+         * Image files larger than {@code bytes} are refused before they are read (so a huge or endless file cannot
+         * exhaust memory); {@code >= 1}, default {@link #DEFAULT_MAX_IMAGE_FILE_BYTES}.
+         *
+         * @throws IllegalArgumentException naming {@code maxImageFileBytes} when below 1
+         */
+        public Builder maxImageFileBytes(long bytes) {
+            if (bytes < 1) throw new IllegalArgumentException("maxImageFileBytes must be >= 1, got " + bytes);
+            this.maxImageFileBytes = bytes;
             return this;
         }
 

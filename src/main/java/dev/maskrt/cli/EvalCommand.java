@@ -94,11 +94,12 @@ final class EvalCommand implements Callable<Integer> {
         require(submission != null, "--metric " + metric + " needs --submission FILE");
         forbid(results != null, "--results"); forbid(iouType != null, "--iou-type"); forbid(perCategory, "--per-category");
         if (metric == Metric.sartorius) forbid(images != null, "--images");
-        if (threads < 0) throw usage("--threads must be >= 0, got " + threads);
+        checkThreads();
         if (images != null && !Files.isDirectory(images)) throw usage("--images " + images + ": not a directory");
         Map<String, ImageSize> sizes = images == null ? Map.of() : imageSizes(gt, images);
         PixelOrder order = metric == Metric.dsb ? PixelOrder.COLUMN_MAJOR : PixelOrder.ROW_MAJOR;
         SartoriusScore s = SartoriusMetric.evaluate(gt, submission, sizes, order, threads);
+        warnAboutCoverage(s);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             ObjectNode o = JSON.createObjectNode();
@@ -116,11 +117,33 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * A submission without rows, one that leaves ground-truth images out, or one whose last line has no line end (a
+     * file cut short, possibly on a whole run) scores low without being malformed: say so on stderr.
+     */
+    private void warnAboutCoverage(SartoriusScore s) throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        if (!endsWithLineEnd(submission)) {
+            err.println("maskrt: warning: " + submission + ": the last line has no line end; if the file was cut short,"
+                    + " its last row may have lost runs");
+        }
+        if (s.submissionRows() == 0) {
+            err.println("maskrt: warning: " + submission + " has no rows (header only): every image scores as "
+                    + "predicting nothing");
+        } else if (!s.unmentioned().isEmpty()) {
+            List<String> some = s.unmentioned().subList(0, Math.min(5, s.unmentioned().size()));
+            err.println("maskrt: warning: " + submission + " has no rows for " + s.unmentioned().size() + " of "
+                    + s.perImage().size() + " ground-truth images (" + String.join(", ", some)
+                    + (s.unmentioned().size() > some.size() ? ", ..." : "") + "); they score as predicting nothing");
+        }
+        err.flush();
+    }
+
     private int coco() throws Exception {
         require(results != null, "--metric coco needs --results FILE");
         require(iouType != null, "--metric coco needs --iou-type segm|bbox");
         forbid(submission != null, "--submission"); forbid(perImage, "--per-image");
-        if (threads < 0) throw usage("--threads must be >= 0, got " + threads);
+        checkThreads();
         if (maxDets.length != 3) throw usage("--max-dets needs three values (like 1,10,100), got " + maxDets.length);
         for (int d : maxDets) if (d < 1) throw usage("--max-dets values must be >= 1, got " + d);
         return CocoEval.run(this);
@@ -150,6 +173,22 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         return sizes;
+    }
+
+    private static boolean endsWithLineEnd(Path file) throws IOException {
+        try (java.nio.channels.SeekableByteChannel c = Files.newByteChannel(file)) {
+            if (c.size() == 0) return true;
+            java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+            c.position(c.size() - 1).read(last);
+            return last.get(0) == '\n';
+        }
+    }
+
+    private void checkThreads() {
+        if (threads < 0 || threads > dev.maskrt.PredictorOptions.MAX_THREADS) {
+            throw usage("--threads must be in 0.." + dev.maskrt.PredictorOptions.MAX_THREADS + " (0 = all cores), got "
+                    + threads);
+        }
     }
 
     static String fmt(double v) {

@@ -80,6 +80,10 @@ final class SelfCheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (threads < 0 || threads > PredictorOptions.MAX_THREADS) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be in 0.."
+                    + PredictorOptions.MAX_THREADS + " (0 = all cores), got " + threads);
+        }
         PrintWriter out = spec.commandLine().getOut();
         TensorRtAvailability a = availability.get();
         if (!TensorRtCommands.available(a, spec.commandLine().getErr())) return TensorRtCommands.EXIT_UNAVAILABLE;

@@ -125,7 +125,7 @@ public final class CocoGroundTruth {
                 }
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new InputFormatException(json + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw CocoJson.syntaxError(json, null, e);
         }
 
         Image[] sorted = images.toArray(new Image[0]);

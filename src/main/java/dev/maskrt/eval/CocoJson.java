@@ -17,7 +17,24 @@ import java.util.List;
 final class CocoJson {
     private CocoJson() {}
 
-    static final JsonFactory FACTORY = new JsonFactory();
+    /**
+     * Accepts Python's {@code NaN} and {@code Infinity} (which {@code json.dump} writes for non-finite floats) as
+     * numbers, so that the field holding one is named ("expected a finite number, got NaN") instead of a syntax error.
+     */
+    static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+
+    /**
+     * A syntax error as {@code FILE: line L, column C: [RECORD: ]not valid JSON: ...}.
+     *
+     * @param record the record being read, or null
+     */
+    static InputFormatException syntaxError(Object file, String record, com.fasterxml.jackson.core.JsonProcessingException e) {
+        com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+        String where = at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
+        return new InputFormatException(file + ": " + where + (record == null ? "" : record + ": ") + "not valid JSON: "
+                + String.valueOf(e.getOriginalMessage()).replace('\n', ' '), e);
+    }
 
     /** A segmentation as written in the file, before it is turned into an RLE (which may need the image size). */
     sealed interface Segmentation permits Polygons, Rle, RleList {}

@@ -29,12 +29,14 @@ final class CocoResults {
 
     static Annotations load(Path json, CocoGroundTruth gt, IouType iouType) throws IOException {
         Annotations table = new Annotations(json, "results");
+        int record = -1; // the record being read, for syntax errors
         try (InputStream in = Files.newInputStream(json); JsonParser p = CocoJson.FACTORY.createParser(in)) {
             if (p.nextToken() != JsonToken.START_ARRAY) {
                 throw InputFormatException.at(json, null, null, "a COCO results file must be a JSON array");
             }
             Boolean boxFlavour = null;
-            for (int r = 0; p.nextToken() != JsonToken.END_ARRAY; r++) {
+            record = 0;
+            for (int r = 0; p.nextToken() != JsonToken.END_ARRAY; record = ++r) {
                 String where = CocoJson.where("results", r);
                 CocoJson.Record rec = CocoJson.readRecord(p, json, where);
                 if (boxFlavour == null) {
@@ -46,7 +48,7 @@ final class CocoResults {
                 add(table, gt, rec, r, where, boxFlavour, iouType);
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new InputFormatException(json + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw CocoJson.syntaxError(json, record < 0 ? null : CocoJson.where("results", record), e);
         }
         return table;
     }

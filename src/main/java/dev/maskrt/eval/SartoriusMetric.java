@@ -101,7 +101,8 @@ public final class SartoriusMetric {
      * @param order pixel numbering of both files (row-major for Sartorius, column-major for DSB 2018)
      * @param threads images are scored in parallel on this many threads (0: all cores); the result does not depend
      *     on it
-     * @return the mean over ground-truth images, and each image's score in ground-truth order
+     * @return the mean over ground-truth images, each image's score in ground-truth order, the ground-truth images
+     *     the submission does not mention, and the submission's row count
      * @throws InputFormatException naming file, line and field for malformed rows, bad runs, unknown ids, sizes
      *     missing or in conflict; the first such error in file order is reported
      */
@@ -150,6 +151,8 @@ public final class SartoriusMetric {
             }
         }
         Path gtFile = groundTruthCsv;
+        java.util.Set<String> mentioned = new java.util.HashSet<>();
+        long submissionRows = 0;
         try (CsvReader csv = new CsvReader(submissionCsv)) {
             int idCol = csv.requireColumn("id", "ImageId");
             int rleCol = csv.requireColumn("predicted", "EncodedPixels");
@@ -161,6 +164,8 @@ public final class SartoriusMetric {
                 if (img == null) {
                     throw csv.error(csv.header()[idCol], "unknown image id '" + id + "' (not in " + gtFile + ")");
                 }
+                mentioned.add(id);
+                submissionRows++;
                 String rle = row[rleCol];
                 if (!rle.isBlank()) img.pred.add(new Row(csv.line(), rle));
             }
@@ -205,7 +210,8 @@ public final class SartoriusMetric {
             sum += scores[i];
         }
         double mean = ids.isEmpty() ? 0.0 : sum / ids.size();
-        return new SartoriusScore(mean, Collections.unmodifiableMap(perImage));
+        List<String> unmentioned = ids.stream().filter(id -> !mentioned.contains(id)).toList();
+        return new SartoriusScore(mean, Collections.unmodifiableMap(perImage), unmentioned, submissionRows);
     }
 
     /** Parses one row's runs; a bad row becomes a RowError ordered by (file, line): ground truth first. */

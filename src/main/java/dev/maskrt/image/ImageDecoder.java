@@ -13,9 +13,12 @@ import java.awt.image.ComponentColorModel;
 import java.awt.image.DirectColorModel;
 import java.awt.image.Raster;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
@@ -43,12 +46,27 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * <p>Native memory is released before each method returns. Stateless apart from the format: thread-safe.
  */
 public final class ImageDecoder {
-    private final ChannelFormat format;
+    /** The default largest file {@link #decode(Path)} reads: 1 GiB. */
+    public static final long DEFAULT_MAX_FILE_BYTES = 1L << 30;
 
-    /** @param format the model's channel order (detectron2 {@code INPUT.FORMAT}) */
+    private final ChannelFormat format;
+    private final long maxFileBytes;
+
+    /** @param format the model's channel order (detectron2 {@code INPUT.FORMAT}); files up to 1 GiB */
     public ImageDecoder(ChannelFormat format) {
+        this(format, DEFAULT_MAX_FILE_BYTES);
+    }
+
+    /**
+     * @param format the model's channel order (detectron2 {@code INPUT.FORMAT})
+     * @param maxFileBytes larger files are refused by {@link #decode(Path)} before they are read, {@code >= 1}
+     * @throws IllegalArgumentException for a null format or {@code maxFileBytes < 1}
+     */
+    public ImageDecoder(ChannelFormat format, long maxFileBytes) {
         if (format == null) throw new IllegalArgumentException("format must not be null");
+        if (maxFileBytes < 1) throw new IllegalArgumentException("maxFileBytes must be >= 1, got " + maxFileBytes);
         this.format = format;
+        this.maxFileBytes = maxFileBytes;
     }
 
     /** A decoder for detectron2's default {@link ChannelFormat#BGR}. */
@@ -61,21 +79,54 @@ public final class ImageDecoder {
     }
 
     /**
-     * Reads and decodes an image file.
+     * Reads and decodes an image file. Only regular files are opened (symbolic links are followed): a directory, FIFO,
+     * device or socket is refused by its type before anything is read, and a file larger than the size limit is
+     * refused before it is read.
      *
-     * @throws InputFormatException naming {@code file} when it is missing, unreadable, empty or not a decodable image
+     * @throws InputFormatException naming {@code file} when it is missing, not a regular file, over the size limit,
+     *     unreadable, empty or not a decodable image
      */
     public DecodedImage decode(Path file) {
         if (file == null) throw new IllegalArgumentException("file must not be null");
         byte[] content;
         try {
-            content = Files.readAllBytes(file);
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            if (!attributes.isRegularFile()) {
+                throw new InputFormatException(file + ": not a regular file (" + kind(attributes)
+                        + "); only image files are read");
+            }
+            if (attributes.size() > maxFileBytes) {
+                throw new InputFormatException(file + ": file of " + attributes.size() + " bytes is larger than the "
+                        + "limit of " + maxFileBytes + " bytes for an image file (raise it with --max-image-bytes or "
+                        + "PredictorOptions.maxImageFileBytes)");
+            }
+            content = readAtMost(file, maxFileBytes);
         } catch (NoSuchFileException e) {
             throw new InputFormatException(file + ": no such file", e);
+        } catch (AccessDeniedException e) {
+            throw new InputFormatException(file + ": permission denied", e);
         } catch (IOException | OutOfMemoryError e) {
             throw new InputFormatException(file + ": cannot read: " + e, e);
         }
         return decode(content, file.toString());
+    }
+
+    private static String kind(BasicFileAttributes a) {
+        if (a.isDirectory()) return "a directory";
+        if (a.isOther()) return "a FIFO, device or socket";
+        return "not a plain file";
+    }
+
+    /** The file's bytes; a file that grew past {@code limit} since its size was read is refused, not read whole. */
+    private static byte[] readAtMost(Path file, long limit) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] content = in.readNBytes((int) Math.min(limit, Integer.MAX_VALUE - 8));
+            if (in.read() >= 0) {
+                throw new InputFormatException(file + ": file is larger than the limit of " + limit
+                        + " bytes for an image file");
+            }
+            return content;
+        }
     }
 
     /**
@@ -98,7 +149,7 @@ public final class ImageDecoder {
             try {
                 mat = imdecode(buffer, IMREAD_UNCHANGED);
             } catch (RuntimeException e) {
-                throw new InputFormatException(name + ": cannot decode image: " + oneLine(e.getMessage()), e);
+                throw new InputFormatException(name + ": " + OpenCvMessages.decodeFailure(e.getMessage()), e);
             }
             if (mat == null || mat.empty()) {
                 throw new InputFormatException(name + ": cannot decode image (not a PNG, JPEG or TIFF, or corrupt or"
@@ -240,9 +291,5 @@ public final class ImageDecoder {
             }
         }
         return lastScan >= 0 && lastEnd < lastScan;
-    }
-
-    private static String oneLine(String s) {
-        return s == null ? "" : s.replaceAll("\\s+", " ").trim();
     }
 }

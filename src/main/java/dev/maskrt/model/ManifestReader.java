@@ -192,8 +192,12 @@ final class ManifestReader {
     private RoiHeadSettings roiHeads(JsonNode root, AnchorSettings anchors) {
         JsonNode r = object(root, "", "roi_heads");
         double score = number(r, "roi_heads", "score_thresh");
+        if (!(score >= 0 && score <= 1)) throw fail("roi_heads.score_thresh", "must be in [0, 1], got " + score);
         double nms = threshold(r, "roi_heads", "nms_thresh");
         int detections = integer(r, "roi_heads", "detections_per_image");
+        if (detections == 0) { // negative keeps all (detectron2's TEST.DETECTIONS_PER_IMAGE = -1); 0 would keep none
+            throw fail("roi_heads.detections_per_image", "must be >= 1 (or negative to keep all), got 0");
+        }
         JsonNode stages = array(r, "roi_heads", "stage_bbox_reg_weights");
         if (stages.isEmpty()) throw fail("roi_heads.stage_bbox_reg_weights", "must not be empty");
         float[][] stageWeights = new float[stages.size()][];

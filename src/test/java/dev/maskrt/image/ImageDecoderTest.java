@@ -207,7 +207,7 @@ class ImageDecoderTest {
 
     @Test
     void directoryIsRefused() {
-        assertRefused(tmp, "cannot read");
+        assertRefused(tmp, "not a regular file (a directory)");
     }
 
     @Test
