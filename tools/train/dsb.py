@@ -150,11 +150,23 @@ def write_held_out(root, held, out_dir):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python3 -m tools.train.dsb")
-    p.add_argument("command", choices=["split"])
+    p.add_argument("command", choices=["split", "probe"],
+                   help="split: the held-out split; probe: 60 seeded TRAINING images with their ground truth (to choose "
+                        "test-time settings such as the score threshold without looking at the held-out split)")
     p.add_argument("--root", default=DEFAULT_ROOT)
     p.add_argument("--out", default=SPLIT_FILE)
     p.add_argument("--seed", type=int, default=2018)
     args = p.parse_args(argv)
+    if args.command == "probe":
+        held = read_split(args.out)
+        with open(os.path.join(args.root, "annotations.json")) as f:
+            names = sorted(im["file_name"][:-4] for im in json.load(f)["images"])
+        train = [n for n in names if n not in held]
+        rng = np.random.default_rng(args.seed + 1)
+        probe = sorted(train[i] for i in rng.choice(len(train), size=60, replace=False))
+        write_held_out(args.root, set(probe), "target/dsb2018-train-probe")
+        print(f"{len(probe)} training images -> target/dsb2018-train-probe")
+        return 0
     held, groups = held_out_ids(args.root, args.seed)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
