@@ -73,7 +73,7 @@ public final class PredictorOptions {
     /** Test long-side limit override, or null for the manifest's {@code input.max_size_test}. */
     public Integer maxSizeTest() { return maxSizeTest; }
 
-    /** Images per backbone run in {@link Predictor#predict(java.util.List)}. */
+    /** Images per backbone run in {@link Predictor#predictAll(java.util.List)}. */
     public int batchSize() { return batchSize; }
 
     /** Whether ONNX Runtime's pool threads busy-wait between runs. */

@@ -5,7 +5,7 @@ public enum Backend {
     /** ONNX Runtime on the CPU; always available. */
     CPU,
     /**
-     * TensorRT on an NVIDIA GPU; {@link EngineFactory} refuses it at once, saying what is missing, where the driver,
+     * TensorRT on an NVIDIA GPU; opening a predictor refuses it at once, saying what is missing, where the driver,
      * CUDA or TensorRT libraries do not load (see {@code maskrt selfcheck}).
      */
     TENSORRT,

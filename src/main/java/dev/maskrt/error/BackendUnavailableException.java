@@ -1,6 +1,6 @@
 package dev.maskrt.error;
 
-/** The requested {@link Backend} cannot run in this build or on this machine; the message says what it needs. */
+/** The requested {@link dev.maskrt.config.Backend} cannot run in this build or on this machine; the message says what it needs. */
 public class BackendUnavailableException extends MaskrtException {
     private static final long serialVersionUID = 1L;
 
