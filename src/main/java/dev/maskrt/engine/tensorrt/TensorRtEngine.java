@@ -5,7 +5,7 @@ import dev.maskrt.engine.ElementType;
 import dev.maskrt.engine.Engine;
 import dev.maskrt.error.EngineException;
 import dev.maskrt.engine.HostTensor;
-import dev.maskrt.engine.InputValidation;
+import dev.maskrt.engine.InputChecks;
 import dev.maskrt.engine.TensorSpec;
 import dev.maskrt.model.TensorDeclaration;
 import dev.maskrt.ops.cuda.CudaStream;
@@ -119,7 +119,7 @@ public final class TensorRtEngine implements Engine {
 
     @Override
     public Map<String, HostTensor> run(Map<String, HostTensor> in) {
-        InputValidation.check(graphName, inputs, in);
+        InputChecks.check(graphName, inputs, in);
         lifecycle.readLock().lock();
         try {
             if (closed) throw new PredictorClosedException(graphName + ": engine is closed");

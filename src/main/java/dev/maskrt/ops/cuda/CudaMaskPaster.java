@@ -2,7 +2,7 @@ package dev.maskrt.ops.cuda;
 
 import dev.maskrt.ops.Checks;
 import dev.maskrt.ops.MaskPaster;
-import dev.maskrt.ops.PasteChecks;
+import dev.maskrt.ops.MaskPasterChecks;
 import dev.maskrt.output.CompactMask;
 import dev.maskrt.output.PixelOrder;
 
@@ -22,7 +22,7 @@ public final class CudaMaskPaster extends CudaOpBase implements MaskPaster {
     @Override
     public synchronized CompactMask[] paste(float[] masks, int maskHeight, int maskWidth, float[] boxes,
             int imageHeight, int imageWidth, float threshold) {
-        int n = PasteChecks.check(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
+        int n = MaskPasterChecks.paste(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
         CompactMask[] out = new CompactMask[n];
         if (n == 0) return out;
         try (HostTransfer t = transfer()) {
@@ -51,7 +51,7 @@ public final class CudaMaskPaster extends CudaOpBase implements MaskPaster {
      */
     public synchronized int[][] pasteRuns(float[] masks, int maskHeight, int maskWidth, float[] boxes,
             int imageHeight, int imageWidth, float threshold, PixelOrder order) {
-        int n = PasteChecks.check(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
+        int n = MaskPasterChecks.paste(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
         if (order == null) throw new IllegalArgumentException("order must not be null");
         if (n == 0) return new int[0][];
         try (HostTransfer t = transfer()) {
@@ -68,8 +68,7 @@ public final class CudaMaskPaster extends CudaOpBase implements MaskPaster {
     public void layoutOnDevice(long boxes, int n, int imageHeight, int imageWidth, long hulls, long offsets,
             CudaStream stream) {
         Checks.atLeast("n", n, 0);
-        Checks.atLeast("imageHeight", imageHeight, 1);
-        Checks.atLeast("imageWidth", imageWidth, 1);
+        MaskPasterChecks.imageSize(imageHeight, imageWidth);
         long[] bytes = new long[1];
         try (DeviceBuffer scratch = scratch(bytesQuery(CudaNative.maskrt_paste_scratch_bytes(n, bytes), bytes,
                 "maskrt_paste_scratch_bytes"))) {
@@ -85,12 +84,9 @@ public final class CudaMaskPaster extends CudaOpBase implements MaskPaster {
      */
     public void pasteOnDevice(long masks, int maskHeight, int maskWidth, long boxes, int n, long hulls, long offsets,
             float threshold, long bits, CudaStream stream) {
-        Checks.atLeast("maskHeight", maskHeight, 1);
-        Checks.atLeast("maskWidth", maskWidth, 1);
+        MaskPasterChecks.maskSize(maskHeight, maskWidth);
         Checks.atLeast("n", n, 0);
-        if (!(threshold >= 0f) || threshold == Float.POSITIVE_INFINITY) {
-            throw new IllegalArgumentException("threshold must be finite and >= 0, got " + threshold);
-        }
+        MaskPasterChecks.threshold(threshold);
         CudaRuntime.check(CudaNative.maskrt_paste_masks(masks, maskHeight, maskWidth, boxes, n, hulls, offsets,
                 threshold, bits, stream.handle()), "maskrt_paste_masks");
     }

@@ -1,7 +1,7 @@
 package dev.maskrt.ops.cuda;
 
-import dev.maskrt.ops.Checks;
 import dev.maskrt.ops.Nms;
+import dev.maskrt.ops.NmsChecks;
 
 /**
  * {@link Nms} on the GPU: the stable score ranking (CUB radix sort), the IoU bitmask of the ranked boxes and the
@@ -22,23 +22,21 @@ public final class CudaNms extends CudaOpBase implements Nms {
 
     @Override
     public int[] nms(float[] boxes, float[] scores, double iouThreshold) {
-        int n = checkBoxesAndScores(boxes, scores);
-        checkThreshold(iouThreshold);
+        int n = NmsChecks.nms(boxes, scores, iouThreshold);
+        checkCount(n);
         return run(boxes, scores, null, iouThreshold, n);
     }
 
     @Override
     public int[] batchedNms(float[] boxes, float[] scores, int[] groups, double iouThreshold) {
-        int n = checkBoxesAndScores(boxes, scores);
-        Checks.length("groups", groups, n);
-        checkThreshold(iouThreshold);
+        int n = NmsChecks.batchedNms(boxes, scores, groups, iouThreshold);
+        checkCount(n);
         return run(boxes, scores, groups, iouThreshold, n);
     }
 
     @Override
     public synchronized int[] topK(float[] scores, int k) {
-        if (scores == null) throw new IllegalArgumentException("scores must not be null");
-        Checks.atLeast("k", k, 0);
+        NmsChecks.topK(scores, k);
         int m = Math.min(k, scores.length);
         if (m == 0) return new int[0];
         try (HostTransfer t = transfer()) {
@@ -65,7 +63,7 @@ public final class CudaNms extends CudaOpBase implements Nms {
     public void nmsOnDevice(long boxes, long scores, long groups, long valid, int n, double iouThreshold, int maxKeep,
             long keep, long count, CudaStream stream) {
         checkCount(n);
-        checkThreshold(iouThreshold);
+        NmsChecks.iouThreshold(iouThreshold);
         long[] bytes = new long[1];
         try (DeviceBuffer scratch = scratch(bytesQuery(CudaNative.maskrt_nms_scratch_bytes(n, bytes), bytes,
                 "maskrt_nms_scratch_bytes"))) {
@@ -92,24 +90,9 @@ public final class CudaNms extends CudaOpBase implements Nms {
         }
     }
 
-    private static int checkBoxesAndScores(float[] boxes, float[] scores) {
-        int n = Checks.boxCount("boxes", boxes);
-        Checks.length("scores", scores, n);
-        Checks.finite("boxes", boxes);
-        Checks.notNaN("scores", scores);
-        checkCount(n);
-        return n;
-    }
-
     private static void checkCount(int n) {
         if (n < 0 || n > MAX_BOXES) {
             throw new IllegalArgumentException("boxes: " + n + " boxes; CUDA NMS takes at most " + MAX_BOXES);
-        }
-    }
-
-    private static void checkThreshold(double threshold) {
-        if (!(threshold >= 0) || Double.isInfinite(threshold)) {
-            throw new IllegalArgumentException("iouThreshold must be finite and >= 0, got " + threshold);
         }
     }
 }

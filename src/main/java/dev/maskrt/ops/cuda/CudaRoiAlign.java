@@ -1,5 +1,6 @@
 package dev.maskrt.ops.cuda;
 
+import dev.maskrt.ops.Checks;
 import dev.maskrt.ops.FeatureMap;
 import dev.maskrt.ops.LevelMapping;
 import dev.maskrt.ops.RoiAlign;
@@ -53,14 +54,14 @@ public final class CudaRoiAlign extends CudaOpBase implements RoiAlign {
             throw new IllegalArgumentException("levelData must hold 1.." + MAX_LEVELS + " levels");
         }
         int l = levelData.length;
-        dev.maskrt.ops.Checks.length("heights", heights, l);
-        dev.maskrt.ops.Checks.length("widths", widths, l);
-        dev.maskrt.ops.Checks.length("scales", scales, l);
+        Checks.length("heights", heights, l);
+        Checks.length("widths", widths, l);
+        Checks.length("scales", scales, l);
         if (mapping == null) throw new IllegalArgumentException("mapping must not be null");
-        dev.maskrt.ops.Checks.atLeast("numRois", numRois, 0);
-        dev.maskrt.ops.Checks.atLeast("outputHeight", outputHeight, 1);
-        dev.maskrt.ops.Checks.atLeast("outputWidth", outputWidth, 1);
-        dev.maskrt.ops.Checks.atLeast("samplingRatio", samplingRatio, 0);
+        Checks.atLeast("numRois", numRois, 0);
+        Checks.atLeast("outputHeight", outputHeight, 1);
+        Checks.atLeast("outputWidth", outputWidth, 1);
+        Checks.atLeast("samplingRatio", samplingRatio, 0);
         CudaRuntime.check(CudaNative.maskrt_roi_align(levelData, heights, widths, scales, l, minLevel, batch, channels,
                 rois, batchIndex, numRois, outputHeight, outputWidth, samplingRatio, aligned ? 1 : 0, formula(mapping),
                 mapping.referenceSize(), mapping.referenceLevel(), mapping.eps(), out, stream.handle()),
