@@ -11,6 +11,7 @@ import dev.maskrt.model.TensorDeclaration;
 import dev.maskrt.ops.cuda.CudaStream;
 import dev.maskrt.ops.cuda.DeviceBuffer;
 import dev.maskrt.ops.cuda.DeviceMemoryPool;
+import dev.maskrt.ops.cuda.DeviceTensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -289,7 +290,7 @@ public final class TensorRtEngine implements Engine {
                     staged.add(src);
                     DevicePointers.check(cudart.cudaMemcpyAsync(DevicePointers.at(b.address()), src, bytes,
                             cudart.cudaMemcpyHostToDevice, cuStream), graphName + ": copy of '" + s.name() + "' to the GPU");
-                    bindInput(context, s.name(), new DeviceTensor(b.address(), shape));
+                    bindInput(context, s.name(), new DeviceTensor(b, shape));
                 }
                 Map<String, HostTensor> out = new LinkedHashMap<>();
                 Map<String, DeviceBuffer> outBuffers = new LinkedHashMap<>();

@@ -56,16 +56,26 @@ public final class CudaBoxTransform extends CudaOpBase implements BoxTransform {
     }
 
     /**
-     * Device entry point: one cascade stage's decode, then clip to the image when {@code clipHeight >= 0} and
-     * {@code clipWidth >= 0}; {@code out} may equal {@code boxes}. Addresses are device pointers to
-     * {@code float[4n]}.
+     * Device entry point: enqueues one cascade stage's decode on {@code stream}, then a clip to the image when
+     * {@code clipHeight >= 0} and {@code clipWidth >= 0}; returns without waiting.
+     *
+     * @param deltas {@code float[4n]} regression deltas
+     * @param boxes  {@code float[4n]} reference boxes
+     * @param out    receives {@code float[4n]} decoded boxes; may be {@code boxes}
+     * @throws IllegalArgumentException naming the argument when {@code n < 0}, a buffer is null or too small, or the
+     *                                  weights or scale clamp are bad ({@link BoxTransformChecks#weights})
+     * @throws IllegalStateException    when a buffer or the stream is closed
+     * @throws dev.maskrt.error.CudaException when CUDA refuses the launch
      */
-    public void decodeOnDevice(long deltas, long boxes, int n, float[] weights, float scaleClamp, int clipHeight,
-            int clipWidth, long out, CudaStream stream) {
+    public void decodeOnDevice(DeviceBuffer deltas, DeviceBuffer boxes, int n, float[] weights, float scaleClamp,
+            int clipHeight, int clipWidth, DeviceBuffer out, CudaStream stream) {
         Checks.atLeast("n", n, 0);
         BoxTransformChecks.weights(weights, scaleClamp);
-        CudaRuntime.check(CudaNative.maskrt_apply_deltas(deltas, boxes, n, weights[0], weights[1], weights[2],
-                weights[3], scaleClamp, clipHeight, clipWidth, out, stream.handle()), "maskrt_apply_deltas");
+        long bytes = 16L * n;
+        CudaRuntime.check(CudaNative.maskrt_apply_deltas(DeviceBuffer.address("deltas", deltas, bytes),
+                DeviceBuffer.address("boxes", boxes, bytes), n, weights[0], weights[1], weights[2], weights[3],
+                scaleClamp, clipHeight, clipWidth, DeviceBuffer.address("out", out, bytes), handle(stream)),
+                "maskrt_apply_deltas");
     }
 
     private synchronized int[] filter(float[] boxes, float[] scores, int r, boolean requireFinite, float minSize) {

@@ -72,12 +72,6 @@ public final class CudaNative {
             @Cast("cudaStream_t") long stream);
     static native int maskrt_box_filter(@Cast("const float*") long boxes, @Cast("const float*") long scores, int n,
             int requireFinite, float minSize, @Cast("uint8_t*") long keep, @Cast("cudaStream_t") long stream);
-    static native int maskrt_rpn_level_scratch_bytes(int anchors, @Cast("size_t*") long[] bytes);
-    static native int maskrt_rpn_level(@Cast("const float*") long logits, @Cast("const float*") long deltas,
-            int height, int width, int numAnchors, @Cast("const float*") long cellAnchors, int stride, double offset,
-            int preNmsTopk, float scaleClamp, int level, @Cast("float*") long outBoxes, @Cast("float*") long outScores,
-            @Cast("int*") long outLevels, @Cast("void*") long scratch, @Cast("size_t") long scratchBytes,
-            @Cast("cudaStream_t") long stream);
 
     // RoIAlign
     static native int maskrt_roi_align(@Cast("const float* const*") long[] levels, int[] heights, int[] widths,

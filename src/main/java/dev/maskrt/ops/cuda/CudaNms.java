@@ -52,23 +52,36 @@ public final class CudaNms extends CudaOpBase implements Nms {
     }
 
     /**
-     * Device entry point: enqueues NMS on {@code stream}. Pointers are device addresses; see {@code maskrt_nms}.
+     * Device entry point: enqueues NMS on {@code stream} and returns without waiting; see {@code maskrt_nms}. Boxes
+     * must be finite and scores not NaN wherever {@code valid} admits them (not checked: they are on the device).
      *
-     * @param groups {@code int[n]} group ids, or 0 for plain NMS
-     * @param valid {@code uint8[n]} admission flags, or 0 for all boxes
+     * @param boxes   {@code float[4n]}
+     * @param scores  {@code float[n]}
+     * @param groups  {@code int[n]} group ids (batched NMS), or null for plain NMS
+     * @param valid   {@code uint8[n]} admission flags, or null for all boxes
      * @param maxKeep keep at most this many ({@code < 0}: all)
-     * @param keep receives up to {@code n} kept indices in ranking order
-     * @param count receives the number kept ({@code int})
+     * @param keep    receives up to {@code n} kept indices ({@code int[n]}) in ranking order
+     * @param count   receives the number kept (one {@code int})
+     * @throws IllegalArgumentException naming the argument when {@code n} is outside {@code [0, MAX_BOXES]}, the
+     *                                  threshold is bad, or a buffer is missing or too small
+     * @throws IllegalStateException    when a buffer or the stream is closed
+     * @throws dev.maskrt.error.CudaException when CUDA refuses the launch
      */
-    public void nmsOnDevice(long boxes, long scores, long groups, long valid, int n, double iouThreshold, int maxKeep,
-            long keep, long count, CudaStream stream) {
+    public void nmsOnDevice(DeviceBuffer boxes, DeviceBuffer scores, DeviceBuffer groups, DeviceBuffer valid, int n,
+            double iouThreshold, int maxKeep, DeviceBuffer keep, DeviceBuffer count, CudaStream stream) {
         checkCount(n);
         NmsChecks.iouThreshold(iouThreshold);
+        long dBoxes = DeviceBuffer.address("boxes", boxes, 16L * n);
+        long dScores = DeviceBuffer.address("scores", scores, 4L * n);
+        long dGroups = DeviceBuffer.optionalAddress("groups", groups, 4L * n);
+        long dValid = DeviceBuffer.optionalAddress("valid", valid, n);
+        long dKeep = DeviceBuffer.address("keep", keep, 4L * n);
+        long dCount = DeviceBuffer.address("count", count, 4);
         long[] bytes = new long[1];
         try (DeviceBuffer scratch = scratch(bytesQuery(CudaNative.maskrt_nms_scratch_bytes(n, bytes), bytes,
                 "maskrt_nms_scratch_bytes"))) {
-            CudaRuntime.check(CudaNative.maskrt_nms(boxes, scores, groups, valid, n, iouThreshold, maxKeep, keep, count,
-                    scratch.address(), scratch.bytes(), stream.handle()), "maskrt_nms");
+            CudaRuntime.check(CudaNative.maskrt_nms(dBoxes, dScores, dGroups, dValid, n, iouThreshold, maxKeep, dKeep,
+                    dCount, scratch.address(), scratch.bytes(), handle(stream)), "maskrt_nms");
         }
     }
 

@@ -8,7 +8,6 @@ package dev.maskrt.ops.cuda;
 abstract class CudaOpBase implements AutoCloseable {
     final DeviceMemoryPool pool;
     private final CudaStream stream;
-    private final boolean ownsStream;
 
     /** @param pool device memory; not closed by this op */
     CudaOpBase(DeviceMemoryPool pool) {
@@ -16,7 +15,6 @@ abstract class CudaOpBase implements AutoCloseable {
         if (pool == null) throw new IllegalArgumentException("pool must not be null");
         this.pool = pool;
         this.stream = new CudaStream();
-        this.ownsStream = true;
     }
 
     /** A transfer on this op's stream; callers hold the op's lock while using it. */
@@ -29,6 +27,12 @@ abstract class CudaOpBase implements AutoCloseable {
         return pool.acquire(bytes);
     }
 
+    /** The handle of a caller's stream for a device entry point. */
+    static long handle(CudaStream stream) {
+        if (stream == null) throw new IllegalArgumentException("stream must not be null");
+        return stream.handle();
+    }
+
     static long bytesQuery(int status, long[] out, String what) {
         CudaRuntime.check(status, what);
         return out[0];
@@ -37,6 +41,6 @@ abstract class CudaOpBase implements AutoCloseable {
     /** Destroys the op's stream; idempotent. */
     @Override
     public synchronized void close() {
-        if (ownsStream) stream.close();
+        stream.close();
     }
 }

@@ -57,6 +57,30 @@ public final class DeviceBuffer implements AutoCloseable {
         }
     }
 
+    /**
+     * The address of {@code buffer} for a device entry point that reads or writes {@code bytes} bytes of it.
+     *
+     * @throws IllegalArgumentException naming the argument when {@code buffer} is null or smaller than {@code bytes}
+     * @throws IllegalStateException    when it is closed
+     */
+    static long address(String name, DeviceBuffer buffer, long bytes) {
+        if (buffer == null) throw new IllegalArgumentException(name + " must not be null");
+        if (buffer.bytes < bytes) {
+            throw new IllegalArgumentException(name + ": " + buffer.bytes + " bytes, the call needs " + bytes);
+        }
+        return buffer.address();
+    }
+
+    /** As {@link #address(String, DeviceBuffer, long)}, but a null {@code buffer} (an optional argument) gives 0. */
+    static long optionalAddress(String name, DeviceBuffer buffer, long bytes) {
+        return buffer == null ? 0 : address(name, buffer, bytes);
+    }
+
+    @Override
+    public String toString() {
+        return "DeviceBuffer[" + bytes + " bytes" + (address == -1 ? ", closed]" : " @0x" + Long.toHexString(address) + "]");
+    }
+
     @Override
     public void close() {
         if (address != -1) {
