@@ -218,7 +218,7 @@ public final class TensorRtEngine implements Engine {
     }
 
     private HostSlot newSlot() {
-        HostSlot s = new HostSlot(newContext(), new CudaStream());
+        HostSlot s = new HostSlot(newContext(), new CudaStream(deviceId));
         synchronized (allSlots) {
             allSlots.add(s);
         }

@@ -1,9 +1,10 @@
 package dev.maskrt.ops.cuda;
 
 /**
- * What every CUDA op shares: the memory pool and the stream its host-array calls run on. Host-array calls are
- * serialised on that stream (one at a time per op instance); device-pointer entry points take the caller's
- * stream instead.
+ * What every CUDA op shares: the memory pool, its device, and the stream its host-array calls run on. Host-array
+ * calls are serialised on that stream (one at a time per op instance); device entry points take the caller's
+ * stream instead, which must be on the pool's device. Every call makes the pool's device current on the calling
+ * thread before it issues CUDA work ({@link CudaRuntime#useDevice}).
  */
 abstract class CudaOpBase implements AutoCloseable {
     final DeviceMemoryPool pool;
@@ -14,11 +15,12 @@ abstract class CudaOpBase implements AutoCloseable {
         CudaRuntime.requireAvailable();
         if (pool == null) throw new IllegalArgumentException("pool must not be null");
         this.pool = pool;
-        this.stream = new CudaStream();
+        this.stream = new CudaStream(pool.deviceId());
     }
 
-    /** A transfer on this op's stream; callers hold the op's lock while using it. */
+    /** A transfer on this op's stream (its device made current); callers hold the op's lock while using it. */
     HostTransfer transfer() {
+        CudaRuntime.useDevice(pool.deviceId());
         return new HostTransfer(pool, stream);
     }
 
@@ -27,10 +29,19 @@ abstract class CudaOpBase implements AutoCloseable {
         return pool.acquire(bytes);
     }
 
-    /** The handle of a caller's stream for a device entry point. */
-    static long handle(CudaStream stream) {
+    /**
+     * The handle of a caller's stream for a device entry point, after checking that it is on this op's device and
+     * making that device current on the calling thread.
+     */
+    long handle(CudaStream stream) {
         if (stream == null) throw new IllegalArgumentException("stream must not be null");
-        return stream.handle();
+        if (stream.deviceId() != pool.deviceId()) {
+            throw new IllegalArgumentException("stream: on device " + stream.deviceId() + ", this op's memory is on device "
+                    + pool.deviceId());
+        }
+        long handle = stream.handle();
+        CudaRuntime.useDevice(pool.deviceId());
+        return handle;
     }
 
     static long bytesQuery(int status, long[] out, String what) {

@@ -40,8 +40,8 @@ class CudaRuntimeTest {
         assumeFalse(CudaRuntime.isAvailable(), "CUDA is available here");
         String reason = CudaRuntime.unavailableReason();
         for (org.junit.jupiter.api.function.Executable call : new org.junit.jupiter.api.function.Executable[] {
-                CudaRuntime::requireAvailable, CudaStream::new, DeviceMemoryPool::new, CudaOps::cuda,
-                CudaRuntime::deviceDescription}) {
+                CudaRuntime::requireAvailable, () -> new CudaStream(0), () -> new DeviceMemoryPool(0),
+                () -> CudaOps.cuda(0), CudaRuntime::deviceDescription, CudaRuntime::deviceCount}) {
             CudaException e = assertThrows(CudaException.class, call);
             assertTrue(e.getMessage().contains(reason), e.getMessage());
         }
@@ -49,7 +49,7 @@ class CudaRuntimeTest {
 
     @Test
     void factoryFallsBackToTheCpuOps() {
-        try (Workers workers = new Workers(1); SparseOps ops = CudaOps.cudaOrCpu(workers)) {
+        try (Workers workers = new Workers(1); SparseOps ops = CudaOps.cudaOrCpu(workers, 0)) {
             assertEquals(CudaRuntime.isAvailable() ? "cuda" : "cpu", ops.name());
             assertEquals(1, ops.nms().nms(new float[] {0, 0, 1, 1}, new float[] {1}, 0.5).length);
         }
