@@ -41,6 +41,7 @@ public final class CudaOps {
      * @throws CudaException            when CUDA is unavailable, saying why
      */
     public static SparseOps cuda(int deviceId) {
+        if (deviceId < 0) throw new IllegalArgumentException("deviceId must be >= 0, got " + deviceId);
         CudaRuntime.requireAvailable();
         DeviceMemoryPool pool = new DeviceMemoryPool(deviceId);
         CudaNms nms = new CudaNms(pool);
