@@ -54,7 +54,11 @@ public final class CudaStream implements AutoCloseable {
         CudaRuntime.check(CudaNative.maskrt_stream_synchronize(handle()), "cudaStreamSynchronize");
     }
 
-    /** Destroys the stream; idempotent. @throws CudaException when CUDA refuses to destroy it */
+    /**
+     * Destroys the stream; idempotent.
+     *
+     * @throws CudaException when CUDA refuses to destroy it
+     */
     @Override
     public void close() {
         if (handle != 0) {
