@@ -27,7 +27,7 @@ case "$PLATFORM" in
     LAST="${ARCHS##* }"
     GENCODE+=("-gencode=arch=compute_$LAST,code=compute_$LAST")  # PTX for newer GPUs
     # -fmad=false: no contraction, so float results follow the references step by step (fma only where written)
-    FLAGS=(-std=c++17 -O3 -fmad=false -cudart static -Xcompiler -fPIC,-fvisibility=hidden
+    FLAGS=(-std=c++17 -O3 -fmad=false -cudart shared -Xcompiler -fPIC,-fvisibility=hidden
            --threads "${MASKRT_NVCC_THREADS:-2}" -I"$SRC" "${GENCODE[@]}")
     START=$(date +%s)
     OBJECTS=()

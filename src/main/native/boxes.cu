@@ -1,6 +1,7 @@
 // Box decoding (detectron2 Box2BoxTransform), clipping, the proposal filters, and one RPN level's
 // top-k + anchors + decode (detectron2 find_top_rpn_proposals up to the concatenation of levels).
 #include "common.cuh"
+#include "maskrt_cuda_rpn.h"
 
 namespace maskrt {
 namespace {

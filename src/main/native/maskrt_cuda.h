@@ -50,8 +50,6 @@ maskrt_status maskrt_device_name(int device, char* h_name, int capacity, int* h_
 maskrt_status maskrt_set_device(int device);
 maskrt_status maskrt_malloc(void** h_ptr, size_t bytes);
 maskrt_status maskrt_free(void* d_ptr);
-maskrt_status maskrt_malloc_host(void** h_ptr, size_t bytes); /* page-locked host memory */
-maskrt_status maskrt_free_host(void* h_ptr);
 maskrt_status maskrt_stream_create(cudaStream_t* h_stream);
 maskrt_status maskrt_stream_destroy(cudaStream_t stream);
 /* The only blocking call: waits until everything enqueued on the stream is done. */
@@ -104,23 +102,6 @@ maskrt_status maskrt_clip_boxes(float* d_boxes, int n, int image_height, int ima
  */
 maskrt_status maskrt_box_filter(const float* d_boxes, const float* d_scores, int n, int require_finite,
                                 float min_size, uint8_t* d_keep, cudaStream_t stream);
-
-/* ---- RPN proposals of one image and one level --------------------------------------------------------------- */
-
-/* Scratch for maskrt_rpn_level over a level of anchors = height * width * num_anchors. */
-maskrt_status maskrt_rpn_level_scratch_bytes(int anchors, size_t* h_bytes);
-/*
- * detectron2 find_top_rpn_proposals for one level of one image, up to the concatenation: ranks the level's
- * objectness logits (d_logits [A, H, W], anchor order (H, W, A)), keeps the top min(pre_nms_topk, H*W*A),
- * makes their anchors on the device (DefaultAnchorGenerator: cell anchors d_cell_anchors[4A] shifted by
- * float(offset * stride + x * stride)), decodes d_deltas [A*4, H, W] with weights (1, 1, 1, 1) and
- * scale_clamp, and writes d_out_boxes[4m], d_out_scores[m], d_out_levels[m] = level (m = min(k, H*W*A)).
- * Then clip, maskrt_box_filter and maskrt_nms with the levels as groups finish the proposals.
- */
-maskrt_status maskrt_rpn_level(const float* d_logits, const float* d_deltas, int height, int width, int num_anchors,
-                               const float* d_cell_anchors, int stride, double offset, int pre_nms_topk,
-                               float scale_clamp, int level, float* d_out_boxes, float* d_out_scores,
-                               int* d_out_levels, void* d_scratch, size_t scratch_bytes, cudaStream_t stream);
 
 /* ---- RoIAlign --------------------------------------------------------------------------------------------- */
 

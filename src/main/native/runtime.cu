@@ -85,19 +85,6 @@ maskrt_status maskrt_free(void* d_ptr) {
     return MASKRT_OK;
 }
 
-maskrt_status maskrt_malloc_host(void** h_ptr, size_t bytes) {
-    MASKRT_REQUIRE(h_ptr != nullptr);
-    *h_ptr = nullptr;
-    if (bytes == 0) return MASKRT_OK;
-    MASKRT_CHECK_CUDA(cudaMallocHost(h_ptr, bytes));
-    return MASKRT_OK;
-}
-
-maskrt_status maskrt_free_host(void* h_ptr) {
-    if (h_ptr != nullptr) MASKRT_CHECK_CUDA(cudaFreeHost(h_ptr));
-    return MASKRT_OK;
-}
-
 maskrt_status maskrt_stream_create(cudaStream_t* h_stream) {
     MASKRT_REQUIRE(h_stream != nullptr);
     *h_stream = nullptr;

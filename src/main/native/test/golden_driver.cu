@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "maskrt_cuda.h"
+#include "maskrt_cuda_rpn.h"
 
 namespace {
 

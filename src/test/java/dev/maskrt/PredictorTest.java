@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.maskrt.cascade.ParityCheck;
 import dev.maskrt.cascade.TinyReference;
+import dev.maskrt.model.TinyPackages;
 import dev.maskrt.output.Instance;
 import dev.maskrt.error.InputFormatException;
 import java.awt.image.BufferedImage;
@@ -160,7 +161,7 @@ class PredictorTest {
     }
 
     @Test
-    void optionsOverrideTheManifest() {
+    void optionsOverrideTheManifest() throws IOException {
         Path file = refs.get(3).file();
         try (Predictor p = Predictor.open(MODEL, PredictorOptions.builder().threads(1).scoreThreshold(0.2f)
                 .detectionsPerImage(5).build())) {
@@ -170,8 +171,17 @@ class PredictorTest {
             assertEquals(expected.get(3).subList(0, out.size()).stream().map(Instance::score).toList(),
                     out.stream().map(Instance::score).toList());
         }
-        try (Predictor p = Predictor.open(MODEL, PredictorOptions.builder().threads(1).testSize(160, 256).build())) {
-            assertFalse(p.predict(file).equals(expected.get(3)));
+        // testSize(160, 256) must act exactly as a manifest with min_size_test 160 / max_size_test 256 (the resize it
+        // asks for is the one used), and differ from the manifest's own 320 / 512
+        Path smaller = TinyPackages.edited(tmp.resolve("tiny-160"), root -> {
+            TinyPackages.at(root, "input").put("min_size_test", 160);
+            TinyPackages.at(root, "input").put("max_size_test", 256);
+        });
+        try (Predictor p = Predictor.open(MODEL, PredictorOptions.builder().threads(1).testSize(160, 256).build());
+                Predictor q = Predictor.open(smaller, PredictorOptions.builder().threads(1).build())) {
+            List<Instance> overridden = p.predict(file);
+            assertEquals(q.predict(file), overridden, "testSize(160, 256) vs the manifest's 160 / 256");
+            assertFalse(overridden.equals(expected.get(3)), "the same instances as at the manifest's 320 / 512");
         }
         assertThrows(IllegalArgumentException.class, () -> PredictorOptions.builder().threads(0));
         assertThrows(IllegalArgumentException.class, () -> PredictorOptions.builder().nmsThreshold(1.5));

@@ -191,7 +191,7 @@ public final class OnnxRuntimeEngine implements Engine {
 
     @Override
     public Map<String, HostTensor> run(Map<String, HostTensor> feed) {
-        InputValidation.check(graphName(), inputs, feed);
+        InputChecks.check(graphName(), inputs, feed);
         lifecycle.readLock().lock();
         try {
             if (closed) throw new PredictorClosedException("graph " + graphName() + ": engine is closed");

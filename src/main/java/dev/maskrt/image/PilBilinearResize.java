@@ -40,7 +40,7 @@ public final class PilBilinearResize {
      * {@code newHeight × newWidth × channels}.
      */
     public byte[] resize(byte[] src, int height, int width, int channels, int newHeight, int newWidth) {
-        ResizeArguments.checkOutputSize(newHeight, newWidth);
+        ResizeChecks.checkOutputSize(newHeight, newWidth);
         byte[] dst = new byte[Math.multiplyExact(Math.multiplyExact(newHeight, newWidth), channels)];
         resize(src, height, width, channels, newHeight, newWidth, dst);
         return dst;
@@ -52,7 +52,7 @@ public final class PilBilinearResize {
      * output is refused.
      */
     public void resize(byte[] src, int height, int width, int channels, int newHeight, int newWidth, byte[] dst) {
-        if (!ResizeArguments.check(src, src == null ? 0 : src.length, dst, dst == null ? 0 : dst.length, height, width,
+        if (!ResizeChecks.check(src, src == null ? 0 : src.length, dst, dst == null ? 0 : dst.length, height, width,
                 channels, newHeight, newWidth)) {
             return;
         }

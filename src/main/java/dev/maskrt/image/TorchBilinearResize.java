@@ -34,7 +34,7 @@ public final class TorchBilinearResize {
 
     /** Resizes {@code src} (HWC) to a new array of {@code newHeight × newWidth × channels}. */
     public float[] resize(float[] src, int height, int width, int channels, int newHeight, int newWidth) {
-        ResizeArguments.checkOutputSize(newHeight, newWidth);
+        ResizeChecks.checkOutputSize(newHeight, newWidth);
         float[] dst = new float[Math.multiplyExact(Math.multiplyExact(newHeight, newWidth), channels)];
         resize(src, height, width, channels, newHeight, newWidth, dst);
         return dst;
@@ -46,7 +46,7 @@ public final class TorchBilinearResize {
      * output is refused.
      */
     public void resize(float[] src, int height, int width, int channels, int newHeight, int newWidth, float[] dst) {
-        if (!ResizeArguments.check(src, src == null ? 0 : src.length, dst, dst == null ? 0 : dst.length, height, width,
+        if (!ResizeChecks.check(src, src == null ? 0 : src.length, dst, dst == null ? 0 : dst.length, height, width,
                 channels, newHeight, newWidth)) {
             return;
         }

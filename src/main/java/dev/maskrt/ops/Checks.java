@@ -1,6 +1,10 @@
 package dev.maskrt.ops;
 
-/** Argument checks shared by every op implementation; each message names the offending argument. */
+/**
+ * The primitive argument rules (null, lengths, whole boxes, finite values, lower bounds) that each op's checks are
+ * built from: {@link NmsChecks}, {@link BoxTransformChecks}, {@link RoiAlignChecks}, {@link MaskPasterChecks}, one
+ * class per op, used by every implementation of that op. Each message names the offending argument. Stateless.
+ */
 public final class Checks {
     private Checks() {}
 

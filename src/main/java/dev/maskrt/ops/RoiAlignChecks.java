@@ -36,21 +36,32 @@ public final class RoiAlignChecks {
                 throw new IllegalArgumentException("levels[" + i + "]: batch x channels " + f.batch() + "x" + f.channels()
                         + " differs from levels[0]'s " + levels[0].batch() + "x" + levels[0].channels());
             }
-            double level = -Math.log(f.spatialScale()) / Math.log(2);
-            long rounded = Math.round(level);
-            if (Math.abs(level - rounded) > 1e-6 || rounded < 0) {
-                throw new IllegalArgumentException("levels[" + i + "]: spatialScale " + f.spatialScale()
-                        + " is not 1 / (a power of two >= 1)");
-            }
-            if (i == 0) {
-                first = (int) rounded;
-            } else if (rounded != first + i) {
-                throw new IllegalArgumentException("levels[" + i + "]: spatialScale " + f.spatialScale()
-                        + " is not half of levels[" + (i - 1) + "]'s; levels must be consecutive, finest first");
-            }
+            int level = pyramidLevel(i, f.spatialScale(), first);
+            if (i == 0) first = level;
         }
         common(levels[0].batch(), levels[0].channels(), rois, batchIndex, outputHeight, outputWidth, samplingRatio);
         return first;
+    }
+
+    /**
+     * The level number {@code -log2(spatialScale)} of pyramid level {@code i}, which must be {@code firstLevel + i}
+     * for {@code i > 0} (levels consecutive, finest first); {@code firstLevel} is ignored for {@code i == 0}.
+     *
+     * @throws IllegalArgumentException naming {@code levels[i]} when the scale is not {@code 1 / 2^k}, {@code k >= 0},
+     *                                  or the level does not follow the previous one
+     */
+    public static int pyramidLevel(int i, float spatialScale, int firstLevel) {
+        double level = -Math.log(spatialScale) / Math.log(2);
+        long rounded = Math.round(level);
+        if (Math.abs(level - rounded) > 1e-6 || rounded < 0) {
+            throw new IllegalArgumentException("levels[" + i + "]: spatialScale " + spatialScale
+                    + " is not 1 / (a power of two >= 1)");
+        }
+        if (i > 0 && rounded != firstLevel + i) {
+            throw new IllegalArgumentException("levels[" + i + "]: spatialScale " + spatialScale
+                    + " is not half of levels[" + (i - 1) + "]'s; levels must be consecutive, finest first");
+        }
+        return (int) rounded;
     }
 
     private static int common(int batch, int channels, float[] rois, int[] batchIndex, int outputHeight,

@@ -9,9 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.maskrt.ops.cpu.CpuBoxTransform;
-import dev.maskrt.ops.cpu.CpuNms;
-import dev.maskrt.ops.cpu.CpuRoiAlign;
-import dev.maskrt.util.Workers;
 import dev.maskrt.output.CompactMask;
 import dev.maskrt.util.Npy;
 import java.nio.file.Path;
@@ -26,7 +23,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The cross-implementation suite: every implementation of the sparse ops ({@link OpsImplementations}) against
  * the goldens of tools/reference (torchvision / detectron2 outputs committed under src/test/resources/ops), with
  * the same expectations for each. CUDA cases are skipped where no device is present. The CPU classes' own
- * tests cover what is CPU-specific (thread counts, internals).
+ * tests cover what is CPU-specific (thread counts, internals). No test here compares the CPU op with itself: each
+ * compares with a reference (goldens, a plain reference kernel, the ranking rule), and where an implementation
+ * promises the CPU op's exact results (CUDA box decoding) it is also compared with the CPU op.
  */
 class CrossImplementationTest {
     private static final Path ROI = Path.of("src/test/resources/ops/roialign");
@@ -44,18 +43,21 @@ class CrossImplementationTest {
     @MethodSource("dev.maskrt.ops.OpsImplementations#all")
     void batchedNmsMatchesTorchvisionPerGroup(Supplier<SparseOps> impl) {
         Nms nms = impl.get().nms();
-        Nms cpu = new CpuNms();
         BoxGoldens.cases("batched_nms.npz").forEach((name, c) -> {
             float[] boxes = c.get("boxes").asFloats(), scores = c.get("scores").asFloats();
             int[] groups = c.get("groups").asInts();
             int[] got = nms.batchedNms(boxes, scores, groups, c.get("threshold").scalar());
             // the same kept set as torchvision's per-class path; torchvision concatenates tied scores in group
-            // order, the Nms contract ranks them by index, exactly as the CPU op (CpuNmsTest checks it)
+            // order, the Nms contract ranks them by index: descending score, ties (-0 == +0) by ascending index
             int[] sortedGot = got.clone(), sortedVanilla = c.get("vanilla").asInts().clone();
             Arrays.sort(sortedGot);
             Arrays.sort(sortedVanilla);
             assertArrayEquals(sortedVanilla, sortedGot, name + ": kept set");
-            assertArrayEquals(cpu.batchedNms(boxes, scores, groups, c.get("threshold").scalar()), got, name + ": order");
+            for (int i = 1; i < got.length; i++) {
+                float before = scores[got[i - 1]], after = scores[got[i]];
+                assertTrue(before > after || (before == after && got[i - 1] < got[i]),
+                        name + ": kept " + got[i - 1] + " (" + before + ") ranked before " + got[i] + " (" + after + ")");
+            }
         });
     }
 
@@ -69,16 +71,30 @@ class CrossImplementationTest {
 
     @ParameterizedTest
     @MethodSource("dev.maskrt.ops.OpsImplementations#all")
-    void applyDeltasEqualsTheCpuOpBitForBit(Supplier<SparseOps> impl) {
-        // CpuBoxTransformTest checks the CPU op against detectron2 (equal up to 1-ulp exp differences of torch)
+    void applyDeltasMatchesDetectron2AndOtherImplementationsTheCpuOpBitForBit(Supplier<SparseOps> impl) {
         BoxTransform cpu = new CpuBoxTransform();
         BoxTransform op = impl.get().boxTransform();
+        boolean isCpu = impl.get().name().equals("cpu");
         BoxGoldens.cases("deltas.npz").forEach((name, c) -> {
             float[] deltas = c.get("deltas").asFloats(), boxes = c.get("boxes").asFloats();
             float[] weights = c.get("weights").asFloats();
             float clamp = (float) c.get("scale_clamp").scalar();
-            float[] want = cpu.applyDeltas(deltas, boxes, weights, clamp);
             float[] got = op.applyDeltas(deltas, boxes, weights, clamp);
+            // detectron2's result, up to torch's vectorised exp being 1 ulp off the correctly rounded one: at most
+            // about 2 ulp of the half size plus 1 ulp of the coordinate (CpuBoxTransformTest counts the exact ones)
+            float[] detectron2 = c.get("out").asFloats();
+            assertEquals(detectron2.length, got.length, name);
+            for (int i = 0; i < got.length; i++) {
+                if (Float.compare(detectron2[i], got[i]) == 0) continue;
+                int box = i - i % 4, axis = i % 2;
+                float half = Math.abs(detectron2[box + 2 + axis] - detectron2[box + axis]) / 2;
+                double tolerance = 2 * Math.ulp(half) + Math.ulp(Math.abs(detectron2[i]));
+                assertTrue(Float.isFinite(got[i]) && Math.abs(detectron2[i] - got[i]) <= tolerance,
+                        name + "[" + i + "]: detectron2 " + detectron2[i] + ", " + impl.get().name() + " " + got[i]);
+            }
+            if (isCpu) return;
+            // every other implementation promises the CPU op's float32 steps exactly
+            float[] want = cpu.applyDeltas(deltas, boxes, weights, clamp);
             for (int i = 0; i < want.length; i++) {
                 if (Float.floatToIntBits(want[i]) != Float.floatToIntBits(got[i])) {
                     fail(name + "[" + i + "]: cpu " + want[i] + ", " + impl.get().name() + " " + got[i]);
@@ -161,7 +177,7 @@ class CrossImplementationTest {
 
     @ParameterizedTest
     @MethodSource("dev.maskrt.ops.OpsImplementations#all")
-    void roiAlignAgreesWithTheCpuOpOnLargerRandomInput(Supplier<SparseOps> impl) {
+    void roiAlignAgreesWithAPlainReferenceOnLargerRandomInput(Supplier<SparseOps> impl) {
         java.util.Random random = new java.util.Random(6);
         float[][] data = new float[4][];
         FeatureMap[] levels = new FeatureMap[4];
@@ -183,11 +199,83 @@ class CrossImplementationTest {
             rois[4 * i + 3] = y0 + size * (0.5f + random.nextFloat());
             batch[i] = random.nextInt(2);
         }
-        try (Workers one = new Workers(1)) {
-            float[] want = new CpuRoiAlign(one).multiLevel(levels, rois, batch, 7, 7, 0, true, LevelMapping.detectron2());
-            float[] got = impl.get().roiAlign().multiLevel(levels, rois, batch, 7, 7, 0, true, LevelMapping.detectron2());
-            assertClose(want, got, "random pyramid");
+        for (boolean aligned : new boolean[] {true, false}) {
+            float[] want = plainMultiLevel(levels, rois, batch, 7, 7, aligned ? 0 : 2, aligned, LevelMapping.detectron2());
+            float[] got = impl.get().roiAlign().multiLevel(levels, rois, batch, 7, 7, aligned ? 0 : 2, aligned,
+                    LevelMapping.detectron2());
+            assertClose(want, got, "random pyramid, aligned " + aligned);
         }
+    }
+
+    /**
+     * torchvision's roi_align CPU kernel written out plainly (one bilinear sample at a time, positions and weights in
+     * float as torchvision computes them, sums in double), with the level of each RoI from {@code mapping}: an
+     * independent reference for the optimised implementations on inputs the goldens do not cover.
+     */
+    static float[] plainMultiLevel(FeatureMap[] levels, float[] rois, int[] batchIndex, int outH, int outW,
+            int samplingRatio, boolean aligned, LevelMapping mapping) {
+        int n = rois.length / 4, channels = levels[0].channels();
+        int minLevel = Math.round((float) (-Math.log(levels[0].spatialScale()) / Math.log(2)));
+        float[] out = new float[n * channels * outH * outW];
+        float offset = aligned ? 0.5f : 0f;
+        for (int r = 0; r < n; r++) {
+            int level = mapping.level(rois[4 * r], rois[4 * r + 1], rois[4 * r + 2], rois[4 * r + 3], minLevel,
+                    minLevel + levels.length - 1);
+            if (level == LevelMapping.NO_LEVEL) continue;
+            FeatureMap f = levels[level - minLevel];
+            float scale = f.spatialScale();
+            float x0 = rois[4 * r] * scale - offset, y0 = rois[4 * r + 1] * scale - offset;
+            float roiW = rois[4 * r + 2] * scale - offset - x0, roiH = rois[4 * r + 3] * scale - offset - y0;
+            if (!aligned) {
+                roiW = Math.max(roiW, 1f);
+                roiH = Math.max(roiH, 1f);
+            }
+            float binH = roiH / outH, binW = roiW / outW;
+            int gridH = samplingRatio > 0 ? samplingRatio : (int) Math.ceil(roiH / outH);
+            int gridW = samplingRatio > 0 ? samplingRatio : (int) Math.ceil(roiW / outW);
+            float count = Math.max(gridH * gridW, 1);
+            for (int c = 0; c < channels; c++) {
+                int plane = (batchIndex[r] * channels + c) * f.height() * f.width();
+                for (int ph = 0; ph < outH; ph++) {
+                    for (int pw = 0; pw < outW; pw++) {
+                        double sum = 0;
+                        for (int iy = 0; iy < gridH; iy++) {
+                            float y = y0 + ph * binH + (iy + .5f) * binH / gridH;
+                            for (int ix = 0; ix < gridW; ix++) {
+                                float x = x0 + pw * binW + (ix + .5f) * binW / gridW;
+                                sum += bilinear(f, plane, y, x);
+                            }
+                        }
+                        out[((r * channels + c) * outH + ph) * outW + pw] = (float) (sum / count);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static double bilinear(FeatureMap f, int plane, float y, float x) {
+        int height = f.height(), width = f.width();
+        if (y < -1f || y > height || x < -1f || x > width) return 0;
+        if (y <= 0) y = 0;
+        if (x <= 0) x = 0;
+        int yLow = (int) y, xLow = (int) x, yHigh, xHigh;
+        if (yLow >= height - 1) {
+            yHigh = yLow = height - 1;
+            y = yLow;
+        } else {
+            yHigh = yLow + 1;
+        }
+        if (xLow >= width - 1) {
+            xHigh = xLow = width - 1;
+            x = xLow;
+        } else {
+            xHigh = xLow + 1;
+        }
+        float ly = y - yLow, lx = x - xLow, hy = 1f - ly, hx = 1f - lx;
+        float[] v = f.data();
+        return (double) (hy * hx) * v[plane + yLow * width + xLow] + (double) (hy * lx) * v[plane + yLow * width + xHigh]
+                + (double) (ly * hx) * v[plane + yHigh * width + xLow] + (double) (ly * lx) * v[plane + yHigh * width + xHigh];
     }
 
     @ParameterizedTest

@@ -37,7 +37,7 @@ public final class OpsImplementations {
                 if (workers == null) workers = new Workers(2);
                 return CpuOps.create(workers);
             }
-            return CudaOps.cuda();
+            return CudaOps.cuda(0);
         });
     }
 }

@@ -13,6 +13,7 @@ import dev.maskrt.ops.cuda.CudaRuntime;
 import dev.maskrt.ops.cuda.CudaStream;
 import dev.maskrt.ops.cuda.DeviceBuffer;
 import dev.maskrt.ops.cuda.DeviceMemoryPool;
+import dev.maskrt.ops.cuda.DeviceTensor;
 import dev.maskrt.util.Npy;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -85,15 +86,14 @@ public class CudaOpsBenchmark {
             op = batched ? () -> nms.batchedNms(boxes, scores, groups, thr) : () -> nms.nms(boxes, scores, thr);
             return;
         }
-        DeviceMemoryPool pool = own(new DeviceMemoryPool());
-        CudaStream stream = own(new CudaStream());
+        DeviceMemoryPool pool = own(new DeviceMemoryPool(0));
+        CudaStream stream = own(new CudaStream(0));
         CudaNms nms = own(new CudaNms(pool));
         DeviceBuffer dBoxes = upload(pool, boxes, stream), dScores = upload(pool, scores, stream);
         DeviceBuffer dGroups = upload(pool, groups, stream);
         DeviceBuffer keep = own(pool.acquire(4L * n)), count = own(pool.acquire(4));
         op = () -> {
-            nms.nmsOnDevice(dBoxes.address(), dScores.address(), batched ? dGroups.address() : 0, 0, n, thr, -1,
-                    keep.address(), count.address(), stream);
+            nms.nmsOnDevice(dBoxes, dScores, batched ? dGroups : null, null, n, thr, -1, keep, count, stream);
             stream.synchronize();
         };
     }
@@ -114,24 +114,22 @@ public class CudaOpsBenchmark {
             op = () -> roi.multiLevel(levels, rois, batch, out, out, 0, true, mapping);
             return;
         }
-        DeviceMemoryPool pool = own(new DeviceMemoryPool());
-        CudaStream stream = own(new CudaStream());
+        DeviceMemoryPool pool = own(new DeviceMemoryPool(0));
+        CudaStream stream = own(new CudaStream(0));
         CudaRoiAlign roi = own(new CudaRoiAlign(pool));
-        long[] data = new long[4];
-        int[] heights = new int[4], widths = new int[4];
+        DeviceTensor[] data = new DeviceTensor[4];
         float[] scales = new float[4];
         for (int k = 0; k < 4; k++) {
-            data[k] = upload(pool, levels[k].data(), stream).address();
-            heights[k] = levels[k].height();
-            widths[k] = levels[k].width();
-            scales[k] = levels[k].spatialScale();
+            FeatureMap f = levels[k];
+            data[k] = new DeviceTensor(upload(pool, f.data(), stream), new long[] {f.batch(), f.channels(), f.height(),
+                    f.width()});
+            scales[k] = f.spatialScale();
         }
         int n = batch.length, channels = levels[0].channels();
         DeviceBuffer dRois = upload(pool, rois, stream), dBatch = upload(pool, batch, stream);
         DeviceBuffer dOut = own(pool.acquire(4L * n * channels * out * out));
         op = () -> {
-            roi.multiLevelOnDevice(data, heights, widths, scales, 2, levels[0].batch(), channels, dRois.address(),
-                    dBatch.address(), n, out, out, 0, true, mapping, dOut.address(), stream);
+            roi.multiLevelOnDevice(data, scales, dRois, dBatch, n, out, out, 0, true, mapping, dOut, stream);
             stream.synchronize();
         };
     }
@@ -147,16 +145,15 @@ public class CudaOpsBenchmark {
             op = () -> paster.paste(masks, shape[1], shape[2], boxes, size[0], size[1], thr);
             return;
         }
-        DeviceMemoryPool pool = own(new DeviceMemoryPool());
-        CudaStream stream = own(new CudaStream());
+        DeviceMemoryPool pool = own(new DeviceMemoryPool(0));
+        CudaStream stream = own(new CudaStream(0));
         CudaMaskPaster paster = own(new CudaMaskPaster(pool));
         DeviceBuffer dMasks = upload(pool, masks, stream), dBoxes = upload(pool, boxes, stream);
         DeviceBuffer hulls = own(pool.acquire(16L * n)), offsets = own(pool.acquire(8L * (n + 1)));
         DeviceBuffer bits = own(pool.acquire((long) n * size[0] * size[1])); // upper bound: no host read needed
         op = () -> {
-            paster.layoutOnDevice(dBoxes.address(), n, size[0], size[1], hulls.address(), offsets.address(), stream);
-            paster.pasteOnDevice(dMasks.address(), shape[1], shape[2], dBoxes.address(), n, hulls.address(),
-                    offsets.address(), thr, bits.address(), stream);
+            paster.layoutOnDevice(dBoxes, n, size[0], size[1], hulls, offsets, stream);
+            paster.pasteOnDevice(dMasks, shape[1], shape[2], dBoxes, n, hulls, offsets, thr, bits, stream);
             stream.synchronize();
         };
     }

@@ -5,12 +5,13 @@ import dev.maskrt.engine.ElementType;
 import dev.maskrt.engine.Engine;
 import dev.maskrt.error.EngineException;
 import dev.maskrt.engine.HostTensor;
-import dev.maskrt.engine.InputValidation;
+import dev.maskrt.engine.InputChecks;
 import dev.maskrt.engine.TensorSpec;
 import dev.maskrt.model.TensorDeclaration;
 import dev.maskrt.ops.cuda.CudaStream;
 import dev.maskrt.ops.cuda.DeviceBuffer;
 import dev.maskrt.ops.cuda.DeviceMemoryPool;
+import dev.maskrt.ops.cuda.DeviceTensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -119,7 +120,7 @@ public final class TensorRtEngine implements Engine {
 
     @Override
     public Map<String, HostTensor> run(Map<String, HostTensor> in) {
-        InputValidation.check(graphName, inputs, in);
+        InputChecks.check(graphName, inputs, in);
         lifecycle.readLock().lock();
         try {
             if (closed) throw new PredictorClosedException(graphName + ": engine is closed");
@@ -217,7 +218,7 @@ public final class TensorRtEngine implements Engine {
     }
 
     private HostSlot newSlot() {
-        HostSlot s = new HostSlot(newContext(), new CudaStream());
+        HostSlot s = new HostSlot(newContext(), new CudaStream(deviceId));
         synchronized (allSlots) {
             allSlots.add(s);
         }
@@ -289,7 +290,7 @@ public final class TensorRtEngine implements Engine {
                     staged.add(src);
                     DevicePointers.check(cudart.cudaMemcpyAsync(DevicePointers.at(b.address()), src, bytes,
                             cudart.cudaMemcpyHostToDevice, cuStream), graphName + ": copy of '" + s.name() + "' to the GPU");
-                    bindInput(context, s.name(), new DeviceTensor(b.address(), shape));
+                    bindInput(context, s.name(), new DeviceTensor(b, shape));
                 }
                 Map<String, HostTensor> out = new LinkedHashMap<>();
                 Map<String, DeviceBuffer> outBuffers = new LinkedHashMap<>();

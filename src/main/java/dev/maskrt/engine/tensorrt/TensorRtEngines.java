@@ -69,7 +69,7 @@ public final class TensorRtEngines implements AutoCloseable {
             if (runtime == null || runtime.isNull()) {
                 throw new BackendUnavailableException(TensorRtAvailability.PREFIX + "createInferRuntime failed");
             }
-            return new TensorRtEngines(availability, options, device, runtime, new DeviceMemoryPool());
+            return new TensorRtEngines(availability, options, device, runtime, new DeviceMemoryPool(options.deviceId()));
         } catch (LinkageError e) {
             throw new BackendUnavailableException(TensorRtAvailability.PREFIX + e);
         }

@@ -3,7 +3,7 @@ package dev.maskrt.ops.cpu;
 import dev.maskrt.util.Workers;
 
 import dev.maskrt.ops.BoxTransform;
-import dev.maskrt.ops.Checks;
+import dev.maskrt.ops.BoxTransformChecks;
 import java.util.Arrays;
 
 /**
@@ -26,15 +26,7 @@ public final class CpuBoxTransform implements BoxTransform {
 
     @Override
     public float[] applyDeltas(float[] deltas, float[] boxes, float[] weights, float scaleClamp) {
-        int r = Checks.boxCount("deltas", deltas);
-        Checks.length("boxes", boxes, deltas.length);
-        Checks.length("weights", weights, 4);
-        for (int i = 0; i < 4; i++) {
-            if (!(weights[i] > 0) || Float.isInfinite(weights[i])) {
-                throw new IllegalArgumentException("weights[" + i + "] must be finite and > 0, got " + weights[i]);
-            }
-        }
-        if (Float.isNaN(scaleClamp)) throw new IllegalArgumentException("scaleClamp is NaN");
+        int r = BoxTransformChecks.applyDeltas(deltas, boxes, weights, scaleClamp);
         float[] out = new float[4 * r];
         float wx = weights[0], wy = weights[1], ww = weights[2], wh = weights[3];
         forRange(r, (from, to) -> {
@@ -64,10 +56,7 @@ public final class CpuBoxTransform implements BoxTransform {
 
     @Override
     public void clip(float[] boxes, int imageHeight, int imageWidth) {
-        int r = Checks.boxCount("boxes", boxes);
-        Checks.finite("boxes", boxes);
-        Checks.atLeast("imageHeight", imageHeight, 0);
-        Checks.atLeast("imageWidth", imageWidth, 0);
+        int r = BoxTransformChecks.clip(boxes, imageHeight, imageWidth);
         float w = imageWidth, h = imageHeight;
         forRange(r, (from, to) -> {
             for (int i = 4 * from; i < 4 * to; i += 4) {
@@ -81,10 +70,7 @@ public final class CpuBoxTransform implements BoxTransform {
 
     @Override
     public int[] nonEmpty(float[] boxes, float threshold) {
-        int r = Checks.boxCount("boxes", boxes);
-        if (!(threshold >= 0) || Float.isInfinite(threshold)) {
-            throw new IllegalArgumentException("threshold must be finite and >= 0, got " + threshold);
-        }
+        int r = BoxTransformChecks.nonEmpty(boxes, threshold);
         int[] keep = new int[r];
         int n = 0;
         for (int i = 0; i < r; i++) {
@@ -98,8 +84,7 @@ public final class CpuBoxTransform implements BoxTransform {
 
     @Override
     public int[] finite(float[] boxes, float[] scores) {
-        int r = Checks.boxCount("boxes", boxes);
-        Checks.length("scores", scores, r);
+        int r = BoxTransformChecks.finite(boxes, scores);
         int[] keep = new int[r];
         int n = 0;
         for (int i = 0; i < r; i++) {

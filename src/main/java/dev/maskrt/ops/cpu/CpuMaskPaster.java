@@ -2,8 +2,8 @@ package dev.maskrt.ops.cpu;
 
 import dev.maskrt.util.Workers;
 
-import dev.maskrt.ops.PasteChecks;
 import dev.maskrt.ops.MaskPaster;
+import dev.maskrt.ops.MaskPasterChecks;
 import dev.maskrt.output.CompactMask;
 import java.util.Objects;
 
@@ -27,7 +27,7 @@ public final class CpuMaskPaster implements MaskPaster {
     @Override
     public CompactMask[] paste(float[] masks, int maskHeight, int maskWidth, float[] boxes, int imageHeight,
             int imageWidth, float threshold) {
-        int n = PasteChecks.check(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
+        int n = MaskPasterChecks.paste(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
         CompactMask[] out = new CompactMask[n];
         int maskSize = maskHeight * maskWidth;
         workers.parallelFor(n, 1, (from, to) -> {

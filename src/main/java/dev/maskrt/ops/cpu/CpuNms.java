@@ -2,8 +2,8 @@ package dev.maskrt.ops.cpu;
 
 import dev.maskrt.util.Workers;
 
-import dev.maskrt.ops.Checks;
 import dev.maskrt.ops.Nms;
+import dev.maskrt.ops.NmsChecks;
 import java.util.Arrays;
 
 /**
@@ -26,7 +26,7 @@ public final class CpuNms implements Nms {
 
     @Override
     public int[] nms(float[] boxes, float[] scores, double iouThreshold) {
-        int n = checkBoxesAndScores(boxes, scores);
+        int n = NmsChecks.nms(boxes, scores, iouThreshold);
         float minIou = minSuppressingIou(iouThreshold);
         int[] order = ScoreOrder.rank(scores);
         boolean[] kept = new boolean[n];
@@ -36,8 +36,7 @@ public final class CpuNms implements Nms {
 
     @Override
     public int[] batchedNms(float[] boxes, float[] scores, int[] groups, double iouThreshold) {
-        int n = checkBoxesAndScores(boxes, scores);
-        Checks.length("groups", groups, n);
+        int n = NmsChecks.batchedNms(boxes, scores, groups, iouThreshold);
         float minIou = minSuppressingIou(iouThreshold);
         int[] order = ScoreOrder.rank(scores);
         // stable counting sort of the ranking by dense group id: each group's candidates stay in ranking order
@@ -61,8 +60,7 @@ public final class CpuNms implements Nms {
 
     @Override
     public int[] topK(float[] scores, int k) {
-        if (scores == null) throw new IllegalArgumentException("scores must not be null");
-        Checks.atLeast("k", k, 0);
+        NmsChecks.topK(scores, k);
         return ScoreOrder.top(scores, k);
     }
 
@@ -71,19 +69,9 @@ public final class CpuNms implements Nms {
      * the double threshold, and {@code iou > threshold} holds exactly when {@code iou >= f}.
      */
     static float minSuppressingIou(double threshold) {
-        if (!(threshold >= 0) || Double.isInfinite(threshold)) {
-            throw new IllegalArgumentException("iouThreshold must be finite and >= 0, got " + threshold);
-        }
+        NmsChecks.iouThreshold(threshold);
         float f = (float) threshold;
         return (double) f > threshold ? f : Math.nextUp(f);
-    }
-
-    private static int checkBoxesAndScores(float[] boxes, float[] scores) {
-        int n = Checks.boxCount("boxes", boxes);
-        Checks.length("scores", scores, n);
-        Checks.finite("boxes", boxes);
-        Checks.notNaN("scores", scores);
-        return n;
     }
 
     private static int[] keptInOrder(int[] order, boolean[] kept) {

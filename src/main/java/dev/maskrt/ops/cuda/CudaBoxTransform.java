@@ -1,6 +1,7 @@
 package dev.maskrt.ops.cuda;
 
 import dev.maskrt.ops.BoxTransform;
+import dev.maskrt.ops.BoxTransformChecks;
 import dev.maskrt.ops.Checks;
 import java.util.Arrays;
 
@@ -18,9 +19,7 @@ public final class CudaBoxTransform extends CudaOpBase implements BoxTransform {
 
     @Override
     public synchronized float[] applyDeltas(float[] deltas, float[] boxes, float[] weights, float scaleClamp) {
-        int r = Checks.boxCount("deltas", deltas);
-        Checks.length("boxes", boxes, deltas.length);
-        checkWeights(weights, scaleClamp);
+        int r = BoxTransformChecks.applyDeltas(deltas, boxes, weights, scaleClamp);
         if (r == 0) return new float[0];
         try (HostTransfer t = transfer()) {
             long d = t.upload(deltas);
@@ -34,10 +33,7 @@ public final class CudaBoxTransform extends CudaOpBase implements BoxTransform {
 
     @Override
     public synchronized void clip(float[] boxes, int imageHeight, int imageWidth) {
-        int r = Checks.boxCount("boxes", boxes);
-        Checks.finite("boxes", boxes);
-        Checks.atLeast("imageHeight", imageHeight, 0);
-        Checks.atLeast("imageWidth", imageWidth, 0);
+        int r = BoxTransformChecks.clip(boxes, imageHeight, imageWidth);
         if (r == 0) return;
         try (HostTransfer t = transfer()) {
             long b = t.upload(boxes);
@@ -49,31 +45,37 @@ public final class CudaBoxTransform extends CudaOpBase implements BoxTransform {
 
     @Override
     public int[] nonEmpty(float[] boxes, float threshold) {
-        int r = Checks.boxCount("boxes", boxes);
-        if (!(threshold >= 0) || Float.isInfinite(threshold)) {
-            throw new IllegalArgumentException("threshold must be finite and >= 0, got " + threshold);
-        }
+        int r = BoxTransformChecks.nonEmpty(boxes, threshold);
         return filter(boxes, null, r, false, threshold);
     }
 
     @Override
     public int[] finite(float[] boxes, float[] scores) {
-        int r = Checks.boxCount("boxes", boxes);
-        Checks.length("scores", scores, r);
+        int r = BoxTransformChecks.finite(boxes, scores);
         return filter(boxes, scores, r, true, -1f);
     }
 
     /**
-     * Device entry point: one cascade stage's decode, then clip to the image when {@code clipHeight >= 0} and
-     * {@code clipWidth >= 0}; {@code out} may equal {@code boxes}. Addresses are device pointers to
-     * {@code float[4n]}.
+     * Device entry point: enqueues one cascade stage's decode on {@code stream}, then a clip to the image when
+     * {@code clipHeight >= 0} and {@code clipWidth >= 0}; returns without waiting.
+     *
+     * @param deltas {@code float[4n]} regression deltas
+     * @param boxes  {@code float[4n]} reference boxes
+     * @param out    receives {@code float[4n]} decoded boxes; may be {@code boxes}
+     * @throws IllegalArgumentException naming the argument when {@code n < 0}, a buffer is null or too small, or the
+     *                                  weights or scale clamp are bad ({@link BoxTransformChecks#weights})
+     * @throws IllegalStateException    when a buffer or the stream is closed
+     * @throws dev.maskrt.error.CudaException when CUDA refuses the launch
      */
-    public void decodeOnDevice(long deltas, long boxes, int n, float[] weights, float scaleClamp, int clipHeight,
-            int clipWidth, long out, CudaStream stream) {
+    public void decodeOnDevice(DeviceBuffer deltas, DeviceBuffer boxes, int n, float[] weights, float scaleClamp,
+            int clipHeight, int clipWidth, DeviceBuffer out, CudaStream stream) {
         Checks.atLeast("n", n, 0);
-        checkWeights(weights, scaleClamp);
-        CudaRuntime.check(CudaNative.maskrt_apply_deltas(deltas, boxes, n, weights[0], weights[1], weights[2],
-                weights[3], scaleClamp, clipHeight, clipWidth, out, stream.handle()), "maskrt_apply_deltas");
+        BoxTransformChecks.weights(weights, scaleClamp);
+        long bytes = 16L * n;
+        CudaRuntime.check(CudaNative.maskrt_apply_deltas(DeviceBuffer.address("deltas", deltas, bytes),
+                DeviceBuffer.address("boxes", boxes, bytes), n, weights[0], weights[1], weights[2], weights[3],
+                scaleClamp, clipHeight, clipWidth, DeviceBuffer.address("out", out, bytes), handle(stream)),
+                "maskrt_apply_deltas");
     }
 
     private synchronized int[] filter(float[] boxes, float[] scores, int r, boolean requireFinite, float minSize) {
@@ -92,15 +94,5 @@ public final class CudaBoxTransform extends CudaOpBase implements BoxTransform {
             }
             return Arrays.copyOf(out, m);
         }
-    }
-
-    private static void checkWeights(float[] weights, float scaleClamp) {
-        Checks.length("weights", weights, 4);
-        for (int i = 0; i < 4; i++) {
-            if (!(weights[i] > 0) || Float.isInfinite(weights[i])) {
-                throw new IllegalArgumentException("weights[" + i + "] must be finite and > 0, got " + weights[i]);
-            }
-        }
-        if (Float.isNaN(scaleClamp)) throw new IllegalArgumentException("scaleClamp is NaN");
     }
 }

@@ -2,7 +2,7 @@ package dev.maskrt.ops.cuda;
 
 import dev.maskrt.ops.Checks;
 import dev.maskrt.ops.MaskPaster;
-import dev.maskrt.ops.PasteChecks;
+import dev.maskrt.ops.MaskPasterChecks;
 import dev.maskrt.output.CompactMask;
 import dev.maskrt.output.PixelOrder;
 
@@ -22,11 +22,11 @@ public final class CudaMaskPaster extends CudaOpBase implements MaskPaster {
     @Override
     public synchronized CompactMask[] paste(float[] masks, int maskHeight, int maskWidth, float[] boxes,
             int imageHeight, int imageWidth, float threshold) {
-        int n = PasteChecks.check(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
+        int n = MaskPasterChecks.paste(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
         CompactMask[] out = new CompactMask[n];
         if (n == 0) return out;
         try (HostTransfer t = transfer()) {
-            Pasted p = pasteOnDevice(t, masks, maskHeight, maskWidth, boxes, n, imageHeight, imageWidth, threshold);
+            Pasted p = uploadAndPaste(t, masks, maskHeight, maskWidth, boxes, n, imageHeight, imageWidth, threshold);
             int[] hulls = t.downloadInts(p.hulls, 4 * n);
             long[] offsets = t.downloadLongs(p.offsets, n + 1);
             byte[] bits = t.downloadBytes(p.bits, offsets[n]);
@@ -51,48 +51,69 @@ public final class CudaMaskPaster extends CudaOpBase implements MaskPaster {
      */
     public synchronized int[][] pasteRuns(float[] masks, int maskHeight, int maskWidth, float[] boxes,
             int imageHeight, int imageWidth, float threshold, PixelOrder order) {
-        int n = PasteChecks.check(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
+        int n = MaskPasterChecks.paste(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, threshold);
         if (order == null) throw new IllegalArgumentException("order must not be null");
         if (n == 0) return new int[0][];
         try (HostTransfer t = transfer()) {
-            Pasted p = pasteOnDevice(t, masks, maskHeight, maskWidth, boxes, n, imageHeight, imageWidth, threshold);
+            Pasted p = uploadAndPaste(t, masks, maskHeight, maskWidth, boxes, n, imageHeight, imageWidth, threshold);
             return CudaRle.encode(t, p.bits, p.hulls, p.offsets, n, imageHeight, imageWidth, order, false)[0];
         }
     }
 
     /**
-     * Device entry point, first step: enqueues the hulls ({@code int[4n]}: x, y, width, height) and packed offsets
-     * ({@code int64[n + 1]}, {@code offsets[n]} = bytes of all bitmaps) of {@code n} boxes ({@code float[4n]}) on
-     * {@code stream}. Addresses are device pointers.
+     * Device entry point, first step: enqueues the layout of {@code n} boxes on {@code stream} and returns without
+     * waiting.
+     *
+     * @param boxes   {@code float[4n]}, no NaN (not checked: they are on the device)
+     * @param hulls   receives {@code int[4n]}: x, y, width, height of each hull
+     * @param offsets receives {@code int64[n + 1]}: packed offsets, {@code offsets[n]} = bytes of all bitmaps
+     * @throws IllegalArgumentException naming the argument when {@code n < 0}, the image size is below 1x1, or a
+     *                                  buffer is missing or too small
+     * @throws IllegalStateException    when a buffer or the stream is closed
+     * @throws dev.maskrt.error.CudaException when CUDA refuses the launch
      */
-    public void layoutOnDevice(long boxes, int n, int imageHeight, int imageWidth, long hulls, long offsets,
-            CudaStream stream) {
+    public void layoutOnDevice(DeviceBuffer boxes, int n, int imageHeight, int imageWidth, DeviceBuffer hulls,
+            DeviceBuffer offsets, CudaStream stream) {
         Checks.atLeast("n", n, 0);
-        Checks.atLeast("imageHeight", imageHeight, 1);
-        Checks.atLeast("imageWidth", imageWidth, 1);
+        MaskPasterChecks.imageSize(imageHeight, imageWidth);
+        long dBoxes = DeviceBuffer.address("boxes", boxes, 16L * n);
+        long dHulls = DeviceBuffer.address("hulls", hulls, 16L * n);
+        long dOffsets = DeviceBuffer.address("offsets", offsets, 8L * (n + 1));
         long[] bytes = new long[1];
         try (DeviceBuffer scratch = scratch(bytesQuery(CudaNative.maskrt_paste_scratch_bytes(n, bytes), bytes,
                 "maskrt_paste_scratch_bytes"))) {
-            CudaRuntime.check(CudaNative.maskrt_paste_layout(boxes, n, imageHeight, imageWidth, hulls, offsets,
-                    scratch.address(), scratch.bytes(), stream.handle()), "maskrt_paste_layout");
+            CudaRuntime.check(CudaNative.maskrt_paste_layout(dBoxes, n, imageHeight, imageWidth, dHulls, dOffsets,
+                    scratch.address(), scratch.bytes(), handle(stream)), "maskrt_paste_layout");
         }
     }
 
     /**
-     * Device entry point, second step: pastes and thresholds {@code masks} ({@code float[n, maskHeight,
-     * maskWidth]}) into {@code bits}, laid out by {@link #layoutOnDevice} (at least {@code offsets[n]} bytes, or an
-     * upper bound such as {@code n * imageHeight * imageWidth}).
+     * Device entry point, second step: enqueues pasting and thresholding on {@code stream} and returns without
+     * waiting.
+     *
+     * @param masks   {@code float[n, maskHeight, maskWidth]} probabilities
+     * @param boxes   {@code float[4n]}, as given to {@link #layoutOnDevice}
+     * @param hulls   {@code int[4n]} from {@link #layoutOnDevice}
+     * @param offsets {@code int64[n + 1]} from {@link #layoutOnDevice}
+     * @param bits    receives the packed bitmaps: at least {@code offsets[n]} bytes (a device value, so not checked
+     *                here), e.g. the upper bound {@code n * imageHeight * imageWidth}
+     * @throws IllegalArgumentException naming the argument when a size or the threshold is bad, or a buffer is
+     *                                  missing or smaller than its size from {@code n}
+     * @throws IllegalStateException    when a buffer or the stream is closed
+     * @throws dev.maskrt.error.CudaException when CUDA refuses the launch
      */
-    public void pasteOnDevice(long masks, int maskHeight, int maskWidth, long boxes, int n, long hulls, long offsets,
-            float threshold, long bits, CudaStream stream) {
-        Checks.atLeast("maskHeight", maskHeight, 1);
-        Checks.atLeast("maskWidth", maskWidth, 1);
+    public void pasteOnDevice(DeviceBuffer masks, int maskHeight, int maskWidth, DeviceBuffer boxes, int n,
+            DeviceBuffer hulls, DeviceBuffer offsets, float threshold, DeviceBuffer bits, CudaStream stream) {
+        MaskPasterChecks.maskSize(maskHeight, maskWidth);
         Checks.atLeast("n", n, 0);
-        if (!(threshold >= 0f) || threshold == Float.POSITIVE_INFINITY) {
-            throw new IllegalArgumentException("threshold must be finite and >= 0, got " + threshold);
-        }
-        CudaRuntime.check(CudaNative.maskrt_paste_masks(masks, maskHeight, maskWidth, boxes, n, hulls, offsets,
-                threshold, bits, stream.handle()), "maskrt_paste_masks");
+        MaskPasterChecks.threshold(threshold);
+        long dMasks = DeviceBuffer.address("masks", masks, 4L * n * maskHeight * maskWidth);
+        long dBoxes = DeviceBuffer.address("boxes", boxes, 16L * n);
+        long dHulls = DeviceBuffer.address("hulls", hulls, 16L * n);
+        long dOffsets = DeviceBuffer.address("offsets", offsets, 8L * (n + 1));
+        long dBits = DeviceBuffer.address("bits", bits, 0);
+        CudaRuntime.check(CudaNative.maskrt_paste_masks(dMasks, maskHeight, maskWidth, dBoxes, n, dHulls, dOffsets,
+                threshold, dBits, handle(stream)), "maskrt_paste_masks");
     }
 
     /** Device addresses of one paste: hulls {@code int[4n]}, offsets {@code int64[n + 1]}, packed bits. */
@@ -106,7 +127,8 @@ public final class CudaMaskPaster extends CudaOpBase implements MaskPaster {
         }
     }
 
-    private Pasted pasteOnDevice(HostTransfer t, float[] masks, int maskHeight, int maskWidth, float[] boxes, int n,
+    /** The host-array path: uploads masks and boxes, then lays out and pastes on the transfer's stream. */
+    private Pasted uploadAndPaste(HostTransfer t, float[] masks, int maskHeight, int maskWidth, float[] boxes, int n,
             int imageHeight, int imageWidth, float threshold) {
         long dMasks = t.upload(masks);
         long dBoxes = t.upload(boxes);

@@ -11,19 +11,27 @@ import org.bytedeco.javacpp.annotation.Platform;
  * else. Device pointers and streams travel as {@code long} addresses. Internal: use {@link CudaRuntime},
  * {@link DeviceBuffer}, {@link CudaStream} and the op classes, which check every argument before calling here.
  *
- * <p>The library ({@code libjniCudaNative.so}, statically linked with {@code libmaskrt_cuda.a} and
- * {@code cudart_static}) is loaded once; if it is missing (no CUDA build) the failure is kept in
+ * <p>The library ({@code libjniCudaNative.so}: {@code libmaskrt_cuda.a} linked in, the shared CUDA runtime
+ * {@code libcudart.so.13} as a dependency, resolved to the copy bytedeco's cuda preset loads) is loaded once; if it is missing (no CUDA build) the failure is kept in
  * {@link #LOAD_ERROR} instead of failing class initialisation, so callers get a clear exception, never a crash.
  */
 @Platform(value = "linux-x86_64", include = "maskrt_cuda.h", compiler = "cpp11",
-        // JavaCPP emits these in reverse order: -lmaskrt_cuda -lcudart_static -lpthread -lrt -ldl
-        link = {"dl", "rt", "pthread", "cudart_static", "maskrt_cuda"})
+        // JavaCPP emits these in reverse order: -lmaskrt_cuda -lcudart. The shared CUDA runtime (libcudart.so.13,
+        // the soname bytedeco's cuda preset loads), so maskrt and TensorRT share one runtime in the process.
+        link = {"cudart@.13", "maskrt_cuda"})
 public final class CudaNative {
     /** Why the native library could not be loaded, or null when it was. */
     static final Throwable LOAD_ERROR;
 
     static {
         Throwable error = null;
+        try {
+            // bytedeco's cudart first, where it loads: its libcudart.so.13 (from the redist jar or the system) then
+            // satisfies this library's dependency by soname, so there is one CUDA runtime in the process. Without
+            // it (no cuda preset, or it cannot load) the system's libcudart.so.13 is found by the dynamic linker.
+            Loader.load(org.bytedeco.cuda.global.cudart.class);
+        } catch (LinkageError | RuntimeException ignored) { // the runtime is then looked up below
+        }
         try {
             Loader.load();
         } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
@@ -72,12 +80,6 @@ public final class CudaNative {
             @Cast("cudaStream_t") long stream);
     static native int maskrt_box_filter(@Cast("const float*") long boxes, @Cast("const float*") long scores, int n,
             int requireFinite, float minSize, @Cast("uint8_t*") long keep, @Cast("cudaStream_t") long stream);
-    static native int maskrt_rpn_level_scratch_bytes(int anchors, @Cast("size_t*") long[] bytes);
-    static native int maskrt_rpn_level(@Cast("const float*") long logits, @Cast("const float*") long deltas,
-            int height, int width, int numAnchors, @Cast("const float*") long cellAnchors, int stride, double offset,
-            int preNmsTopk, float scaleClamp, int level, @Cast("float*") long outBoxes, @Cast("float*") long outScores,
-            @Cast("int*") long outLevels, @Cast("void*") long scratch, @Cast("size_t") long scratchBytes,
-            @Cast("cudaStream_t") long stream);
 
     // RoIAlign
     static native int maskrt_roi_align(@Cast("const float* const*") long[] levels, int[] heights, int[] widths,

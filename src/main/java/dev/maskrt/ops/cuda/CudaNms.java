@@ -1,7 +1,7 @@
 package dev.maskrt.ops.cuda;
 
-import dev.maskrt.ops.Checks;
 import dev.maskrt.ops.Nms;
+import dev.maskrt.ops.NmsChecks;
 
 /**
  * {@link Nms} on the GPU: the stable score ranking (CUB radix sort), the IoU bitmask of the ranked boxes and the
@@ -22,23 +22,21 @@ public final class CudaNms extends CudaOpBase implements Nms {
 
     @Override
     public int[] nms(float[] boxes, float[] scores, double iouThreshold) {
-        int n = checkBoxesAndScores(boxes, scores);
-        checkThreshold(iouThreshold);
+        int n = NmsChecks.nms(boxes, scores, iouThreshold);
+        checkCount(n);
         return run(boxes, scores, null, iouThreshold, n);
     }
 
     @Override
     public int[] batchedNms(float[] boxes, float[] scores, int[] groups, double iouThreshold) {
-        int n = checkBoxesAndScores(boxes, scores);
-        Checks.length("groups", groups, n);
-        checkThreshold(iouThreshold);
+        int n = NmsChecks.batchedNms(boxes, scores, groups, iouThreshold);
+        checkCount(n);
         return run(boxes, scores, groups, iouThreshold, n);
     }
 
     @Override
     public synchronized int[] topK(float[] scores, int k) {
-        if (scores == null) throw new IllegalArgumentException("scores must not be null");
-        Checks.atLeast("k", k, 0);
+        NmsChecks.topK(scores, k);
         int m = Math.min(k, scores.length);
         if (m == 0) return new int[0];
         try (HostTransfer t = transfer()) {
@@ -54,23 +52,36 @@ public final class CudaNms extends CudaOpBase implements Nms {
     }
 
     /**
-     * Device entry point: enqueues NMS on {@code stream}. Pointers are device addresses; see {@code maskrt_nms}.
+     * Device entry point: enqueues NMS on {@code stream} and returns without waiting; see {@code maskrt_nms}. Boxes
+     * must be finite and scores not NaN wherever {@code valid} admits them (not checked: they are on the device).
      *
-     * @param groups {@code int[n]} group ids, or 0 for plain NMS
-     * @param valid {@code uint8[n]} admission flags, or 0 for all boxes
+     * @param boxes   {@code float[4n]}
+     * @param scores  {@code float[n]}
+     * @param groups  {@code int[n]} group ids (batched NMS), or null for plain NMS
+     * @param valid   {@code uint8[n]} admission flags, or null for all boxes
      * @param maxKeep keep at most this many ({@code < 0}: all)
-     * @param keep receives up to {@code n} kept indices in ranking order
-     * @param count receives the number kept ({@code int})
+     * @param keep    receives up to {@code n} kept indices ({@code int[n]}) in ranking order
+     * @param count   receives the number kept (one {@code int})
+     * @throws IllegalArgumentException naming the argument when {@code n} is outside {@code [0, MAX_BOXES]}, the
+     *                                  threshold is bad, or a buffer is missing or too small
+     * @throws IllegalStateException    when a buffer or the stream is closed
+     * @throws dev.maskrt.error.CudaException when CUDA refuses the launch
      */
-    public void nmsOnDevice(long boxes, long scores, long groups, long valid, int n, double iouThreshold, int maxKeep,
-            long keep, long count, CudaStream stream) {
+    public void nmsOnDevice(DeviceBuffer boxes, DeviceBuffer scores, DeviceBuffer groups, DeviceBuffer valid, int n,
+            double iouThreshold, int maxKeep, DeviceBuffer keep, DeviceBuffer count, CudaStream stream) {
         checkCount(n);
-        checkThreshold(iouThreshold);
+        NmsChecks.iouThreshold(iouThreshold);
+        long dBoxes = DeviceBuffer.address("boxes", boxes, 16L * n);
+        long dScores = DeviceBuffer.address("scores", scores, 4L * n);
+        long dGroups = DeviceBuffer.optionalAddress("groups", groups, 4L * n);
+        long dValid = DeviceBuffer.optionalAddress("valid", valid, n);
+        long dKeep = DeviceBuffer.address("keep", keep, 4L * n);
+        long dCount = DeviceBuffer.address("count", count, 4);
         long[] bytes = new long[1];
         try (DeviceBuffer scratch = scratch(bytesQuery(CudaNative.maskrt_nms_scratch_bytes(n, bytes), bytes,
                 "maskrt_nms_scratch_bytes"))) {
-            CudaRuntime.check(CudaNative.maskrt_nms(boxes, scores, groups, valid, n, iouThreshold, maxKeep, keep, count,
-                    scratch.address(), scratch.bytes(), stream.handle()), "maskrt_nms");
+            CudaRuntime.check(CudaNative.maskrt_nms(dBoxes, dScores, dGroups, dValid, n, iouThreshold, maxKeep, dKeep,
+                    dCount, scratch.address(), scratch.bytes(), handle(stream)), "maskrt_nms");
         }
     }
 
@@ -92,24 +103,9 @@ public final class CudaNms extends CudaOpBase implements Nms {
         }
     }
 
-    private static int checkBoxesAndScores(float[] boxes, float[] scores) {
-        int n = Checks.boxCount("boxes", boxes);
-        Checks.length("scores", scores, n);
-        Checks.finite("boxes", boxes);
-        Checks.notNaN("scores", scores);
-        checkCount(n);
-        return n;
-    }
-
     private static void checkCount(int n) {
         if (n < 0 || n > MAX_BOXES) {
             throw new IllegalArgumentException("boxes: " + n + " boxes; CUDA NMS takes at most " + MAX_BOXES);
-        }
-    }
-
-    private static void checkThreshold(double threshold) {
-        if (!(threshold >= 0) || Double.isInfinite(threshold)) {
-            throw new IllegalArgumentException("iouThreshold must be finite and >= 0, got " + threshold);
         }
     }
 }

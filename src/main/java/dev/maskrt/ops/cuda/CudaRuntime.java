@@ -43,15 +43,67 @@ public final class CudaRuntime {
         }
     }
 
-    /** The name and compute capability of device 0, e.g. {@code "NVIDIA H100 (sm_90)"}. */
+    /**
+     * The name and compute capability of device 0, e.g. {@code "NVIDIA H100 (sm_90)"}.
+     *
+     * @throws CudaException when CUDA is unavailable
+     */
     public static String deviceDescription() {
-        requireAvailable();
+        return deviceDescription(0);
+    }
+
+    /**
+     * The name and compute capability of a device, e.g. {@code "NVIDIA H100 (sm_90)"}.
+     *
+     * @throws IllegalArgumentException when {@code deviceId} is not a visible device
+     * @throws CudaException            when CUDA is unavailable or the query fails
+     */
+    public static String deviceDescription(int deviceId) {
+        requireDevice(deviceId);
         byte[] name = new byte[256];
         int[] major = new int[1], minor = new int[1];
-        check(CudaNative.maskrt_device_name(0, name, name.length, major, minor), "cudaGetDeviceProperties");
+        check(CudaNative.maskrt_device_name(deviceId, name, name.length, major, minor), "cudaGetDeviceProperties");
         int end = 0;
         while (end < name.length && name[end] != 0) end++;
         return new String(name, 0, end, StandardCharsets.UTF_8) + " (sm_" + major[0] + minor[0] + ")";
+    }
+
+    /**
+     * The number of visible CUDA devices.
+     *
+     * @throws CudaException when CUDA is unavailable
+     */
+    public static int deviceCount() {
+        requireAvailable();
+        int[] count = new int[1];
+        check(CudaNative.maskrt_device_count(count), "cudaGetDeviceCount");
+        return count[0];
+    }
+
+    /**
+     * Checks that {@code deviceId} names a visible device.
+     *
+     * @throws IllegalArgumentException naming {@code deviceId} when it is negative or not below {@link #deviceCount()}
+     * @throws CudaException            when CUDA is unavailable
+     */
+    static void requireDevice(int deviceId) {
+        if (deviceId < 0) throw new IllegalArgumentException("deviceId must be >= 0, got " + deviceId);
+        int count = deviceCount();
+        if (deviceId >= count) {
+            throw new IllegalArgumentException("deviceId " + deviceId + " does not exist: " + count
+                    + " CUDA device(s) visible");
+        }
+    }
+
+    /**
+     * Makes {@code deviceId} the current device of the calling thread in maskrt's CUDA runtime
+     * ({@code maskrt_set_device}). Every maskrt call that allocates, creates a stream, copies or launches calls this
+     * first with its pool's device, so CUDA work may be issued from any thread (cheap when already current).
+     *
+     * @throws CudaException when CUDA refuses the device
+     */
+    static void useDevice(int deviceId) {
+        check(CudaNative.maskrt_set_device(deviceId), "cudaSetDevice(" + deviceId + ")");
     }
 
     /** Throws a {@link CudaException} naming {@code operation} unless {@code status} is OK. */

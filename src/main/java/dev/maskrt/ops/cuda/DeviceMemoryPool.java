@@ -18,12 +18,26 @@ import java.util.Map;
 public final class DeviceMemoryPool implements AutoCloseable {
     private static final long MIN_BLOCK = 256;
 
+    private final int deviceId;
     private final Map<Long, ArrayDeque<Long>> free = new HashMap<>();
     private long mallocCalls;
     private boolean closed;
 
-    public DeviceMemoryPool() {
-        CudaRuntime.requireAvailable();
+    /**
+     * A pool of memory on device {@code deviceId}, which every allocation and free makes current on the calling
+     * thread first ({@code maskrt_set_device}); ops, streams and buffers made from this pool use the same device.
+     *
+     * @throws IllegalArgumentException when {@code deviceId} is not a visible device
+     * @throws CudaException            when CUDA is unavailable
+     */
+    public DeviceMemoryPool(int deviceId) {
+        CudaRuntime.requireDevice(deviceId);
+        this.deviceId = deviceId;
+    }
+
+    /** The device this pool allocates on. */
+    public int deviceId() {
+        return deviceId;
     }
 
     /**
@@ -31,7 +45,8 @@ public final class DeviceMemoryPool implements AutoCloseable {
      *
      * @param bytes {@code >= 0}
      * @throws IllegalArgumentException if {@code bytes} is negative
-     * @throws CudaException when the device is out of memory
+     * @throws IllegalStateException    when the pool is closed
+     * @throws CudaException            when the device is out of memory
      */
     public synchronized DeviceBuffer acquire(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("bytes must be >= 0, got " + bytes);
@@ -42,6 +57,7 @@ public final class DeviceMemoryPool implements AutoCloseable {
         if (cached != null && !cached.isEmpty()) {
             return new DeviceBuffer(this, cached.pop(), bytes, capacity);
         }
+        CudaRuntime.useDevice(deviceId);
         long[] ptr = new long[1];
         int status = CudaNative.maskrt_malloc(ptr, capacity);
         if (status != CudaRuntime.OK) {
@@ -61,6 +77,7 @@ public final class DeviceMemoryPool implements AutoCloseable {
     synchronized void release(long address, long capacity) {
         if (capacity == 0) return;
         if (closed) {
+            CudaRuntime.useDevice(deviceId);
             CudaNative.maskrt_free(address);
             return;
         }
@@ -69,6 +86,8 @@ public final class DeviceMemoryPool implements AutoCloseable {
 
     /** Frees every cached block. */
     public synchronized void trim() {
+        if (free.values().stream().allMatch(ArrayDeque::isEmpty)) return;
+        CudaRuntime.useDevice(deviceId);
         for (ArrayDeque<Long> blocks : free.values()) {
             for (long a : blocks) CudaNative.maskrt_free(a);
             blocks.clear();

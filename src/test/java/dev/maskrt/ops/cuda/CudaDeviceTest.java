@@ -32,7 +32,7 @@ class CudaDeviceTest {
         Assumptions.assumeTrue(CudaRuntime.isAvailable(), () -> "no CUDA device: " + CudaRuntime.unavailableReason());
         synchronized (CudaDeviceTest.class) {
             if (pool == null) {
-                pool = new DeviceMemoryPool();
+                pool = new DeviceMemoryPool(0);
                 workers = new Workers(2);
             }
         }
@@ -123,7 +123,7 @@ class CudaDeviceTest {
 
     @Test
     void closingIsIdempotent() {
-        CudaStream stream = new CudaStream();
+        CudaStream stream = new CudaStream(0);
         stream.close();
         stream.close();
         assertThrows(IllegalStateException.class, stream::handle);

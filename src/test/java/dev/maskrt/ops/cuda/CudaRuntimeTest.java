@@ -2,6 +2,7 @@ package dev.maskrt.ops.cuda;
 
 import dev.maskrt.error.CudaException;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -13,6 +14,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.maskrt.ops.SparseOps;
 import dev.maskrt.util.Workers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,16 +27,49 @@ import org.junit.jupiter.api.Test;
  */
 class CudaRuntimeTest {
 
+    /** The reasons {@code CudaRuntime.probe} gives, each with what it is made of. */
+    private static final Pattern REASONS = Pattern.compile("maskrt CUDA library not loaded \\(built without nvcc, or not "
+            + "for this platform\\): .*|cudaGetDeviceCount failed: cudaError\\w+: [^\\n]+ \\(\\d+\\)|no CUDA device found"
+            + "|maskrt CUDA (binding|library) unusable: .*");
+
     @Test
-    void availabilityAndReasonAgree() {
-        if (CudaRuntime.isAvailable()) {
+    void availabilityFollowsFromTheLibraryAndTheDeviceCount() {
+        // decided independently of CudaRuntime.probe: the library loaded and the runtime counts >= 1 device
+        boolean loaded = CudaNative.LOAD_ERROR == null;
+        int[] count = new int[1];
+        boolean counted = loaded && CudaNative.maskrt_device_count(count) == CudaRuntime.OK && count[0] >= 1;
+        assertEquals(counted, CudaRuntime.isAvailable(), "isAvailable() against the library and the device count");
+        if (counted) {
             assertNull(CudaRuntime.unavailableReason());
-            assertFalse(CudaRuntime.deviceDescription().isBlank());
-        } else {
-            String reason = CudaRuntime.unavailableReason();
-            assertTrue(reason != null && !reason.isBlank(), "a reason is given");
-            assertFalse(reason.contains("\n"), "the reason is one line: " + reason);
+            assertEquals(count[0], CudaRuntime.deviceCount());
+            assertTrue(CudaRuntime.deviceDescription().matches(".+ \\(sm_\\d+\\)"), CudaRuntime.deviceDescription());
+            return;
         }
+        String reason = CudaRuntime.unavailableReason();
+        assertTrue(reason != null && REASONS.matcher(reason).matches(), "an unexpected reason: " + reason);
+        assertEquals(loaded, !reason.startsWith("maskrt CUDA library not loaded"), reason);
+    }
+
+    @Test
+    void theLibraryLoadsWhereTheBuildMadeIt() {
+        // the cuda profile ran (nvcc present): the JNI library it linked must load in this JVM, shared cudart included
+        Path built = Path.of("target/native/linux-x86_64/libmaskrt_cuda.a");
+        assumeTrue(Files.isRegularFile(built), "the CUDA native build did not run here (no nvcc or -Dmaskrt.cuda=false)");
+        assertNull(CudaNative.LOAD_ERROR, () -> "built " + built + " but the binding does not load: " + CudaNative.LOAD_ERROR);
+    }
+
+    @Test
+    void aDeviceIdIsCheckedBeforeAnyCudaCall() {
+        // the device is chosen once, by the pool / stream / ops factory; a negative id is refused by name everywhere
+        for (org.junit.jupiter.api.function.Executable call : new org.junit.jupiter.api.function.Executable[] {
+                () -> new DeviceMemoryPool(-1), () -> new CudaStream(-1), () -> CudaOps.cuda(-1)}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+            assertTrue(e.getMessage().contains("deviceId"), e.getMessage());
+        }
+        assumeTrue(CudaRuntime.isAvailable(), () -> "no CUDA device: " + CudaRuntime.unavailableReason());
+        int missing = CudaRuntime.deviceCount();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceMemoryPool(missing));
+        assertTrue(e.getMessage().contains("deviceId " + missing + " does not exist"), e.getMessage());
     }
 
     @Test
@@ -40,19 +77,29 @@ class CudaRuntimeTest {
         assumeFalse(CudaRuntime.isAvailable(), "CUDA is available here");
         String reason = CudaRuntime.unavailableReason();
         for (org.junit.jupiter.api.function.Executable call : new org.junit.jupiter.api.function.Executable[] {
-                CudaRuntime::requireAvailable, CudaStream::new, DeviceMemoryPool::new, CudaOps::cuda,
-                CudaRuntime::deviceDescription}) {
+                CudaRuntime::requireAvailable, () -> new CudaStream(0), () -> new DeviceMemoryPool(0),
+                () -> CudaOps.cuda(0), CudaRuntime::deviceDescription, CudaRuntime::deviceCount}) {
             CudaException e = assertThrows(CudaException.class, call);
             assertTrue(e.getMessage().contains(reason), e.getMessage());
         }
     }
 
     @Test
-    void factoryFallsBackToTheCpuOps() {
-        try (Workers workers = new Workers(1); SparseOps ops = CudaOps.cudaOrCpu(workers)) {
-            assertEquals(CudaRuntime.isAvailable() ? "cuda" : "cpu", ops.name());
-            assertEquals(1, ops.nms().nms(new float[] {0, 0, 1, 1}, new float[] {1}, 0.5).length);
+    void factoryGivesWorkingOpsEitherWay() {
+        // boxes 0 and 1 overlap with IoU 81/119 > 0.5, box 2 is apart: NMS keeps 1 (higher score) and 2
+        float[] boxes = {0, 0, 10, 10, 1, 1, 11, 11, 50, 50, 60, 60};
+        float[] scores = {0.5f, 0.9f, 0.7f};
+        try (Workers workers = new Workers(1); SparseOps ops = CudaOps.cudaOrCpu(workers, 0)) {
+            if (!CudaRuntime.isAvailable()) {
+                assertTrue(ops.nms() instanceof dev.maskrt.ops.cpu.CpuNms, "falls back to the CPU ops: " + ops);
+                assertEquals("cpu", ops.name());
+            } else {
+                assertTrue(ops.nms() instanceof CudaNms, "CUDA ops where CUDA is available: " + ops);
+            }
+            assertArrayEquals(new int[] {1, 2}, ops.nms().nms(boxes, scores, 0.5));
+            assertArrayEquals(new int[] {1, 2, 0}, ops.nms().nms(boxes, scores, 0.7));
         }
+        assertThrows(IllegalArgumentException.class, () -> CudaOps.cudaOrCpu(null, 0));
     }
 
     @Test

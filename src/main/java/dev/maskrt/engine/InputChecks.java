@@ -6,8 +6,8 @@ import java.util.Map;
 
 /** Checks run inputs against a graph's declared inputs; shared by every {@link Engine} implementation
  * (public for the TensorRT engine's package). Thread-safe. */
-public final class InputValidation {
-    private InputValidation() {}
+public final class InputChecks {
+    private InputChecks() {}
 
     /**
      * Throws {@link IllegalArgumentException} naming the graph, the tensor and the dimension unless {@code inputs}

@@ -1,8 +1,8 @@
 package dev.maskrt.image;
 
 /** The argument rules every HWC resize shares; each message names the argument. */
-final class ResizeArguments {
-    private ResizeArguments() {}
+final class ResizeChecks {
+    private ResizeChecks() {}
 
     static void checkOutputSize(int newHeight, int newWidth) {
         if (newHeight < 0) throw new IllegalArgumentException("newHeight must be >= 0, got " + newHeight);
