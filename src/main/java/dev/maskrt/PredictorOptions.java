@@ -232,8 +232,8 @@ public final class PredictorOptions {
          * Test-time augmentation as detectron2's {@code GeneralizedRCNNWithTTA} does it, with the manifest's
          * {@code test_aug} sizes and flip (detectron2's defaults for a package without them); default: the
          * manifest's {@code test_aug.enabled}. With TTA the augmentation sizes replace the test size, and images are
-         * predicted one at a time (each one's augmented images are batched {@value
-         * dev.maskrt.cascade.TestTimeAugmentation#BATCH_SIZE} at a time, as in detectron2), whatever the batch size.
+         * predicted one at a time (each one's augmented images are batched 3 at a time, as detectron2's
+         * {@code GeneralizedRCNNWithTTA} does by default), whatever the batch size.
          */
         public Builder tta(boolean enabled) {
             this.tta = enabled;
