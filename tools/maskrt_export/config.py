@@ -91,7 +91,10 @@ DEFAULTS = {
         },
     },
     "INPUT": {"MIN_SIZE_TEST": 800, "MAX_SIZE_TEST": 1333, "FORMAT": "BGR", "MASK_FORMAT": "polygon"},
-    "TEST": {"DETECTIONS_PER_IMAGE": 100, "AUG": {"ENABLED": False}},
+    # TEST.AUG: detectron2's test-time augmentation (GeneralizedRCNNWithTTA), defaults as config/defaults.py
+    "TEST": {"DETECTIONS_PER_IMAGE": 100,
+             "AUG": {"ENABLED": False, "MIN_SIZES": [400, 500, 600, 700, 800, 900, 1000, 1100, 1200],
+                     "MAX_SIZE": 4000, "FLIP": True}},
     # maskrt's own section (not in detectron2): optional class names, in class-index order.
     "MASKRT": {"CLASS_NAMES": []},
 }
@@ -234,6 +237,7 @@ def resolve(cfg, source="config"):
     need(len(anchors_per_cell) == 1, "MODEL.ANCHOR_GENERATOR", "every level must have the same number of anchors")
     conv_dims = [int(x) for x in _as_list(m["RPN"]["CONV_DIMS"], "MODEL.RPN.CONV_DIMS", source)]
     need(len(conv_dims) >= 1, "MODEL.RPN.CONV_DIMS", "needs at least one entry")
+    test_aug = _test_aug(cfg["TEST"]["AUG"], need, source)
 
     return {
         "architecture": {
@@ -316,7 +320,24 @@ def resolve(cfg, source="config"):
             "mask_threshold": 0.5,
             "mask_cls_agnostic": bool(mh["CLS_AGNOSTIC_MASK"]),
         },
+        "test_aug": test_aug,
     }
+
+
+def _test_aug(aug, need, source):
+    """TEST.AUG as the manifest's test_aug: detectron2's GeneralizedRCNNWithTTA + DatasetMapperTTA settings."""
+    def is_int(x):
+        return isinstance(x, int) and not isinstance(x, bool)
+
+    enabled, flip = aug["ENABLED"], aug["FLIP"]
+    need(isinstance(enabled, bool), "TEST.AUG.ENABLED", f"must be true or false, got {enabled!r}")
+    need(isinstance(flip, bool), "TEST.AUG.FLIP", f"must be true or false, got {flip!r}")
+    sizes = _as_list(aug["MIN_SIZES"], "TEST.AUG.MIN_SIZES", source)
+    need(len(sizes) >= 1 and all(is_int(x) and x >= 1 for x in sizes), "TEST.AUG.MIN_SIZES",
+         f"must be a non-empty list of integers >= 1, got {sizes!r}")
+    max_size = aug["MAX_SIZE"]
+    need(is_int(max_size) and max_size >= 1, "TEST.AUG.MAX_SIZE", f"must be an integer >= 1, got {max_size!r}")
+    return {"enabled": enabled, "min_sizes": [int(x) for x in sizes], "max_size": int(max_size), "flip": flip}
 
 
 def load_settings(path):

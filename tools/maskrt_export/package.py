@@ -287,6 +287,7 @@ def export_package(model, settings, out_dir, source):
         "anchors": settings["anchors"],
         "rpn": settings["rpn"],
         "roi_heads": {key: v for key, v in settings["roi_heads"].items() if key not in ("num_classes", "class_names")},
+        "test_aug": settings["test_aug"],
         "graphs": graphs,
         "architecture": arch,
         "weight_aliases": {f: al for f, al in files.items() if al},
@@ -320,8 +321,11 @@ def settings_from_manifest(manifest):
     roi = dict(manifest["roi_heads"])
     roi["num_classes"] = manifest["num_classes"]
     roi["class_names"] = manifest["class_names"]
-    return {"architecture": manifest["architecture"], "input": manifest["input"], "anchors": manifest["anchors"],
-            "rpn": manifest["rpn"], "roi_heads": roi}
+    out = {"architecture": manifest["architecture"], "input": manifest["input"], "anchors": manifest["anchors"],
+           "rpn": manifest["rpn"], "roi_heads": roi}
+    if "test_aug" in manifest:  # packages exported before test_aug existed lack it (read as disabled)
+        out["test_aug"] = manifest["test_aug"]
+    return out
 
 
 def load_package(pkg_dir):

@@ -3,7 +3,8 @@
 
     source /work/d2env/env.sh            # PYTHONPATH made by tools/reference/setup_detectron2.sh
     /usr/bin/python3 tools/reference/detectron2_run.py --package models/synthcells-cascade-r18 \
-        --images samples/images/* --out /tmp/d2.json [--score-thresh X] [--threads 1] [--dump-config CFG.yaml]
+        --images samples/images/* --out /tmp/d2.json [--score-thresh X] [--threads 1] [--dump-config CFG.yaml] \
+        [--tta]
 
 What it does:
 1. Builds a detectron2 config from the package's manifest.json: detectron2's own
@@ -18,6 +19,15 @@ What it does:
    detectron2's model; every missing or unexpected key fails the run, except the known-harmless ones below.
 3. Reads each image with detectron2's `read_image(path, format="BGR")` (as detectron2's demo/demo.py does) and
    runs `DefaultPredictor` on it; writes boxes, scores, classes and COCO-RLE masks (pasted at image size) as JSON.
+
+With --tta, step 3 runs detectron2's test-time augmentation instead: `GeneralizedRCNNWithTTA(cfg, model)` (default
+batch_size 3, mapper `DatasetMapperTTA(cfg)`) with cfg.TEST.AUG from the manifest's `test_aug` (min_sizes, max_size,
+flip; detectron2's defaults where a package has none). Each image is read with `read_image(path,
+format=cfg.INPUT.FORMAT)` (what detectron2's DatasetMapper gives a model: GeneralizedRCNNWithTTA calls the model
+directly, without DefaultPredictor's BGR->RGB flip) and passed as {"image": CHW uint8 tensor, "height", "width"} at
+its original size, so DatasetMapperTTA's pre-transform is a NoOp and every augmentation resizes the original
+image. (detectron2's tools/train_net.py instead feeds TTA from the test loader, i.e. an image already resized to
+INPUT.MIN_SIZE_TEST, which DatasetMapperTTA then resizes again.)
 
 The backbone is registered as `build_narrow_resnet_fpn_backbone`: detectron2's `build_resnet_backbone` asserts
 RES2_OUT_CHANNELS == 64 for R18/R34, while the bundled packages use narrower widths (stem 32 / res2 32, the tiny
@@ -58,7 +68,7 @@ try:
     from detectron2.data.detection_utils import read_image
     from detectron2.engine import DefaultPredictor
     from detectron2.layers import ShapeSpec
-    from detectron2.modeling import BACKBONE_REGISTRY
+    from detectron2.modeling import BACKBONE_REGISTRY, GeneralizedRCNNWithTTA
     from detectron2.modeling.backbone.fpn import FPN, LastLevelMaxPool
     from detectron2.modeling.backbone.resnet import BasicBlock, BasicStem, ResNet, build_resnet_backbone
     from detectron2.utils.file_io import PathManager
@@ -239,6 +249,12 @@ def build_config(manifest, score_thresh=None):
     mh.POOLER_RESOLUTION = int(roi["mask_pooler"]["resolution"])
     mh.POOLER_SAMPLING_RATIO = int(roi["mask_pooler"]["sampling_ratio"])
     mh.POOLER_TYPE = roi["mask_pooler"]["type"]
+    aug = manifest.get("test_aug")  # absent in packages exported before it existed: detectron2's defaults stay
+    if aug is not None:
+        cfg.TEST.AUG.ENABLED = bool(aug["enabled"])
+        cfg.TEST.AUG.MIN_SIZES = tuple(int(x) for x in aug["min_sizes"])
+        cfg.TEST.AUG.MAX_SIZE = int(aug["max_size"])
+        cfg.TEST.AUG.FLIP = bool(aug["flip"])
     cfg.DATASETS.TEST = ()  # DefaultPredictor would look up COCO metadata otherwise (unused here)
     cfg.freeze()
     return cfg
@@ -316,6 +332,21 @@ def d2_commit():
         return "unknown"
 
 
+def _image_record(path, h, w, seconds, inst):
+    boxes = inst.pred_boxes.tensor.numpy()
+    scores = inst.scores.numpy()
+    classes = inst.pred_classes.numpy()
+    rles = encode_masks(inst.pred_masks.numpy().astype(bool))
+    return {
+        "file": path,
+        "height": int(h),
+        "width": int(w),
+        "seconds": seconds,
+        "instances": [{"box": [float(v) for v in boxes[i]], "score": float(scores[i]), "class": int(classes[i]),
+                       "mask": rles[i]} for i in range(len(scores))],
+    }
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--package", required=True, help="maskrt model package directory (manifest.json + ONNX)")
@@ -324,6 +355,8 @@ def main(argv=None):
     ap.add_argument("--score-thresh", type=float, default=None, help="override roi_heads.score_thresh")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     ap.add_argument("--dump-config", default=None, help="also write the detectron2 config used (YAML)")
+    ap.add_argument("--tta", action="store_true",
+                    help="run GeneralizedRCNNWithTTA with the manifest's test_aug (see the module docstring)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
 
@@ -345,8 +378,25 @@ def main(argv=None):
     print(f"detectron2_run: model built, {n_weights} tensors loaded from {args.package} ({build_s:.2f} s)",
           file=sys.stderr)
 
+    tta = GeneralizedRCNNWithTTA(cfg, predictor.model) if args.tta else None
+    if tta is not None:
+        print(f"detectron2_run: TTA min sizes {list(cfg.TEST.AUG.MIN_SIZES)}, max size {cfg.TEST.AUG.MAX_SIZE}, "
+              f"flip {cfg.TEST.AUG.FLIP}, batch size {tta.batch_size}", file=sys.stderr)
+
     images = []
     for path in args.images:
+        if tta is not None:
+            image = read_image(path, format=cfg.INPUT.FORMAT)
+            h, w = image.shape[:2]
+            t = time.perf_counter()
+            with torch.no_grad():
+                out = tta([{"image": torch.as_tensor(np.ascontiguousarray(image.transpose(2, 0, 1))),
+                            "height": h, "width": w}])[0]
+            seconds = time.perf_counter() - t
+            images.append(_image_record(path, h, w, seconds, out["instances"].to("cpu")))
+            print(f"detectron2_run: {path}: {len(images[-1]['instances'])} detections (TTA) in {seconds:.3f} s",
+                  file=sys.stderr)
+            continue
         # DefaultPredictor.__call__ takes a BGR image and flips it itself when INPUT.FORMAT is RGB, so the image is
         # read as BGR whatever the model's format (demo/demo.py does the same; read_image(format=cfg.INPUT.FORMAT)
         # would flip twice for an RGB model). read_image: PIL open, EXIF orientation applied if the file has the
@@ -357,22 +407,11 @@ def main(argv=None):
         out = predictor(image)
         seconds = time.perf_counter() - t
         inst = out["instances"].to("cpu")
-        boxes = inst.pred_boxes.tensor.numpy()
-        scores = inst.scores.numpy()
         classes = inst.pred_classes.numpy()
-        masks = inst.pred_masks.numpy().astype(bool)
-        rles = encode_masks(masks)
         h, w = image.shape[:2]
-        images.append({
-            "file": path,
-            "height": int(h),
-            "width": int(w),
-            "seconds": seconds,
-            "instances": [{"box": [float(v) for v in boxes[i]], "score": float(scores[i]), "class": int(classes[i]),
-                           "mask": rles[i]} for i in range(len(scores))],
-        })
+        images.append(_image_record(path, h, w, seconds, inst))
         per_class = np.bincount(classes, minlength=manifest["num_classes"]).tolist()
-        print(f"detectron2_run: {path}: {len(scores)} detections {per_class} in {seconds:.3f} s", file=sys.stderr)
+        print(f"detectron2_run: {path}: {len(classes)} detections {per_class} in {seconds:.3f} s", file=sys.stderr)
 
     result = {
         "detectron2": {"version": detectron2.__version__, "commit": d2_commit(), "path": _d2_source_root()},
@@ -382,6 +421,8 @@ def main(argv=None):
         "package": args.package,
         "class_names": manifest.get("class_names", []),
         "score_thresh": cfg.MODEL.ROI_HEADS.SCORE_THRESH_TEST,
+        "tta": ({"min_sizes": list(cfg.TEST.AUG.MIN_SIZES), "max_size": cfg.TEST.AUG.MAX_SIZE, "flip": cfg.TEST.AUG.FLIP,
+                 "batch_size": tta.batch_size} if tta is not None else None),
         "model_build_seconds": build_s,
         "images": images,
     }

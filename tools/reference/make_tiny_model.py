@@ -7,9 +7,14 @@
                                                       reference pipeline outputs with intermediates for the
                                                       two shared real images (../shared/data/images, read
                                                       from the project root) and the two synthetic ones
+  src/test/resources/models/tiny-tta/                 the same graphs (copied: the export is not bit-reproducible
+                                                      across runs, and git stores identical files once) with a
+                                                      manifest carrying test_aug from
+                                                      tools/configs/tiny_cascade_mask_rcnn_R_18_FPN_tta.yaml
 
-Run from the project root: /usr/bin/python3 tools/reference/make_tiny_model.py
+Run from the project root: /usr/bin/python3 tools/reference/make_tiny_model.py [--tta-only]
 """
+import json
 import os
 import shutil
 import subprocess
@@ -20,6 +25,8 @@ from PIL import Image
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PKG = os.path.join(ROOT, "src/test/resources/models/tiny")
+TTA_PKG = os.path.join(ROOT, "src/test/resources/models/tiny-tta")
+TTA_CONFIG = "tools/configs/tiny_cascade_mask_rcnn_R_18_FPN_tta.yaml"
 REF = os.path.join(PKG, "reference")
 SHARED = ["../shared/data/images/sartorius-0030fd0e6378.png",
           "../shared/data/images/livecell-A172_Phase_A7_1_00d00h00m_1.tif"]
@@ -44,8 +51,29 @@ def synthetic_images():
             "synthetic-gray-90x300.png": np.clip(gray, 0, 255).astype(np.uint8)}
 
 
+def make_tiny_tta():
+    """tiny's graphs + its manifest with test_aug (and source.config) taken from TTA_CONFIG by the exporter's reader."""
+    sys.path.insert(0, ROOT)
+    from tools.maskrt_export.config import load_settings
+    if os.path.isdir(TTA_PKG):
+        shutil.rmtree(TTA_PKG)
+    os.makedirs(TTA_PKG)
+    with open(os.path.join(PKG, "manifest.json")) as f:
+        manifest = json.load(f)
+    for g in [manifest["graphs"]["backbone"], *manifest["graphs"]["box_heads"], manifest["graphs"]["mask_head"]]:
+        shutil.copyfile(os.path.join(PKG, g["file"]), os.path.join(TTA_PKG, g["file"]))
+    manifest["source"]["config"] = os.path.basename(TTA_CONFIG)
+    manifest["test_aug"] = load_settings(TTA_CONFIG)["test_aug"]
+    with open(os.path.join(TTA_PKG, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+
+
 def main():
     os.chdir(ROOT)
+    if sys.argv[1:] == ["--tta-only"]:
+        make_tiny_tta()
+        return
     if os.path.isdir(PKG):
         shutil.rmtree(PKG)
     py = sys.executable
@@ -60,6 +88,7 @@ def main():
         images.append(os.path.relpath(path, ROOT))
     subprocess.run([py, "-m", "tools.maskrt_export", "reference", "--package", PKG, "--images", *images,
                     "--out", os.path.join(REF, "reference.npz"), "--intermediates"], check=True)
+    make_tiny_tta()
 
 
 if __name__ == "__main__":

@@ -99,6 +99,26 @@ class ResolveTest(unittest.TestCase):
         self.assertEqual(s["architecture"]["anchors_per_cell"], 1)
         self.assertEqual(s["roi_heads"]["stage_ious"], [0.4, 0.5, 0.6])
 
+    def test_test_aug_defaults_are_detectron2s_and_settings_are_read(self):
+        s = self._settings_with("")
+        self.assertEqual(s["test_aug"], {"enabled": False, "min_sizes": [400, 500, 600, 700, 800, 900, 1000, 1100, 1200],
+                                         "max_size": 4000, "flip": True})
+        s = self._settings_with("TEST:\n  AUG:\n    ENABLED: True\n    MIN_SIZES: (650, 780, 910, 1040)\n"
+                                "    MAX_SIZE: 1408\n    FLIP: False\n")
+        self.assertEqual(s["test_aug"], {"enabled": True, "min_sizes": [650, 780, 910, 1040], "max_size": 1408,
+                                         "flip": False})
+
+    def test_bad_test_aug_settings_are_refused_by_key(self):
+        for text, key in [("TEST:\n  AUG:\n    MIN_SIZES: []\n", "TEST.AUG.MIN_SIZES"),
+                          ("TEST:\n  AUG:\n    MIN_SIZES: [400, 0]\n", "TEST.AUG.MIN_SIZES"),
+                          ("TEST:\n  AUG:\n    MIN_SIZES: 400\n", "TEST.AUG.MIN_SIZES"),
+                          ("TEST:\n  AUG:\n    MAX_SIZE: 0\n", "TEST.AUG.MAX_SIZE"),
+                          ("TEST:\n  AUG:\n    FLIP: 1\n", "TEST.AUG.FLIP"),
+                          ("TEST:\n  AUG:\n    ENABLED: yes please\n", "TEST.AUG.ENABLED")]:
+            with self.subTest(text=text):
+                with self.assertRaisesRegex(config.ConfigError, key.replace(".", r"\.")):
+                    self._settings_with(text)
+
 
 if __name__ == "__main__":
     unittest.main()

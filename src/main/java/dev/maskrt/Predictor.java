@@ -3,6 +3,7 @@ package dev.maskrt;
 import dev.maskrt.cascade.CascadePipeline;
 import dev.maskrt.config.DetectionSettings;
 import dev.maskrt.cascade.ImageResult;
+import dev.maskrt.cascade.TestTimeAugmentation;
 import dev.maskrt.config.StageTimer;
 import dev.maskrt.engine.EngineFactory;
 import dev.maskrt.engine.OnnxRuntimeOptions;
@@ -54,6 +55,8 @@ public final class Predictor implements AutoCloseable {
     private final ImageDecoder decoder;
     private final DetectionSettings settings;
     private final int batchSize;
+    /** Test-time augmentation, or null when off. */
+    private final TestTimeAugmentation tta;
     private volatile boolean closed;
 
     private Predictor(ModelPackage model, EngineFactory engines, Workers workers, PredictorOptions options) {
@@ -75,6 +78,11 @@ public final class Predictor implements AutoCloseable {
                 options.detectionsPerImage() != null ? options.detectionsPerImage() : r.detectionsPerImage(),
                 options.maskThreshold() != null ? options.maskThreshold() : r.maskThreshold());
         this.batchSize = options.batchSize();
+        this.tta = ttaEnabled(options, m) ? new TestTimeAugmentation(pipeline, preprocessor, m.testAug()) : null;
+    }
+
+    private static boolean ttaEnabled(PredictorOptions options, ModelManifest m) {
+        return options.tta() != null ? options.tta() : m.testAug().enabled();
     }
 
     /** Opens a model package with {@link PredictorOptions#defaults()}. */
@@ -96,6 +104,11 @@ public final class Predictor implements AutoCloseable {
         TensorRtOptions.Builder trt = options.tensorRt().toBuilder().batchSize(options.batchSize())
                 .detectionsPerImage(options.detectionsPerImage());
         if (options.minSizeTest() != null) trt.testSize(options.minSizeTest(), options.maxSizeTest());
+        ModelManifest manifest = ModelPackage.readManifest(modelDir); // TTA decides the TensorRT profiles
+        if (ttaEnabled(options, manifest)) {
+            trt.tta(manifest.testAug().minSizes(), manifest.testAug().maxSize())
+                    .batchSize(Math.max(options.batchSize(), TestTimeAugmentation.BATCH_SIZE));
+        }
         EngineFactory engines = EngineFactory.forBackend(options.backend(), ort, trt.build());
         ModelPackage model;
         try {
@@ -120,6 +133,9 @@ public final class Predictor implements AutoCloseable {
 
     /** The class names, in class-index order. */
     public List<String> classNames() { return model.manifest().classNames(); }
+
+    /** Whether this predictor uses test-time augmentation ({@link PredictorOptions.Builder#tta(boolean)}). */
+    public boolean tta() { return tta != null; }
 
     /** The detection settings in effect (the manifest's, with the options' overrides). */
     public DetectionSettings settings() { return settings; }
@@ -211,6 +227,15 @@ public final class Predictor implements AutoCloseable {
 
     private void runBatch(List<ImageInput> images, List<DecodedImage> decoded, List<Integer> slots, Prediction[] out,
                           StageTimer timer) {
+        if (tta != null) { // one image at a time: its augmented images make the batches
+            for (int k = 0; k < slots.size(); k++) {
+                int i = slots.get(k);
+                DecodedImage d = decoded.get(k);
+                List<Instance> instances = tta.run(d, settings, timer).instances();
+                out[i] = Prediction.success(images.get(i).name(), d.height(), d.width(), instances);
+            }
+            return;
+        }
         long t = System.nanoTime();
         PreprocessedBatch batch = preprocessor.preprocess(decoded);
         timer.add("preprocess", System.nanoTime() - t);

@@ -29,6 +29,7 @@ public final class PredictorOptions {
     private final boolean engineSpinning;
     private final TensorRtOptions tensorRt;
     private final long maxImageFileBytes;
+    private final Boolean tta;
 
     private PredictorOptions(Builder b) {
         backend = b.backend;
@@ -43,6 +44,7 @@ public final class PredictorOptions {
         engineSpinning = b.engineSpinning;
         tensorRt = b.tensorRt;
         maxImageFileBytes = b.maxImageFileBytes;
+        tta = b.tta;
     }
 
     /** Defaults: {@link Backend#AUTO}, all cores, the manifest's settings, batch size 1, no engine spinning. */
@@ -88,6 +90,12 @@ public final class PredictorOptions {
     /** Image files larger than this many bytes are refused before they are read. */
     public long maxImageFileBytes() { return maxImageFileBytes; }
 
+    /**
+     * Test-time augmentation on or off, or null for the manifest's {@code test_aug.enabled} (detectron2's
+     * {@code TEST.AUG.ENABLED}).
+     */
+    public Boolean tta() { return tta; }
+
     /** Builds {@link PredictorOptions}; every setter checks its argument and names it when it is out of range. */
     public static final class Builder {
         private Backend backend = Backend.AUTO;
@@ -102,6 +110,7 @@ public final class PredictorOptions {
         private boolean engineSpinning;
         private TensorRtOptions tensorRt = TensorRtOptions.defaults();
         private long maxImageFileBytes = DEFAULT_MAX_IMAGE_FILE_BYTES;
+        private Boolean tta;
 
         private Builder() {}
 
@@ -216,6 +225,18 @@ public final class PredictorOptions {
         public Builder maxImageFileBytes(long bytes) {
             if (bytes < 1) throw new IllegalArgumentException("maxImageFileBytes must be >= 1, got " + bytes);
             this.maxImageFileBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Test-time augmentation as detectron2's {@code GeneralizedRCNNWithTTA} does it, with the manifest's
+         * {@code test_aug} sizes and flip (detectron2's defaults for a package without them); default: the
+         * manifest's {@code test_aug.enabled}. With TTA the augmentation sizes replace the test size, and images are
+         * predicted one at a time (each one's augmented images are batched 3 at a time, as detectron2's
+         * {@code GeneralizedRCNNWithTTA} does by default), whatever the batch size.
+         */
+        public Builder tta(boolean enabled) {
+            this.tta = enabled;
             return this;
         }
 

@@ -13,6 +13,7 @@ import dev.maskrt.model.ModelPackage;
 import dev.maskrt.model.TensorNames;
 import dev.maskrt.ops.FeatureMap;
 import dev.maskrt.ops.SparseOps;
+import dev.maskrt.output.Instance;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -82,11 +83,7 @@ public final class CascadePipeline {
         if (settings == null) throw new IllegalArgumentException("settings must not be null");
         if (timer == null) throw new IllegalArgumentException("timer must not be null");
         if (batch.size() == 0) return List.of();
-        long t = System.nanoTime();
-        Map<String, HostTensor> out = backbone.run(Map.of(TensorNames.IMAGE,
-                HostTensor.wrap(batch.data(), batch.shape())));
-        BackboneOutput backbone = new BackboneOutput(out, manifest.anchors());
-        timer.add("backbone", System.nanoTime() - t);
+        BackboneOutput backbone = backbone(batch, timer);
         List<ImageResult> results = new ArrayList<>(batch.size());
         for (int n = 0; n < batch.size(); n++) results.add(runImage(backbone, n, batch.image(n), settings, timer));
         return results;
@@ -94,12 +91,42 @@ public final class CascadePipeline {
 
     private ImageResult runImage(BackboneOutput backbone, int n, ImageGeometry g, DetectionSettings settings,
             StageTimer timer) {
+        BoxDetections b = detectBoxes(backbone, n, g, settings, timer);
+        Detections d = b.detections();
+        if (d.count() == 0) return new ImageResult(List.of(), b.proposals(), b.stages(), d, NO_MASKS);
+        MaskProbabilities probs = predictMasks(backbone, n, d, timer);
+        Pasted pasted = postprocess(d, probs, g, settings, timer);
+        return new ImageResult(pasted.instances(), b.proposals(), b.stages(), d, pasted.masks());
+    }
+
+    // ---- the steps, also used one by one by TestTimeAugmentation
+
+    private static final MaskProbabilities NO_MASKS = new MaskProbabilities(new float[0], 1, 1);
+
+    /** The backbone on a padded batch. */
+    BackboneOutput backbone(PreprocessedBatch batch, StageTimer timer) {
+        long t = System.nanoTime();
+        Map<String, HostTensor> out = backbone.run(Map.of(TensorNames.IMAGE,
+                HostTensor.wrap(batch.data(), batch.shape())));
+        BackboneOutput b = new BackboneOutput(out, manifest.anchors());
+        timer.add("backbone", System.nanoTime() - t);
+        return b;
+    }
+
+    /**
+     * What the box side gives for image {@code n} of a batch: the proposals, the cascade stages (null when there
+     * are no proposals) and the final detections in resized-image pixels.
+     */
+    record BoxDetections(Proposals proposals, StageOutput stages, Detections detections) {}
+
+    /** Proposals, cascade box stages and final detections of image {@code n} (detectron2 with mask_on off). */
+    BoxDetections detectBoxes(BackboneOutput backbone, int n, ImageGeometry g, DetectionSettings settings,
+            StageTimer timer) {
         int h = g.resizedHeight(), w = g.resizedWidth();
         long t = System.nanoTime();
         Proposals p = proposals.propose(backbone, n, h, w);
         timer.add("proposals", System.nanoTime() - t);
-        MaskProbabilities noMasks = new MaskProbabilities(new float[0], 1, 1);
-        if (p.count() == 0) return new ImageResult(List.of(), p, null, Detections.empty(), noMasks);
+        if (p.count() == 0) return new BoxDetections(p, null, Detections.empty());
 
         FeatureMap[] boxLevels = backbone.select(manifest.roiHeads().boxPooler().levels(), manifest.anchors());
         StageOutput stages = boxStages.run(boxLevels, p.boxes(), n, h, w, timer);
@@ -107,19 +134,38 @@ public final class CascadePipeline {
         t = System.nanoTime();
         Detections d = selector.select(stages.boxes(), stages.scores(), manifest.numClasses(), h, w, settings);
         timer.add("detections", System.nanoTime() - t);
-        if (d.count() == 0) return new ImageResult(List.of(), p, stages, d, noMasks);
+        return new BoxDetections(p, stages, d);
+    }
 
-        t = System.nanoTime();
+    /**
+     * detectron2's {@code fast_rcnn_inference_single_image} on class-agnostic boxes {@code float[4R]} and scores
+     * {@code float[R * (K + 1)]} (background last) in an image of {@code height × width}.
+     */
+    Detections select(float[] boxes, float[] scores, int height, int width, DetectionSettings settings) {
+        return selector.select(boxes, scores, manifest.numClasses(), height, width, settings);
+    }
+
+    /** Mask probabilities of {@code d.count() >= 1} detections of image {@code n} (boxes in its resized pixels). */
+    MaskProbabilities predictMasks(BackboneOutput backbone, int n, Detections d, StageTimer timer) {
+        long t = System.nanoTime();
         FeatureMap[] maskLevels = backbone.select(manifest.roiHeads().maskPooler().levels(), manifest.anchors());
         MaskProbabilities probs = masks.predict(maskLevels, d, n);
         timer.add("mask head", System.nanoTime() - t);
+        return probs;
+    }
 
-        t = System.nanoTime();
+    /** The instances of detector_postprocess + paste, and the mask probabilities of those kept, in instance order. */
+    record Pasted(List<Instance> instances, MaskProbabilities masks) {}
+
+    /** detector_postprocess: boxes of {@code d} scaled from {@code g}'s resized to its original size, masks pasted. */
+    Pasted postprocess(Detections d, MaskProbabilities probs, ImageGeometry g, DetectionSettings settings,
+            StageTimer timer) {
+        long t = System.nanoTime();
         DetectorPostprocess.Scaled scaled = postprocess.scale(d, g);
         MaskProbabilities kept = keep(probs, scaled.kept());
         var instances = postprocess.paste(scaled, d, kept, g, manifest.classNames(), settings.maskThreshold());
         timer.add("paste", System.nanoTime() - t);
-        return new ImageResult(instances, p, stages, d, kept);
+        return new Pasted(instances, kept);
     }
 
     private static MaskProbabilities keep(MaskProbabilities m, int[] rows) {

@@ -44,7 +44,8 @@ import picocli.CommandLine.Option;
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = {"Run a model package on images and write predictions.",
             "maskrt predict --model DIR --images DIR|FILE... --out DIR [--format coco,sartorius,dsb,airbus] "
-                + "[--overlays] [--threads N] [--score-thresh X] [--coco-gt GT.json] [--resume | --overwrite]",
+                + "[--overlays] [--threads N] [--score-thresh X] [--tta | --no-tta] [--coco-gt GT.json] "
+                + "[--resume | --overwrite]",
             "Outputs in --out: coco_results.json, submission_sartorius.csv, submission_dsb.csv, "
                 + "submission_airbus.csv, overlays/ID.png; predict-journal.jsonl while the run is incomplete.",
             "Ids: the file's stem when unique among the inputs, else its path under the inputs' common folder "
@@ -82,6 +83,11 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--detections-per-image", paramLabel = "N",
             description = "Detections per image, >= 1 (default: the model's).")
     Integer detectionsPerImage;
+
+    @Option(names = "--tta", negatable = true,
+            description = {"Test-time augmentation as detectron2's GeneralizedRCNNWithTTA, with the model's test_aug sizes "
+                + "and flip; --no-tta turns it off.", "Default: the model's test_aug.enabled (TEST.AUG.ENABLED)."})
+    Boolean tta;
 
     @Option(names = "--min-pixels", defaultValue = "1", paramLabel = "N",
             description = "Kaggle formats: drop instances with fewer pixels after overlap removal (default 1).")
@@ -121,6 +127,7 @@ final class PredictCommand implements Callable<Integer> {
         if (threads > 0) options.threads(threads);
         if (scoreThreshold != null) options.scoreThreshold(scoreThreshold);
         if (detectionsPerImage != null) options.detectionsPerImage(detectionsPerImage);
+        if (tta != null) options.tta(tta);
         Map<Path, String> failed = new LinkedHashMap<>();
         FinalOutputs.Totals totals;
         int resumed = journal == null ? 0 : journal.doneCount();
@@ -281,8 +288,10 @@ final class PredictCommand implements Callable<Integer> {
         JsonNode s0 = before.path("settings"), s1 = now.path("settings");
         for (Iterator<String> it = s1.fieldNames(); it.hasNext(); ) {
             String name = it.next();
-            if (!s1.get(name).equals(s0.get(name))) {
-                return "settings: " + name + " was " + s0.get(name) + ", now " + s1.get(name);
+            // a setting newer than the journal (e.g. tta) reads as null there, i.e. the default
+            JsonNode was = s0.has(name) ? s0.get(name) : com.fasterxml.jackson.databind.node.NullNode.getInstance();
+            if (!s1.get(name).equals(was)) {
+                return "settings: " + name + " was " + was + ", now " + s1.get(name);
             }
         }
         JsonNode i0 = before.path("inputs"), i1 = now.path("inputs");
@@ -309,6 +318,7 @@ final class PredictCommand implements Callable<Integer> {
         if (detectionsPerImage != null) s.put("detections_per_image", detectionsPerImage);
         else s.putNull("detections_per_image");
         s.put("min_pixels", minPixels);
+        if (tta != null) s.put("tta", tta); else s.putNull("tta"); // null: the model's test_aug.enabled
         s.put("coco_gt", cocoGt == null ? null : cocoGt.toAbsolutePath().normalize().toString());
         ArrayNode in = h.putArray("inputs");
         for (InputImage i : inputs) in.addArray().add(i.id()).add(i.path().toString());

@@ -108,6 +108,24 @@ public final class Preprocessor {
      */
     public PreprocessedBatch preprocess(List<DecodedImage> images) {
         if (images == null) throw new IllegalArgumentException("images must not be null");
+        return preprocess(images, java.util.Collections.nCopies(images.size(), new Augmentation(resize, false)));
+    }
+
+    /**
+     * Pre-processes images into one padded batch as {@link #preprocess(List)} does, image {@code i} resized and
+     * maybe flipped as {@code augmentations[i]} says instead of by this pre-processor's resize (detectron2's
+     * {@code DatasetMapperTTA}; the flip comes after the resize, and since normalising is per pixel, flipping the
+     * normalised pixels is the same). The same image may appear several times.
+     *
+     * @throws IllegalArgumentException as {@link #preprocess(List)}, or when the lists differ in length or an
+     *     augmentation is null
+     */
+    public PreprocessedBatch preprocess(List<DecodedImage> images, List<Augmentation> augmentations) {
+        if (images == null) throw new IllegalArgumentException("images must not be null");
+        if (augmentations == null || augmentations.size() != images.size()) {
+            throw new IllegalArgumentException("augmentations must have one entry per image ("
+                    + images.size() + "), got " + (augmentations == null ? null : augmentations.size()));
+        }
         List<ImageGeometry> geometry = new ArrayList<>(images.size());
         int maxH = 0, maxW = 0;
         for (int i = 0; i < images.size(); i++) {
@@ -124,10 +142,12 @@ public final class Preprocessor {
                 throw new IllegalArgumentException(name + ": channel format " + image.format()
                         + " does not match the model's " + format);
             }
-            int[] size = resize.outputSize(image.height(), image.width());
+            if (augmentations.get(i) == null) throw new IllegalArgumentException("augmentations[" + i + "] must not be null");
+            ResizeShortestEdge r = augmentations.get(i).resize();
+            int[] size = r.outputSize(image.height(), image.width());
             if (size[0] < 1 || size[1] < 1) {
                 throw new IllegalArgumentException(name + ": " + image.height() + "x" + image.width() + " resizes to "
-                        + size[0] + "x" + size[1] + " at short edge " + resize.shortEdge() + ", max " + resize.maxSize());
+                        + size[0] + "x" + size[1] + " at short edge " + r.shortEdge() + ", max " + r.maxSize());
             }
             geometry.add(new ImageGeometry(image.height(), image.width(), size[0], size[1]));
             maxH = Math.max(maxH, size[0]);
@@ -138,10 +158,25 @@ public final class Preprocessor {
         float[] data = new float[Math.toIntExact(images.size() * CHANNELS * plane)];
         for (int i = 0; i < images.size(); i++) {
             ImageGeometry g = geometry.get(i);
-            writeImage(images.get(i), g.resizedHeight(), g.resizedWidth(), data, (int) (i * CHANNELS * plane),
-                    height, width);
+            int offset = (int) (i * CHANNELS * plane);
+            writeImage(images.get(i), g.resizedHeight(), g.resizedWidth(), data, offset, height, width);
+            if (augmentations.get(i).hflip()) flipHorizontally(data, offset, g.resizedHeight(), g.resizedWidth(), height, width);
         }
         return new PreprocessedBatch(data, CHANNELS, height, width, geometry);
+    }
+
+    /** Mirrors the {@code h × w} image (left-aligned in rows of {@code width}) in each channel of its slot. */
+    private static void flipHorizontally(float[] data, int offset, int h, int w, int height, int width) {
+        for (int c = 0; c < CHANNELS; c++) {
+            for (int y = 0; y < h; y++) {
+                int row = offset + c * height * width + y * width;
+                for (int a = row, b = row + w - 1; a < b; a++, b--) {
+                    float t = data[a];
+                    data[a] = data[b];
+                    data[b] = t;
+                }
+            }
+        }
     }
 
     private int roundUp(int size) {

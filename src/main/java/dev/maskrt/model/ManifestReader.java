@@ -82,7 +82,7 @@ final class ManifestReader {
         }
         GraphDeclaration maskHead = graph(object(graphs, "graphs", "mask_head"), "graphs.mask_head", dir);
         return new ModelManifest(file, numClasses, classNames, input, anchors, rpn, roiHeads, backbone, boxHeads,
-                maskHead);
+                maskHead, testAug(root));
     }
 
     private List<String> classNames(JsonNode root, int numClasses) {
@@ -130,6 +130,25 @@ final class ManifestReader {
             throw fail("input.interpolation", "only \"pil_bilinear\" is supported, got \"" + interpolation + "\"");
         }
         return new InputSettings(format, mean, std, minSize, maxSize, divisibility);
+    }
+
+    /** {@code test_aug}: optional (absent in packages exported before it existed: detectron2's defaults, disabled). */
+    private TestAugSettings testAug(JsonNode root) {
+        JsonNode t = root.get("test_aug");
+        if (t == null) return TestAugSettings.DETECTRON2_DEFAULTS;
+        asObject(t, "test_aug");
+        boolean enabled = bool(t, "test_aug", "enabled");
+        JsonNode sizes = array(t, "test_aug", "min_sizes");
+        if (sizes.isEmpty()) throw fail("test_aug.min_sizes", "must not be empty");
+        int[] minSizes = new int[sizes.size()];
+        for (int i = 0; i < minSizes.length; i++) {
+            String field = "test_aug.min_sizes[" + i + "]";
+            minSizes[i] = asInt(sizes.get(i), field);
+            if (minSizes[i] < 1) throw fail(field, "must be >= 1, got " + minSizes[i]);
+        }
+        int maxSize = positive(t, "test_aug", "max_size");
+        boolean flip = bool(t, "test_aug", "flip");
+        return new TestAugSettings(enabled, minSizes, maxSize, flip);
     }
 
     private AnchorSettings anchors(JsonNode root) {

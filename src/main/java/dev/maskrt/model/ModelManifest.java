@@ -13,10 +13,11 @@ import java.util.List;
  * @param backbone the backbone + FPN + RPN head graph
  * @param boxHeads one box head graph per cascade stage
  * @param maskHead the mask head graph
+ * @param testAug test-time augmentation settings ({@code test_aug}; detectron2's defaults, disabled, when absent)
  */
 public record ModelManifest(Path file, int numClasses, List<String> classNames, InputSettings input,
         AnchorSettings anchors, RpnSettings rpn, RoiHeadSettings roiHeads, GraphDeclaration backbone,
-        List<GraphDeclaration> boxHeads, GraphDeclaration maskHead) {
+        List<GraphDeclaration> boxHeads, GraphDeclaration maskHead, TestAugSettings testAug) {
     /** The only {@code format_version} this build reads. */
     public static final int FORMAT_VERSION = 1;
     /** The only {@code flavour} this build serves. */

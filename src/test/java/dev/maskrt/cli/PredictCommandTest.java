@@ -113,6 +113,45 @@ class PredictCommandTest {
     }
 
     @Test
+    void ttaFollowsTheModelUnlessToldAndResumeNeedsTheSameChoice(@TempDir Path dir) throws Exception {
+        String ttaModel = "src/test/resources/models/tiny-tta"; // test_aug.enabled: true
+        Path image = refs.get(2).file();
+        int plain, augmented;
+        try (Predictor p = Predictor.open(Path.of(ttaModel), PredictorOptions.builder().threads(2).tta(false).build())) {
+            plain = p.predict(image).size();
+        }
+        try (Predictor p = Predictor.open(Path.of(ttaModel), PredictorOptions.builder().threads(2).build())) {
+            assertTrue(p.tta());
+            augmented = p.predict(image).size();
+        }
+        assertTrue(plain != augmented, plain + " detections both ways: cannot tell TTA apart");
+        String[][] runs = {{}, {"--tta"}, {"--no-tta"}};
+        int[] expected = {augmented, augmented, plain};
+        for (int k = 0; k < runs.length; k++) {
+            Path out = dir.resolve("out" + k);
+            List<String> args = new java.util.ArrayList<>(List.of("predict", "--model", ttaModel, "--images",
+                    image.toString(), "--out", out.toString(), "--threads", "2"));
+            args.addAll(List.of(runs[k]));
+            MainTest.Run run = MainTest.run(args.toArray(String[]::new));
+            assertEquals(0, run.status(), run.err());
+            assertEquals(expected[k], new ObjectMapper().readTree(out.resolve("coco_results.json").toFile()).size(),
+                    String.join(" ", runs[k]));
+        }
+        // a failed run's journal (truncated second image) written with --no-tta is not resumed with --tta
+        Path images = imagesDir(dir.resolve("failing")), out = dir.resolve("out-failed");
+        String[] common = {"predict", "--model", ttaModel, "--images", image.toString(),
+                images.resolve("000009.png").toString(), "--out", out.toString(), "--threads", "2"};
+        List<String> first = new java.util.ArrayList<>(List.of(common));
+        first.add("--no-tta");
+        assertEquals(1, MainTest.run(first.toArray(String[]::new)).status());
+        List<String> resume = new java.util.ArrayList<>(List.of(common));
+        resume.addAll(List.of("--resume", "--tta"));
+        MainTest.Run refused = MainTest.run(resume.toArray(String[]::new));
+        assertEquals(2, refused.status(), refused.err());
+        assertTrue(refused.err().contains("settings: tta was false, now true"), refused.err());
+    }
+
+    @Test
     void usageAndModelErrorsExitWith2(@TempDir Path dir) throws Exception {
         MainTest.Run missing = MainTest.run("predict", "--images", dir.toString(), "--out", dir.toString());
         assertEquals(2, missing.status());

@@ -162,4 +162,41 @@ class PreprocessorTest {
             assertTrue(e.getMessage().startsWith("sizeDivisibility"), e.getMessage());
         }
     }
+
+    @Test
+    void augmentationsResizeEachImageThenFlipIt() {
+        java.util.Random rnd = new java.util.Random(3);
+        byte[] px = new byte[13 * 29 * 3];
+        rnd.nextBytes(px);
+        DecodedImage image = DecodedImage.ofBytes(13, 29, 3, ChannelFormat.BGR, px);
+        try (Workers workers = new Workers(2)) {
+            Preprocessor p = Preprocessor.detectron2Default(new ResizeShortestEdge(8, 1000), workers);
+            ResizeShortestEdge small = new ResizeShortestEdge(10, 20), large = new ResizeShortestEdge(16, 100);
+            PreprocessedBatch batch = p.preprocess(List.of(image, image, image), List.of(new Augmentation(small, false),
+                    new Augmentation(small, true), new Augmentation(large, false)));
+            // 13x29 -> 10x22.3, over 20 on the long side -> 9x20; 16x36 for the large one
+            assertEquals("ImageGeometry[13x29 -> 9x20]", batch.image(0).toString());
+            assertEquals("ImageGeometry[13x29 -> 9x20]", batch.image(1).toString());
+            assertEquals("ImageGeometry[13x29 -> 16x36]", batch.image(2).toString());
+            assertEquals(32, batch.height());
+            assertEquals(64, batch.width());
+            PreprocessedBatch alone = p.preprocess(List.of(image), List.of(new Augmentation(small, false)));
+            int h = batch.image(1).resizedHeight(), w = batch.image(1).resizedWidth();
+            int bh = batch.height(), bw = batch.width(), ah = alone.height(), aw = alone.width();
+            for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < bh; y++) {
+                    for (int x = 0; x < bw; x++) {
+                        float plain = y < h && x < w ? alone.data()[(c * ah + y) * aw + x] : 0f;
+                        float flipped = y < h && x < w ? alone.data()[(c * ah + y) * aw + (w - 1 - x)] : 0f;
+                        assertEquals(plain, batch.data()[((0 * 3 + c) * bh + y) * bw + x]);
+                        assertEquals(flipped, batch.data()[((1 * 3 + c) * bh + y) * bw + x]);
+                    }
+                }
+            }
+            // the plain list call is the augmentation call with this pre-processor's resize and no flip
+            assertArrayEquals(p.preprocess(List.of(image)).data(),
+                    p.preprocess(List.of(image), List.of(new Augmentation(p.resize(), false))).data());
+            assertThrows(IllegalArgumentException.class, () -> p.preprocess(List.of(image), List.of()));
+        }
+    }
 }

@@ -1,5 +1,7 @@
 package dev.maskrt.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -114,6 +116,41 @@ class ModelPackageTest {
         Files.walk(tmp).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         assertRefused(brokenCopy(r -> at(r, "roi_heads").put("mask_cls_agnostic", 0)),
                 "'roi_heads.mask_cls_agnostic'", "expected true or false");
+    }
+
+    @Test
+    void readsTestAugAndTakesDetectron2sDefaultsWhenAbsent() {
+        TestAugSettings none = TinyPackages.tiny().testAug(); // exported before test_aug existed
+        assertEquals(TestAugSettings.DETECTRON2_DEFAULTS, none);
+        assertFalse(none.enabled());
+        TestAugSettings t = ModelPackage.readManifest(Path.of("src/test/resources/models/tiny-tta")).testAug();
+        assertTrue(t.enabled());
+        assertArrayEquals(new int[] {160, 224}, t.minSizes());
+        assertEquals(320, t.maxSize());
+        assertTrue(t.flip());
+        assertEquals(4, t.count());
+    }
+
+    @Test
+    void refusesBadTestAugFieldsNamingThem() throws IOException {
+        String[][] cases = {
+                {"{\"enabled\": true, \"min_sizes\": [], \"max_size\": 320, \"flip\": true}", "'test_aug.min_sizes'",
+                        "must not be empty"},
+                {"{\"enabled\": true, \"min_sizes\": [160, 0], \"max_size\": 320, \"flip\": true}",
+                        "'test_aug.min_sizes[1]'", "must be >= 1"},
+                {"{\"enabled\": true, \"min_sizes\": [160.5], \"max_size\": 320, \"flip\": true}",
+                        "'test_aug.min_sizes[0]'", "expected an integer"},
+                {"{\"enabled\": true, \"min_sizes\": [160], \"max_size\": 0, \"flip\": true}", "'test_aug.max_size'",
+                        "must be >= 1"},
+                {"{\"enabled\": 1, \"min_sizes\": [160], \"max_size\": 320, \"flip\": true}", "'test_aug.enabled'",
+                        "expected true or false"},
+                {"{\"enabled\": true, \"min_sizes\": [160], \"max_size\": 320}", "'test_aug.flip'", "missing"},
+                {"[160, 224]", "'test_aug'", "expected an object"}};
+        for (String[] c : cases) {
+            Files.walk(tmp).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            com.fasterxml.jackson.databind.JsonNode value = new ObjectMapper().readTree(c[0]);
+            assertRefused(brokenCopy(r -> r.set("test_aug", value)), c[1], c[2]);
+        }
     }
 
     @Test
