@@ -8,29 +8,37 @@ import dev.maskrt.eval.CocoEvaluation;
 import dev.maskrt.eval.CocoSummary;
 import dev.maskrt.eval.IouType;
 import dev.maskrt.eval.SartoriusMetric;
+import dev.maskrt.eval.SartoriusMetric.ImageSize;
+import dev.maskrt.image.DecodedImage;
+import dev.maskrt.image.ImageDecoder;
+import dev.maskrt.output.PixelOrder;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * Guards the figures reported for the bundled sample model (models/synthcells-cascade-r18/README.md): the whole
- * main job — {@code maskrt predict} on the committed synthetic val split, then COCO evaluation and the Sartorius
- * metric of what it wrote — must still reach them, less a small margin. A change that degrades the pipeline,
- * the writers or the metrics on a real trained model fails here.
+ * Guards the held-out figures reported for the bundled sample model (models/dsb2018-cascade-r18/README.md): the
+ * whole main job — {@code maskrt predict} on the committed DSB2018 held-out split (66 images never trained on),
+ * then COCO evaluation and the DSB 2018 metric of what it wrote — must still reach them, less a small margin. A
+ * change that degrades the pipeline, the writers or the metrics on a real trained model fails here.
  */
 class SampleModelRegressionTest {
-    static final Path MODEL = Path.of("models/synthcells-cascade-r18");
-    static final Path VAL = Path.of("samples/synthcells-val");
+    static final Path MODEL = Path.of("models/dsb2018-cascade-r18");
+    static final Path VAL = Path.of("samples/dsb2018-val");
     static final int[] MAX_DETS = {100, 300, 1000};
     /** Below the reported figures by this much fails (predictions are deterministic; the margin is for intent). */
     static final double MARGIN = 0.005;
 
-    // The figures of models/synthcells-cascade-r18/README.md, as maskrt eval prints them.
-    static final double SEGM_AP = 0.350, SEGM_AP50 = 0.522, BBOX_AP = 0.378, SARTORIUS = 0.351;
+    // The held-out figures of models/dsb2018-cascade-r18/README.md, as maskrt eval prints them.
+    static final double SEGM_AP = 0.454, SEGM_AP50 = 0.678, BBOX_AP = 0.455, DSB = 0.482;
 
     @TempDir
     static Path out;
@@ -42,7 +50,7 @@ class SampleModelRegressionTest {
         cl.setOut(new PrintWriter(stdout));
         cl.setErr(new PrintWriter(stderr));
         int status = cl.execute("predict", "--model", MODEL.toString(), "--images", VAL.resolve("images").toString(),
-                "--out", out.toString(), "--format", "coco,sartorius", "--coco-gt", VAL.resolve("annotations.json").toString());
+                "--out", out.toString(), "--format", "coco,dsb", "--coco-gt", VAL.resolve("annotations.json").toString());
         assertEquals(0, status, "maskrt predict failed:\n" + stdout + stderr);
     }
 
@@ -58,9 +66,18 @@ class SampleModelRegressionTest {
     }
 
     @Test
-    void sartoriusMetricHoldsTheReportedFigure() throws Exception {
-        double score = SartoriusMetric.evaluate(VAL.resolve("train.csv"), out.resolve("submission_sartorius.csv")).score();
-        assertAtLeast("Sartorius metric", SARTORIUS, score);
+    void dsbMetricHoldsTheReportedFigure() throws Exception {
+        Map<String, ImageSize> sizes = new LinkedHashMap<>();
+        try (Stream<Path> files = Files.list(VAL.resolve("images"))) {
+            for (Path f : files.sorted().toList()) {
+                DecodedImage image = ImageDecoder.bgr().decode(f);
+                String name = f.getFileName().toString();
+                sizes.put(name.substring(0, name.lastIndexOf('.')), new ImageSize(image.height(), image.width()));
+            }
+        }
+        double score = SartoriusMetric.evaluate(VAL.resolve("labels.csv"), out.resolve("submission_dsb.csv"), sizes,
+                PixelOrder.COLUMN_MAJOR, 0).score();
+        assertAtLeast("DSB 2018 metric", DSB, score);
     }
 
     private static void assertAtLeast(String what, double reported, double measured) {
