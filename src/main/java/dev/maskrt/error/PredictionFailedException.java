@@ -8,6 +8,11 @@ public final class PredictionFailedException extends MaskrtException {
     private static final long serialVersionUID = 1L;
 
     public PredictionFailedException(String imageName, Throwable cause) {
-        super(imageName + ": prediction failed: " + cause.getMessage(), cause);
+        super(imageName + ": prediction failed: " + withoutName(imageName, String.valueOf(cause.getMessage())), cause);
+    }
+
+    /** The cause's message without a leading "NAME: " (most of maskrt's messages start with the file's name). */
+    private static String withoutName(String imageName, String message) {
+        return message.startsWith(imageName + ": ") ? message.substring(imageName.length() + 2) : message;
     }
 }
