@@ -103,6 +103,32 @@ class PredictorTest {
         }
     }
 
+    /**
+     * A 16-bit grey PNG is fed to the model as detectron2's reader (PIL {@code convert("RGB")}) feeds it: values
+     * clipped to 255. One holding the 8-bit reference image's values therefore gives exactly that image's instances.
+     */
+    @Test
+    void aSixteenBitGreyImageIsReadAsDetectron2ReadsIt() throws IOException {
+        int k = -1;
+        BufferedImage eight = null;
+        for (int i = 0; i < refs.size() && k < 0; i++) {
+            BufferedImage img = javax.imageio.ImageIO.read(refs.get(i).file().toFile());
+            if (img.getRaster().getNumBands() == 1 && img.getRaster().getSampleModel().getSampleSize(0) == 8) {
+                k = i;
+                eight = img;
+            }
+        }
+        assertTrue(k >= 0, "no 8-bit grey reference image");
+        BufferedImage sixteen = new BufferedImage(eight.getWidth(), eight.getHeight(), BufferedImage.TYPE_USHORT_GRAY);
+        sixteen.getRaster().setPixels(0, 0, eight.getWidth(), eight.getHeight(),
+                eight.getRaster().getPixels(0, 0, eight.getWidth(), eight.getHeight(), (int[]) null));
+        Path file = tmp.resolve("grey16.png");
+        assertTrue(javax.imageio.ImageIO.write(sixteen, "png", file.toFile()));
+        assertFalse(expected.get(k).isEmpty());
+        assertEquals(expected.get(k), predictor.predict(file));
+        assertEquals(expected.get(k), predictor.predict(ImageInput.of(sixteen, "grey16")));
+    }
+
     @Test
     void aCorruptOrMissingImageFailsAloneAndIsNamed() throws IOException {
         Path corrupt = tmp.resolve("corrupt.png");

@@ -24,13 +24,16 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.javacpp.ShortPointer;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decodes PNG, JPEG and TIFF (including LZW) images, 8- or 16-bit, grayscale, BGR or BGRA, with OpenCV's
  * {@code imdecode(IMREAD_UNCHANGED)}, into a {@link DecodedImage} with 3 channels in the model's channel order:
  * grayscale is repeated into 3 equal channels, alpha is dropped (not composited, like PIL's {@code convert("RGB")}),
  * and BGR becomes RGB when the format is {@link ChannelFormat#RGB}. 16-bit samples are kept as values 0..65535
- * ({@link DecodedImage#floats()}), 32-bit float TIFFs as they are. EXIF orientation is not applied (the file's
+ * ({@link DecodedImage#floats()}), or made 8-bit as detectron2's reader makes them by the decoder of {@link
+ * #withDetectron2SixteenBit()} (the predictor's); 32-bit float TIFFs are kept as they are. EXIF orientation is not applied (the file's
  * pixel order is kept, as the PIL-based reference does). Multi-page TIFFs give their first page.
  *
  * <p>JPEG: OpenCV's bundled libjpeg-turbo and PIL's libjpeg(-turbo) both use the accurate integer IDCT and fancy
@@ -49,8 +52,11 @@ public final class ImageDecoder {
     /** The default largest file {@link #decode(Path)} reads: 1 GiB. */
     public static final long DEFAULT_MAX_FILE_BYTES = 1L << 30;
 
+    private static final Logger LOG = LoggerFactory.getLogger(ImageDecoder.class);
+
     private final ChannelFormat format;
     private final long maxFileBytes;
+    private final boolean sixteenBitAsPil;
 
     /** @param format the model's channel order (detectron2 {@code INPUT.FORMAT}); files up to 1 GiB */
     public ImageDecoder(ChannelFormat format) {
@@ -63,10 +69,27 @@ public final class ImageDecoder {
      * @throws IllegalArgumentException for a null format or {@code maxFileBytes < 1}
      */
     public ImageDecoder(ChannelFormat format, long maxFileBytes) {
+        this(format, maxFileBytes, false);
+    }
+
+    private ImageDecoder(ChannelFormat format, long maxFileBytes, boolean sixteenBitAsPil) {
         if (format == null) throw new IllegalArgumentException("format must not be null");
         if (maxFileBytes < 1) throw new IllegalArgumentException("maxFileBytes must be >= 1, got " + maxFileBytes);
         this.format = format;
         this.maxFileBytes = maxFileBytes;
+        this.sixteenBitAsPil = sixteenBitAsPil;
+    }
+
+    /**
+     * This decoder, but turning 16-bit images into 8-bit ones exactly as detectron2's reader does ({@code
+     * detectron2.data.detection_utils.read_image}: PIL, then {@code convert("RGB")}; Pillow 9.4): a grey sample
+     * {@code v} becomes {@code min(v, 255)} (PIL opens 16-bit grey as mode {@code I}/{@code I;16} and clips when
+     * converting), a colour sample its high byte {@code v >> 8} (PIL unpacks 16-bit RGB(A) PNGs as {@code RGB;16B}).
+     * A detectron2 model was trained on what that reader gave it, so the predictor decodes with this rule, and logs
+     * one warning per 16-bit image because grey values above 255 are lost.
+     */
+    public ImageDecoder withDetectron2SixteenBit() {
+        return new ImageDecoder(format, maxFileBytes, true);
     }
 
     /** A decoder for detectron2's default {@link ChannelFormat#BGR}. */
@@ -159,6 +182,25 @@ public final class ImageDecoder {
         }
     }
 
+    /** 16-bit samples as PIL's {@code convert("RGB")} gives them: grey clipped to 255, colour (and alpha) high bytes. */
+    private static byte[] asPil8Bit(short[] samples, int channels, String name) {
+        byte[] out = new byte[samples.length];
+        boolean clipped = false;
+        for (int i = 0; i < samples.length; i++) {
+            int v = samples[i] & 0xFFFF;
+            if (channels == 1) {
+                clipped |= v > 255;
+                out[i] = (byte) Math.min(v, 255);
+            } else {
+                out[i] = (byte) (v >>> 8);
+            }
+        }
+        LOG.warn("{}: 16-bit image read as detectron2 reads it (PIL convert(\"RGB\")): {}", name, channels == 1
+                ? (clipped ? "grey values above 255 clipped to 255; rescale it to 8 bits if that loses the content"
+                        : "grey values all <= 255, kept") : "each colour sample's high byte kept");
+        return out;
+    }
+
     /**
      * Converts an OpenCV image: {@code CV_8U}, {@code CV_16U} or {@code CV_32F} with 1 (gray), 3 (BGR) or 4 (BGRA)
      * channels, as {@code imread} returns it. The Mat is only read; it may be a non-continuous region of interest.
@@ -191,6 +233,9 @@ public final class ImageDecoder {
             if (depth == CV_16U) {
                 short[] shorts = new short[n];
                 new ShortPointer(m.data()).get(shorts);
+                if (sixteenBitAsPil) {
+                    return DecodedImage.ofBytes(h, w, 3, format, toModelChannels(asPil8Bit(shorts, c, name), h * w, c, true));
+                }
                 for (int i = 0; i < n; i++) raw[i] = shorts[i] & 0xFFFF;
             } else {
                 new FloatPointer(m.data()).get(raw);
@@ -222,6 +267,12 @@ public final class ImageDecoder {
                 byte[] raw = new byte[samples.length];
                 for (int i = 0; i < raw.length; i++) raw[i] = (byte) samples[i];
                 return DecodedImage.ofBytes(h, w, 3, format, toModelChannels(raw, pixels, bands, false));
+            }
+            if (sixteenBitAsPil) {
+                short[] shorts = new short[samples.length];
+                for (int i = 0; i < shorts.length; i++) shorts[i] = (short) samples[i];
+                return DecodedImage.ofBytes(h, w, 3, format,
+                        toModelChannels(asPil8Bit(shorts, bands, "<BufferedImage>"), pixels, bands, false));
             }
             float[] raw = new float[samples.length];
             for (int i = 0; i < raw.length; i++) raw[i] = samples[i];

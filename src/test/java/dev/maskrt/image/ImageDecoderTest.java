@@ -93,6 +93,36 @@ class ImageDecoderTest {
         assertArrayEquals(image.floats(), viaJava.floats());
     }
 
+    /**
+     * detectron2's reader on 16-bit files (Pillow 9.4, {@code Image.open(f).convert("RGB")}), values printed by PIL
+     * for files written by OpenCV: grey {0, 100, 255, 256, 1000, 65535} becomes {0, 100, 255, 255, 255, 255}; a
+     * colour pixel B=1000, G=20000, R=65535 becomes R=255, G=78, B=3 (high bytes).
+     */
+    @Test
+    void sixteenBitAsDetectron2ReadsIt() throws Exception {
+        ImageDecoder d2 = ImageDecoder.bgr().withDetectron2SixteenBit();
+        org.bytedeco.opencv.opencv_core.Mat grey = new org.bytedeco.opencv.opencv_core.Mat(1, 6,
+                org.bytedeco.opencv.global.opencv_core.CV_16UC1);
+        short[] g = {0, 100, 255, 256, 1000, (short) 65535};
+        new org.bytedeco.javacpp.ShortPointer(grey.data()).put(g);
+        Path greyFile = tmp.resolve("grey16.png");
+        assertTrue(org.bytedeco.opencv.global.opencv_imgcodecs.imwrite(greyFile.toString(), grey));
+        DecodedImage gi = d2.decode(greyFile);
+        assertTrue(gi.is8Bit());
+        int[] expected = {0, 100, 255, 255, 255, 255};
+        for (int i = 0; i < 6; i++) for (int c = 0; c < 3; c++) assertEquals(expected[i], gi.bytes()[i * 3 + c] & 0xFF);
+        org.bytedeco.opencv.opencv_core.Mat colour = new org.bytedeco.opencv.opencv_core.Mat(1, 1,
+                org.bytedeco.opencv.global.opencv_core.CV_16UC3);
+        new org.bytedeco.javacpp.ShortPointer(colour.data()).put(new short[] {1000, 20000, (short) 65535});
+        Path colourFile = tmp.resolve("colour16.png");
+        assertTrue(org.bytedeco.opencv.global.opencv_imgcodecs.imwrite(colourFile.toString(), colour));
+        DecodedImage ci = d2.decode(colourFile); // BGR order
+        assertEquals(3, ci.bytes()[0] & 0xFF);
+        assertEquals(78, ci.bytes()[1] & 0xFF);
+        assertEquals(255, ci.bytes()[2] & 0xFF);
+        assertEquals(16, ImageDecoder.bgr().decode(greyFile).bitDepth()); // the plain decoder keeps the values
+    }
+
     @Test
     void bgraPngDropsAlphaAndHonoursTheFormat() throws Exception {
         BufferedImage img = new BufferedImage(4, 2, BufferedImage.TYPE_INT_ARGB);
