@@ -66,7 +66,7 @@ final class EvalCommand implements Callable<Integer> {
     Path submission;
 
     @Option(names = "--images", paramLabel = "DIR",
-            description = "--metric dsb: folder of the images, named ImageId plus .png/.tif/.jpg/.bmp; their sizes "
+            description = "--metric dsb or sartorius: folder of the images, named by their id plus .png/.tif/.jpg/.bmp; their sizes "
                     + "are used when the ground truth has no Height/Width columns.")
     Path images;
 
@@ -93,7 +93,6 @@ final class EvalCommand implements Callable<Integer> {
     private int kaggle() throws Exception {
         require(submission != null, "--metric " + metric + " needs --submission FILE");
         forbid(results != null, "--results"); forbid(iouType != null, "--iou-type"); forbid(perCategory, "--per-category");
-        if (metric == Metric.sartorius) forbid(images != null, "--images");
         checkThreads();
         if (images != null && !Files.isDirectory(images)) throw usage("--images " + images + ": not a directory");
         Map<String, ImageSize> sizes = images == null ? Map.of() : imageSizes(gt, images);

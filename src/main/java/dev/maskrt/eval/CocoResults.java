@@ -75,6 +75,11 @@ final class CocoResults {
                 ? Arrays.binarySearch(gt.sortedCategoryIds, (int) (long) rec.categoryId) : -1;
         if (k < 0) {
             // pycocotools silently never evaluates such a record; a wrong class mapping must not pass unnoticed
+            if (gt.sortedCategoryIds.length == 0) {
+                throw InputFormatException.at(gt.file(), null, "categories", "the ground truth has no categories "
+                        + "(missing or empty list), so no result can be evaluated (" + file + " names category "
+                        + rec.categoryId + ")");
+            }
             throw InputFormatException.at(file, where, "category_id",
                     "category " + rec.categoryId + " is not in the ground truth's categories (" + gt.file() + ")");
         }

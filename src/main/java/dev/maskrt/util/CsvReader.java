@@ -33,6 +33,12 @@ public final class CsvReader implements Closeable {
             throw InputFormatException.at(file, "line 1", null, "empty file: expected a CSV header");
         }
         if (first.startsWith("\uFEFF")) first = first.substring(1);
+        String start = first.strip();
+        if (start.startsWith("{") || start.startsWith("[")) {
+            in.close();
+            throw InputFormatException.at(file, "line 1", null, "this is JSON, not CSV: expected a Kaggle CSV whose "
+                    + "first line is a header such as ImageId,EncodedPixels");
+        }
         header = split(first);
     }
 

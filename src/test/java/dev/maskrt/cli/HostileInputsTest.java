@@ -350,6 +350,38 @@ class HostileInputsTest {
                 broken + ": line 2, column ", "results[0]: not valid JSON");
     }
 
+    @Test
+    void aCocoJsonGivenAsKaggleGroundTruthIsNamedAsJson() throws Exception {
+        Path json = MainTest.write(dir, "annotations.json", "{\"images\": [], \"annotations\": []}");
+        Path sub = MainTest.write(dir, "sub.csv", "id,predicted\n");
+        assertUsage(MainTest.run("eval", "--metric", "sartorius", "--gt", json.toString(), "--submission", sub.toString()),
+                json + ": line 1: this is JSON, not CSV");
+    }
+
+    @Test
+    void aGroundTruthWithoutCategoriesIsBlamedNotTheResults() throws Exception {
+        Path gt = MainTest.write(dir, "gt.json", "{\"images\": [{\"id\": 1, \"file_name\": \"a.png\", \"height\": 4,"
+                + " \"width\": 4}], \"annotations\": []}");
+        Path res = MainTest.write(dir, "res.json", "[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [0, 0, 2, 2], "
+                + "\"score\": 0.5}]");
+        assertUsage(MainTest.run("eval", "--gt", gt.toString(), "--results", res.toString(), "--iou-type", "bbox"),
+                gt + ": field 'categories': the ground truth has no categories");
+    }
+
+    @Test
+    void aSartoriusGroundTruthWithoutSizesTakesThemFromTheImages() throws Exception {
+        Path images = Files.createDirectories(dir.resolve("images"));
+        Files.copy(GRAY, images.resolve("g.png")); // 300 wide, 90 high
+        Path gt = MainTest.write(dir, "train.csv", "id,annotation\ng,1 5\n");
+        Path sub = MainTest.write(dir, "sub.csv", "id,predicted\ng,1 5\n");
+        assertUsage(MainTest.run("eval", "--metric", "sartorius", "--gt", gt.toString(), "--submission", sub.toString()),
+                "no size for image 'g'", "--images DIR");
+        MainTest.Run ok = MainTest.run("eval", "--metric", "sartorius", "--gt", gt.toString(), "--submission",
+                sub.toString(), "--images", images.toString());
+        assertEquals(0, ok.status(), ok.err());
+        assertTrue(ok.out().contains("score: 1.000000 (1 images)"), ok.out());
+    }
+
     // ----- helpers
 
     private static Set<String> ids(Path csv) throws IOException {
