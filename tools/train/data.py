@@ -47,19 +47,32 @@ class SynthCells:
         y0, x0 = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
         img = img[y0:y0 + size, x0:x0 + size]
         lab = lab[y0:y0 + size, x0:x0 + size]
-        if rng.random() < 0.5:
-            img, lab = img[:, ::-1], lab[:, ::-1]
-        if rng.random() < 0.5:
-            img, lab = img[::-1], lab[::-1]
-        if rng.random() < 0.5:
-            img, lab = img.T, lab.T
+        img, lab = random_flips(rng, img, lab)
         gain, bias = rng.uniform(0.85, 1.15), rng.uniform(-12, 12)
         img = np.clip(np.rint((img.astype(np.float32) - 128) * gain + 128 + bias), 0, 255).astype(np.uint8)
-        ids, areas = np.unique(lab[lab > 0], return_counts=True)
-        ids = ids[areas >= MIN_CROP_AREA]
-        masks = np.stack([lab == k for k in ids]) if len(ids) else np.zeros((0, size, size), dtype=bool)
-        boxes = np.zeros((len(ids), 4), dtype=np.float32)
-        for j, m in enumerate(masks):
-            ys, xs = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
-            boxes[j] = (xs[0], ys[0], xs[-1] + 1, ys[-1] + 1)
+        ids, boxes, masks = instance_targets(lab)
         return np.ascontiguousarray(img), boxes, cls[ids], masks
+
+
+def random_flips(rng, img, lab):
+    """Horizontal flip, vertical flip, transposition, each with probability 1/2 (three draws, in this order)."""
+    if rng.random() < 0.5:
+        img, lab = img[:, ::-1], lab[:, ::-1]
+    if rng.random() < 0.5:
+        img, lab = img[::-1], lab[::-1]
+    if rng.random() < 0.5:
+        img, lab = np.swapaxes(img, 0, 1), lab.T
+    return img, lab
+
+
+def instance_targets(lab):
+    """(label ids, boxes float32 [G, 4], masks bool [G, S, S]) of the instances of a label map with at least
+    MIN_CROP_AREA pixels; boxes are tight, x1/y1 exclusive."""
+    ids, areas = np.unique(lab[lab > 0], return_counts=True)
+    ids = ids[areas >= MIN_CROP_AREA]
+    masks = np.stack([lab == k for k in ids]) if len(ids) else np.zeros((0,) + lab.shape, dtype=bool)
+    boxes = np.zeros((len(ids), 4), dtype=np.float32)
+    for j, m in enumerate(masks):
+        ys, xs = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
+        boxes[j] = (xs[0], ys[0], xs[-1] + 1, ys[-1] + 1)
+    return ids, boxes, masks

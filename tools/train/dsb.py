@@ -23,7 +23,7 @@ from PIL import Image
 
 from tools.synthcells.formats import coco_rle_decode
 
-from .data import MIN_CROP_AREA
+from .data import instance_targets, random_flips
 
 DEFAULT_ROOT = "../shared/data/dsb2018-stage1-train"
 SPLIT_FILE = "samples/dsb2018-val/image_ids.txt"
@@ -111,22 +111,11 @@ class Dsb2018:
         y0, x0 = int(rng.integers(0, nh - size + 1)), int(rng.integers(0, nw - size + 1))
         img = img[y0:y0 + size, x0:x0 + size, ::-1]  # BGR, as the package's input format
         lab = lab[ys[y0:y0 + size, None], xs[None, x0:x0 + size]]
-        if rng.random() < 0.5:
-            img, lab = img[:, ::-1], lab[:, ::-1]
-        if rng.random() < 0.5:
-            img, lab = img[::-1], lab[::-1]
-        if rng.random() < 0.5:
-            img, lab = img.transpose(1, 0, 2), lab.T
+        img, lab = random_flips(rng, img, lab)
         gain, bias = rng.uniform(0.8, 1.2), rng.uniform(-15, 15)
         img = np.clip(np.rint(img.astype(np.float32) * gain + bias), 0, 255).astype(np.uint8)
-        ids, areas = np.unique(lab[lab > 0], return_counts=True)
-        ids = ids[areas >= MIN_CROP_AREA]
-        masks = np.stack([lab == k for k in ids]) if len(ids) else np.zeros((0, size, size), dtype=bool)
-        boxes = np.zeros((len(ids), 4), dtype=np.float32)
-        for j, m in enumerate(masks):
-            rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
-            boxes[j] = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)
-        return (np.ascontiguousarray(img), boxes, np.zeros(len(ids), dtype=np.int64), masks)
+        ids, boxes, masks = instance_targets(lab)
+        return np.ascontiguousarray(img), boxes, np.zeros(len(ids), dtype=np.int64), masks
 
 
 def write_held_out(root, held, out_dir):

@@ -63,7 +63,7 @@ class TinyDetectron2ParityTest {
     void ttaWorksInBatches() throws IOException {
         // batch size 3: TTA predicts the images one by one, so results equal single-image ones
         JsonNode golden = new ObjectMapper().readTree(TTA_GOLDEN.toFile());
-        List<ImageInput> inputs = inputs(golden);
+        List<ImageInput> inputs = Detectron2Golden.inputs(golden);
         try (Predictor one = Predictor.open(TINY_TTA, PredictorOptions.builder().threads(2).build());
              Predictor batched = Predictor.open(TINY_TTA, PredictorOptions.builder().threads(2).batchSize(3).build())) {
             List<Prediction> a = one.predictAll(inputs), b = batched.predictAll(inputs);
@@ -73,14 +73,14 @@ class TinyDetectron2ParityTest {
 
     private static int compare(Path goldenFile, PredictorOptions options, boolean tta) throws IOException {
         JsonNode golden = new ObjectMapper().readTree(goldenFile.toFile());
-        List<ImageInput> inputs = inputs(golden);
+        List<ImageInput> inputs = Detectron2Golden.inputs(golden);
         int compared = 0;
         try (Predictor predictor = Predictor.open(TINY_TTA, options)) {
             assertEquals(tta, predictor.tta());
             List<Prediction> predictions = predictor.predictAll(inputs);
             for (int i = 0; i < inputs.size(); i++) {
                 JsonNode image = golden.get("images").get(i);
-                List<Instance> expected = instances(image, predictor.classNames());
+                List<Instance> expected = Detectron2Golden.instances(image, predictor.classNames());
                 ParityReport report = DetectionParity.compare(expected, predictions.get(i).instances(),
                         ParityCriteria.FP32);
                 System.out.println((tta ? "TTA " : "plain ") + image.get("file").asText() + ": " + report);
@@ -89,24 +89,5 @@ class TinyDetectron2ParityTest {
             }
         }
         return compared;
-    }
-
-    private static List<ImageInput> inputs(JsonNode golden) {
-        List<ImageInput> inputs = new ArrayList<>();
-        for (JsonNode image : golden.get("images")) inputs.add(ImageInput.of(Path.of(image.get("file").asText())));
-        return inputs;
-    }
-
-    static List<Instance> instances(JsonNode image, List<String> classNames) {
-        int h = image.get("height").asInt(), w = image.get("width").asInt();
-        List<Instance> out = new ArrayList<>();
-        for (JsonNode d : image.get("instances")) {
-            JsonNode box = d.get("box");
-            int cls = d.get("class").asInt();
-            out.add(new Instance(cls, classNames.get(cls), (float) d.get("score").asDouble(), (float) box.get(0).asDouble(),
-                    (float) box.get(1).asDouble(), (float) box.get(2).asDouble(), (float) box.get(3).asDouble(),
-                    CocoRle.fromCompressedString(d.get("mask").get("counts").asText(), h, w).toCompactMask()));
-        }
-        return out;
     }
 }

@@ -4,17 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.maskrt.Detectron2Golden;
 import dev.maskrt.ImageInput;
 import dev.maskrt.Prediction;
 import dev.maskrt.Predictor;
 import dev.maskrt.PredictorOptions;
-import dev.maskrt.output.CocoRle;
 import dev.maskrt.output.Instance;
 import dev.maskrt.selfcheck.DetectionParity;
 import dev.maskrt.selfcheck.ParityCriteria;
 import dev.maskrt.selfcheck.ParityReport;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -38,15 +37,14 @@ class Detectron2ParityTest {
     @Test
     void everyDetectionMatchesDetectron2() throws Exception {
         JsonNode reference = new ObjectMapper().readTree(REFERENCE.toFile());
-        List<ImageInput> inputs = new ArrayList<>();
-        for (JsonNode image : reference.get("images")) inputs.add(ImageInput.of(Path.of(image.get("file").asText())));
+        List<ImageInput> inputs = Detectron2Golden.inputs(reference);
         int compared = 0;
         try (Predictor predictor = Predictor.open(SampleModelRegressionTest.MODEL, PredictorOptions.builder().threads(2)
                 .scoreThreshold((float) reference.get("score_thresh").asDouble()).build())) {
             List<Prediction> predictions = predictor.predictAll(inputs);
             for (int i = 0; i < inputs.size(); i++) {
                 JsonNode image = reference.get("images").get(i);
-                List<Instance> expected = instances(image, predictor.classNames());
+                List<Instance> expected = Detectron2Golden.instances(image, predictor.classNames());
                 List<Instance> got = predictions.get(i).instances();
                 ParityReport report = DetectionParity.compare(expected, got, ParityCriteria.FP32);
                 assertTrue(report.passes(), image.get("file").asText() + ": " + report);
@@ -56,16 +54,4 @@ class Detectron2ParityTest {
         assertTrue(compared > 100, "too few detections to compare: " + compared);
     }
 
-    private static List<Instance> instances(JsonNode image, List<String> classNames) {
-        int h = image.get("height").asInt(), w = image.get("width").asInt();
-        List<Instance> out = new ArrayList<>();
-        for (JsonNode d : image.get("instances")) {
-            JsonNode box = d.get("box");
-            int cls = d.get("class").asInt();
-            out.add(new Instance(cls, classNames.get(cls), (float) d.get("score").asDouble(), (float) box.get(0).asDouble(),
-                    (float) box.get(1).asDouble(), (float) box.get(2).asDouble(), (float) box.get(3).asDouble(),
-                    CocoRle.fromCompressedString(d.get("mask").get("counts").asText(), h, w).toCompactMask()));
-        }
-        return out;
-    }
 }
