@@ -5,7 +5,7 @@ import dev.maskrt.config.DetectionSettings;
 import dev.maskrt.cascade.ImageResult;
 import dev.maskrt.cascade.TestTimeAugmentation;
 import dev.maskrt.config.StageTimer;
-import dev.maskrt.engine.EngineFactory;
+import dev.maskrt.model.EngineFactory;
 import dev.maskrt.engine.OnnxRuntimeOptions;
 import dev.maskrt.config.TensorRtOptions;
 import dev.maskrt.error.PredictorClosedException;

@@ -4,7 +4,7 @@ import dev.maskrt.config.Precision;
 import dev.maskrt.engine.tensorrt.TensorRtAvailability;
 import dev.maskrt.engine.tensorrt.TensorRtEngines;
 import dev.maskrt.config.TensorRtOptions;
-import dev.maskrt.model.GraphDeclaration;
+import dev.maskrt.engine.GraphDeclaration;
 import dev.maskrt.model.ModelManifest;
 import dev.maskrt.model.ModelPackage;
 import java.io.PrintWriter;
@@ -66,7 +66,7 @@ final class BuildEnginesCommand implements Callable<Integer> {
             out.println("maskrt: " + a);
             for (GraphDeclaration g : manifest.graphs()) {
                 long t0 = System.nanoTime();
-                Path plan = engines.build(model, g, manifest);
+                Path plan = engines.build(model, g, manifest.engineView());
                 out.printf(Locale.ROOT, "%s: %s (%.1f s)%n", g.file(), plan, (System.nanoTime() - t0) / 1e9);
                 out.flush();
             }

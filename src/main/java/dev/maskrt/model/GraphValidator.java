@@ -1,5 +1,9 @@
 package dev.maskrt.model;
 
+import dev.maskrt.engine.TensorDeclaration;
+
+import dev.maskrt.engine.GraphDeclaration;
+
 import dev.maskrt.engine.Engine;
 import dev.maskrt.engine.TensorSpec;
 import dev.maskrt.error.InputFormatException;

@@ -1,5 +1,9 @@
 package dev.maskrt.model;
 
+import dev.maskrt.engine.TensorDeclaration;
+
+import dev.maskrt.engine.GraphDeclaration;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,9 @@
 package dev.maskrt.model;
 
+import dev.maskrt.engine.ModelGraphs;
+
+import dev.maskrt.engine.GraphDeclaration;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -35,5 +39,11 @@ public record ModelManifest(Path file, int numClasses, List<String> classNames, 
         all.addAll(boxHeads);
         all.add(maskHead);
         return all;
+    }
+
+    /** The graphs and the settings that bound their input shapes, as the engines see them. */
+    public ModelGraphs engineView() {
+        return new ModelGraphs(file, backbone(), boxHeads(), maskHead(), input().minSizeTest(), input().maxSizeTest(),
+                input().sizeDivisibility(), rpn().postNmsTopk(), roiHeads().detectionsPerImage(), numClasses);
     }
 }

@@ -1,8 +1,10 @@
 package dev.maskrt.model;
 
+import dev.maskrt.engine.GraphDeclaration;
+
 import dev.maskrt.config.Backend;
 import dev.maskrt.engine.Engine;
-import dev.maskrt.engine.EngineFactory;
+import dev.maskrt.model.EngineFactory;
 import dev.maskrt.error.InputFormatException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package dev.maskrt.engine;
 
+import dev.maskrt.model.EngineFactory;
+
 import dev.maskrt.config.Backend;
 
 import dev.maskrt.error.BackendUnavailableException;

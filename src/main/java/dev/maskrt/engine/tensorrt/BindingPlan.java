@@ -2,8 +2,8 @@ package dev.maskrt.engine.tensorrt;
 
 import dev.maskrt.engine.ElementType;
 import dev.maskrt.engine.TensorSpec;
-import dev.maskrt.model.GraphDeclaration;
-import dev.maskrt.model.TensorDeclaration;
+import dev.maskrt.engine.GraphDeclaration;
+import dev.maskrt.engine.TensorDeclaration;
 import dev.maskrt.error.InputFormatException;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -2,10 +2,9 @@ package dev.maskrt.engine.tensorrt;
 
 import dev.maskrt.config.TensorRtOptions;
 
-import dev.maskrt.model.GraphDeclaration;
-import dev.maskrt.model.InputSettings;
-import dev.maskrt.model.ModelManifest;
-import dev.maskrt.model.TensorDeclaration;
+import dev.maskrt.engine.GraphDeclaration;
+import dev.maskrt.engine.ModelGraphs;
+import dev.maskrt.engine.TensorDeclaration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,24 +41,24 @@ public final class ProfilePlan {
     }
 
     /**
-     * Derives the profiles of every graph of {@code manifest}.
+     * Derives the profiles of every graph of a model package.
      *
      * @throws IllegalArgumentException when the options cannot be planned for: a fixed declared batch smaller than
      *                                  the batch size, a model without resize and no {@code maxImageSide}, or an
      *                                  input rank the pipeline does not use
      */
-    public static ProfilePlan forManifest(ModelManifest manifest, TensorRtOptions options) {
-        if (manifest == null) throw new IllegalArgumentException("manifest must not be null");
+    public static ProfilePlan forGraphs(ModelGraphs manifest, TensorRtOptions options) {
+        if (manifest == null) throw new IllegalArgumentException("graphs must not be null");
         if (options == null) throw new IllegalArgumentException("options must not be null");
         int b = options.batchSize();
         List<GraphProfile> out = new ArrayList<>();
         out.add(backbone(manifest, options));
-        long boxRois = (long) manifest.rpn().postNmsTopk() * b;
+        long boxRois = (long) manifest.rpnPostNmsTopk() * b;
         for (GraphDeclaration head : manifest.boxHeads()) out.add(roiHead(head, boxRois));
         int dpi = options.detectionsPerImage() != null ? options.detectionsPerImage()
-                : manifest.roiHeads().detectionsPerImage();
+                : manifest.detectionsPerImage();
         long maskRois = dpi >= 0 ? (long) Math.max(dpi, 1) * b
-                : (long) manifest.rpn().postNmsTopk() * manifest.numClasses() * b;
+                : (long) manifest.rpnPostNmsTopk() * manifest.numClasses() * b;
         out.add(roiHead(manifest.maskHead(), maskRois));
         return new ProfilePlan(out, b);
     }
@@ -75,20 +74,19 @@ public final class ProfilePlan {
 
     public int batchSize() { return batchSize; }
 
-    private static GraphProfile backbone(ModelManifest m, TensorRtOptions o) {
+    private static GraphProfile backbone(ModelGraphs m, TensorRtOptions o) {
         GraphDeclaration g = m.backbone();
         TensorDeclaration image = single(g);
         if (image.rank() != 4) throw new IllegalArgumentException(g.file() + ": input '" + image.name() + "' must have rank 4");
-        InputSettings in = m.input();
-        int d = Math.max(1, in.sizeDivisibility());
-        int minSize = o.minSizeTest() != null ? o.minSizeTest() : in.minSizeTest();
-        int maxSize = o.maxSizeTest() != null ? o.maxSizeTest() : in.maxSizeTest();
+        int d = Math.max(1, m.sizeDivisibility());
+        int minSize = o.minSizeTest() != null ? o.minSizeTest() : m.minSizeTest();
+        int maxSize = o.maxSizeTest() != null ? o.maxSizeTest() : m.maxSizeTest();
         long maxSide;
         long optH;
         long optW;
         if (minSize == 0) {
             if (o.maxImageSide() == 0) {
-                throw new IllegalArgumentException(m.file() + ": input.min_size_test is 0 (images are not resized), so "
+                throw new IllegalArgumentException(m.manifestFile() + ": input.min_size_test is 0 (images are not resized), so "
                         + "TensorRtOptions.maxImageSide must say the largest image side to plan for");
             }
             maxSide = roundUp(o.maxImageSide(), d);

@@ -7,7 +7,7 @@ import dev.maskrt.error.EngineException;
 import dev.maskrt.engine.HostTensor;
 import dev.maskrt.engine.InputChecks;
 import dev.maskrt.engine.TensorSpec;
-import dev.maskrt.model.TensorDeclaration;
+import dev.maskrt.engine.TensorDeclaration;
 import dev.maskrt.ops.cuda.CudaStream;
 import dev.maskrt.ops.cuda.DeviceBuffer;
 import dev.maskrt.ops.cuda.DeviceMemoryPool;

@@ -8,8 +8,8 @@ import dev.maskrt.engine.Engine;
 import dev.maskrt.error.EngineException;
 import dev.maskrt.engine.OnnxRuntimeEngine;
 import dev.maskrt.engine.OnnxRuntimeOptions;
-import dev.maskrt.model.GraphDeclaration;
-import dev.maskrt.model.ModelManifest;
+import dev.maskrt.engine.GraphDeclaration;
+import dev.maskrt.engine.ModelGraphs;
 import dev.maskrt.ops.cuda.DeviceMemoryPool;
 import dev.maskrt.error.InputFormatException;
 import java.io.IOException;
@@ -89,10 +89,10 @@ public final class TensorRtEngines implements AutoCloseable {
      *                              declared I/O differs from the binding plan
      * @throws EngineException      when TensorRT fails to build or load the engine
      */
-    public Engine open(Path packageDir, GraphDeclaration declaration, ModelManifest manifest) {
+    public Engine open(Path packageDir, GraphDeclaration declaration, ModelGraphs graphs) {
         Path graph = packageDir.resolve(declaration.file());
         if (!Files.isRegularFile(graph)) throw new InputFormatException(graph + ": no such graph file");
-        GraphProfile profile = ProfilePlan.forManifest(manifest, options).graph(declaration.file());
+        GraphProfile profile = ProfilePlan.forGraphs(graphs, options).graph(declaration.file());
         BindingPlan plan = BindingPlan.of(declaration, profile);
         byte[] serialized = planBytes(graph, declaration, plan, profile).bytes();
         return TensorRtEngine.deserialize(graph.toString(), serialized, plan, runtime, pool, options.deviceId());
@@ -103,10 +103,10 @@ public final class TensorRtEngines implements AutoCloseable {
      *
      * @return the cached plan file
      */
-    public Path build(Path packageDir, GraphDeclaration declaration, ModelManifest manifest) {
+    public Path build(Path packageDir, GraphDeclaration declaration, ModelGraphs graphs) {
         Path graph = packageDir.resolve(declaration.file());
         if (!Files.isRegularFile(graph)) throw new InputFormatException(graph + ": no such graph file");
-        GraphProfile profile = ProfilePlan.forManifest(manifest, options).graph(declaration.file());
+        GraphProfile profile = ProfilePlan.forGraphs(graphs, options).graph(declaration.file());
         BindingPlan plan = BindingPlan.of(declaration, profile);
         return planBytes(graph, declaration, plan, profile).file();
     }

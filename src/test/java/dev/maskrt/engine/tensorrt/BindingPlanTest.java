@@ -13,7 +13,7 @@ import dev.maskrt.engine.ElementType;
 import dev.maskrt.engine.OnnxRuntimeEngine;
 import dev.maskrt.engine.OnnxRuntimeOptions;
 import dev.maskrt.engine.TensorSpec;
-import dev.maskrt.model.GraphDeclaration;
+import dev.maskrt.engine.GraphDeclaration;
 import dev.maskrt.model.ModelManifest;
 import dev.maskrt.error.InputFormatException;
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 class BindingPlanTest {
     private static final ModelManifest TINY = TinyPackages.tiny();
-    private static final ProfilePlan PROFILES = ProfilePlan.forManifest(TINY, TensorRtOptions.builder().batchSize(2).build());
+    private static final ProfilePlan PROFILES = ProfilePlan.forGraphs(TINY.engineView(), TensorRtOptions.builder().batchSize(2).build());
 
     private static BindingPlan plan(GraphDeclaration g) {
         return BindingPlan.of(g, PROFILES.graph(g.file()));

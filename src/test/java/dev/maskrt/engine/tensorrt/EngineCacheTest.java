@@ -30,7 +30,7 @@ class EngineCacheTest {
     Path tmp;
 
     private static GraphProfile profile(int batch) {
-        return ProfilePlan.forManifest(TinyPackages.tiny(), TensorRtOptions.builder().batchSize(batch).build())
+        return ProfilePlan.forGraphs(TinyPackages.tiny().engineView(), TensorRtOptions.builder().batchSize(batch).build())
                 .graph("box_head_0.onnx");
     }
 

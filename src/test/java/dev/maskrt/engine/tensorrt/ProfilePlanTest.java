@@ -37,7 +37,7 @@ class ProfilePlanTest {
     @Test
     void tinyPackageAtBatchOne() {
         // tiny: test size 320/512, divisibility 32, post_nms_topk 1000, detections 100, FPN 16 channels
-        ProfilePlan plan = ProfilePlan.forManifest(TinyPackages.tiny(), TensorRtOptions.defaults());
+        ProfilePlan plan = ProfilePlan.forGraphs(TinyPackages.tiny().engineView(), TensorRtOptions.defaults());
         assertEquals(List.of("backbone.onnx", "box_head_0.onnx", "box_head_1.onnx", "box_head_2.onnx", "mask_head.onnx"),
                 plan.graphs().stream().map(GraphProfile::graphFile).toList());
         // opt: 4:3 landscape at short side 320 -> 320 x round(426.67) = 427 -> padded 448
@@ -55,16 +55,16 @@ class ProfilePlanTest {
 
     @Test
     void batchSizeMultipliesImagesAndRois() {
-        ProfilePlan plan = ProfilePlan.forManifest(TinyPackages.tiny(), TensorRtOptions.builder().batchSize(8).build());
+        ProfilePlan plan = ProfilePlan.forGraphs(TinyPackages.tiny().engineView(), TensorRtOptions.builder().batchSize(8).build());
         assertRange(input(plan, "backbone.onnx", "image"), new long[] {1, 3, 32, 32}, new long[] {8, 3, 320, 448},
                 new long[] {8, 3, 512, 512});
         assertArrayEquals(new long[] {8000, 16, 7, 7}, input(plan, "box_head_2.onnx", "features").max());
         assertArrayEquals(new long[] {800, 16, 14, 14}, input(plan, "mask_head.onnx", "features").max());
         assertEquals(8, plan.batchSize());
-        ProfilePlan more = ProfilePlan.forManifest(TinyPackages.tiny(),
+        ProfilePlan more = ProfilePlan.forGraphs(TinyPackages.tiny().engineView(),
                 TensorRtOptions.builder().batchSize(2).detectionsPerImage(300).build());
         assertArrayEquals(new long[] {600, 16, 14, 14}, input(more, "mask_head.onnx", "features").max());
-        ProfilePlan all = ProfilePlan.forManifest(TinyPackages.tiny(), TensorRtOptions.builder().detectionsPerImage(-1).build());
+        ProfilePlan all = ProfilePlan.forGraphs(TinyPackages.tiny().engineView(), TensorRtOptions.builder().detectionsPerImage(-1).build());
         assertArrayEquals(new long[] {3000, 16, 14, 14}, input(all, "mask_head.onnx", "features").max());
     }
 
@@ -72,15 +72,15 @@ class ProfilePlanTest {
     void detectron2CocoSizesAndTta() {
         // 800/1333: opt 800 x min(1333, 1067) -> 800 x 1088; max side 1333 -> 1344
         TensorRtOptions coco = TensorRtOptions.builder().testSize(800, 1333).build();
-        assertRange(input(ProfilePlan.forManifest(TinyPackages.tiny(), coco), "backbone.onnx", "image"),
+        assertRange(input(ProfilePlan.forGraphs(TinyPackages.tiny().engineView(), coco), "backbone.onnx", "image"),
                 new long[] {1, 3, 32, 32}, new long[] {1, 3, 800, 1088}, new long[] {1, 3, 1344, 1344});
         // the seeds' TTA: short sides up to 1040, max 1408 (already a multiple of 32); opt stays at the test size
         TensorRtOptions tta = coco.toBuilder().tta(new int[] {650, 780, 910, 1040}, 1408).build();
-        assertRange(input(ProfilePlan.forManifest(TinyPackages.tiny(), tta), "backbone.onnx", "image"),
+        assertRange(input(ProfilePlan.forGraphs(TinyPackages.tiny().engineView(), tta), "backbone.onnx", "image"),
                 new long[] {1, 3, 32, 32}, new long[] {1, 3, 800, 1088}, new long[] {1, 3, 1408, 1408});
         // a short side above the max size: both sides end at most at the max size
         TensorRtOptions big = TensorRtOptions.builder().testSize(1000, 600).build();
-        assertRange(input(ProfilePlan.forManifest(TinyPackages.tiny(), big), "backbone.onnx", "image"),
+        assertRange(input(ProfilePlan.forGraphs(TinyPackages.tiny().engineView(), big), "backbone.onnx", "image"),
                 new long[] {1, 3, 32, 32}, new long[] {1, 3, 608, 608}, new long[] {1, 3, 608, 608});
     }
 
@@ -91,7 +91,7 @@ class ProfilePlanTest {
             at(r, "rpn").put("post_nms_topk", 500);
         });
         ModelManifest m = ModelPackage.readManifest(dir);
-        ProfilePlan plan = ProfilePlan.forManifest(m, TensorRtOptions.builder().batchSize(2).build());
+        ProfilePlan plan = ProfilePlan.forGraphs(m.engineView(), TensorRtOptions.builder().batchSize(2).build());
         assertArrayEquals(new long[] {500 * 3 * 2, 16, 14, 14}, input(plan, "mask_head.onnx", "features").max());
         assertArrayEquals(new long[] {1000, 16, 7, 7}, input(plan, "box_head_0.onnx", "features").max());
     }
@@ -104,7 +104,7 @@ class ProfilePlanTest {
             at(r, "input").put("min_size_test", 1024).put("max_size_test", 1333);
             at(r, "rpn").put("post_nms_topk", 3000);
         });
-        ProfilePlan plan = ProfilePlan.forManifest(ModelPackage.readManifest(dir), TensorRtOptions.defaults());
+        ProfilePlan plan = ProfilePlan.forGraphs(ModelPackage.readManifest(dir).engineView(), TensorRtOptions.defaults());
         assertRange(input(plan, "backbone.onnx", "image"), new long[] {1, 3, 32, 32},
                 new long[] {1, 3, 1024, 1344}, new long[] {1, 3, 1344, 1344});
         assertArrayEquals(new long[] {3000, 16, 7, 7}, input(plan, "box_head_0.onnx", "features").opt());
@@ -116,9 +116,9 @@ class ProfilePlanTest {
         Path dir = TinyPackages.edited(tmp.resolve("noresize"), r -> at(r, "input").put("min_size_test", 0));
         ModelManifest m = ModelPackage.readManifest(dir);
         IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
-                () -> ProfilePlan.forManifest(m, TensorRtOptions.defaults()));
+                () -> ProfilePlan.forGraphs(m.engineView(), TensorRtOptions.defaults()));
         assertTrue(x.getMessage().contains("min_size_test is 0") && x.getMessage().contains("maxImageSide"), x.getMessage());
-        ProfilePlan plan = ProfilePlan.forManifest(m, TensorRtOptions.builder().maxImageSide(700).build());
+        ProfilePlan plan = ProfilePlan.forGraphs(m.engineView(), TensorRtOptions.builder().maxImageSide(700).build());
         assertRange(input(plan, "backbone.onnx", "image"), new long[] {1, 3, 32, 32}, new long[] {1, 3, 704, 704},
                 new long[] {1, 3, 704, 704});
     }
@@ -130,25 +130,25 @@ class ProfilePlanTest {
             shape.set(0, 1);
         });
         ModelManifest m = ModelPackage.readManifest(dir);
-        ProfilePlan one = ProfilePlan.forManifest(m, TensorRtOptions.defaults());
+        ProfilePlan one = ProfilePlan.forGraphs(m.engineView(), TensorRtOptions.defaults());
         assertRange(input(one, "backbone.onnx", "image"), new long[] {1, 3, 32, 32}, new long[] {1, 3, 320, 448},
                 new long[] {1, 3, 512, 512});
         IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
-                () -> ProfilePlan.forManifest(m, TensorRtOptions.builder().batchSize(2).build()));
+                () -> ProfilePlan.forGraphs(m.engineView(), TensorRtOptions.builder().batchSize(2).build()));
         assertTrue(x.getMessage().contains("backbone.onnx") && x.getMessage().contains("fixed at 1"), x.getMessage());
     }
 
     @Test
     void profilesAreCanonicalAndComparable() {
-        ProfilePlan a = ProfilePlan.forManifest(TinyPackages.tiny(), TensorRtOptions.defaults());
-        ProfilePlan b = ProfilePlan.forManifest(TinyPackages.tiny(), TensorRtOptions.builder().precision(Precision.FP16).build());
-        ProfilePlan c = ProfilePlan.forManifest(TinyPackages.tiny(), TensorRtOptions.builder().batchSize(2).build());
+        ProfilePlan a = ProfilePlan.forGraphs(TinyPackages.tiny().engineView(), TensorRtOptions.defaults());
+        ProfilePlan b = ProfilePlan.forGraphs(TinyPackages.tiny().engineView(), TensorRtOptions.builder().precision(Precision.FP16).build());
+        ProfilePlan c = ProfilePlan.forGraphs(TinyPackages.tiny().engineView(), TensorRtOptions.builder().batchSize(2).build());
         assertEquals(a.graph("backbone.onnx").canonicalText(), b.graph("backbone.onnx").canonicalText());
         assertNotEquals(a.graph("backbone.onnx").canonicalText(), c.graph("backbone.onnx").canonicalText());
         assertEquals("backbone.onnx: image min [1, 3, 32, 32] opt [1, 3, 320, 448] max [1, 3, 512, 512];",
                 a.graph("backbone.onnx").canonicalText());
         assertThrows(IllegalArgumentException.class, () -> a.graph("nope.onnx"));
-        assertThrows(IllegalArgumentException.class, () -> ProfilePlan.forManifest(null, TensorRtOptions.defaults()));
+        assertThrows(IllegalArgumentException.class, () -> ProfilePlan.forGraphs(null, TensorRtOptions.defaults()));
     }
 
     @Test

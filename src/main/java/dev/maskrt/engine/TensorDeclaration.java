@@ -1,4 +1,4 @@
-package dev.maskrt.model;
+package dev.maskrt.engine;
 
 import java.util.List;
 

@@ -1,18 +1,17 @@
-package dev.maskrt.engine;
+package dev.maskrt.model;
 
 import dev.maskrt.config.Backend;
-
-import dev.maskrt.error.BackendUnavailableException;
-
+import dev.maskrt.config.TensorRtOptions;
+import dev.maskrt.engine.Engine;
+import dev.maskrt.engine.GraphDeclaration;
+import dev.maskrt.engine.OnnxRuntimeEngine;
+import dev.maskrt.engine.OnnxRuntimeOptions;
 import dev.maskrt.engine.tensorrt.TensorRtAvailability;
 import dev.maskrt.engine.tensorrt.TensorRtEngines;
-import dev.maskrt.config.TensorRtOptions;
-import dev.maskrt.model.GraphDeclaration;
-import dev.maskrt.model.ModelManifest;
+import dev.maskrt.error.BackendUnavailableException;
+import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.nio.file.Path;
 
 /**
  * Opens graphs on one backend, chosen once when the factory is made: {@link Backend#CPU} runs them on ONNX Runtime;
@@ -116,7 +115,7 @@ public final class EngineFactory implements AutoCloseable {
     /**
      * Opens graph {@code declaration} of a model package ({@code graph} is its file) on this factory's backend; on
      * TensorRT the engine plan is taken from the cache or built (see
-     * {@link TensorRtEngines#open(Path, GraphDeclaration, ModelManifest)}).
+     * {@link TensorRtEngines#open(Path, GraphDeclaration, dev.maskrt.engine.ModelGraphs)}).
      *
      * @throws dev.maskrt.error.InputFormatException naming the file when it is missing or not a loadable graph
      */
@@ -127,7 +126,7 @@ public final class EngineFactory implements AutoCloseable {
             throw new IllegalArgumentException("declaration and manifest must not be null on the TensorRT backend");
         }
         Path dir = graph.toAbsolutePath().getParent();
-        return tensorRt.open(dir, declaration, manifest);
+        return tensorRt.open(dir, declaration, manifest.engineView());
     }
 
     /** Releases the TensorRT backend's device memory (nothing on the CPU). Idempotent. */
