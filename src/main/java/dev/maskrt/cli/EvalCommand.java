@@ -145,7 +145,7 @@ final class EvalCommand implements Callable<Integer> {
         checkThreads();
         if (maxDets.length != 3) throw usage("--max-dets needs three values (like 1,10,100), got " + maxDets.length);
         for (int d : maxDets) if (d < 1) throw usage("--max-dets values must be >= 1, got " + d);
-        return CocoEval.run(this);
+        return CocoReport.run(this);
     }
 
     /**

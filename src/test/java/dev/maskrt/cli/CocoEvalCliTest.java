@@ -72,7 +72,7 @@ class CocoEvalCliTest {
         assertEquals(List.of("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl",
                 "per_category"), keys);
         for (int i = 0; i < expected.length; i++) {
-            assertEquals(expected[i], o.get(CocoEval.KEYS.get(i)).asDouble(), 1e-10, CocoEval.KEYS.get(i));
+            assertEquals(expected[i], o.get(CocoReport.KEYS.get(i)).asDouble(), 1e-10, CocoReport.KEYS.get(i));
         }
         assertTrue(o.get("per_category").size() >= 1);
         assertEquals(1, run.out().strip().lines().count());

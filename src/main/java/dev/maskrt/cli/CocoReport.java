@@ -9,15 +9,15 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 
-/** The COCO arm of {@code maskrt eval}: runs {@link CocoEvaluation} and prints its summary. */
-final class CocoEval {
+/** The COCO arm of {@code maskrt eval}: runs {@link CocoEvaluation} (which drives the evaluator) and prints its report. */
+final class CocoReport {
     /** The twelve pycocotools stats in {@code summarize()} order, as JSON keys. */
     static final List<String> KEYS = List.of("AP", "AP50", "AP75", "APs", "APm", "APl",
             "AR1", "AR10", "AR100", "ARs", "ARm", "ARl");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private CocoEval() {}
+    private CocoReport() {}
 
     static int run(EvalCommand cmd) throws Exception {
         IouType type = cmd.iouType == EvalCommand.IouTypeOption.segm ? IouType.SEGM : IouType.BBOX;
