@@ -103,7 +103,8 @@ public final class Predictor implements AutoCloseable {
                 .withAllowSpinning(options.engineSpinning());
         TensorRtOptions.Builder trt = options.tensorRt().toBuilder().batchSize(options.batchSize())
                 .detectionsPerImage(options.detectionsPerImage());
-        if (options.minSizeTest() != null) trt.testSize(options.minSizeTest(), options.maxSizeTest());
+        if (options.minSizeTest() != null) trt.minSizeTest(options.minSizeTest());
+        if (options.maxSizeTest() != null) trt.maxSizeTest(options.maxSizeTest());
         ModelManifest manifest = ModelPackage.readManifest(modelDir); // TTA decides the TensorRT profiles
         if (ttaEnabled(options, manifest)) {
             trt.tta(manifest.testAug().minSizes(), manifest.testAug().maxSize())

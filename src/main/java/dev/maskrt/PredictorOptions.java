@@ -178,14 +178,22 @@ public final class PredictorOptions {
         }
 
         /**
-         * Test-time resize (ResizeShortestEdge): short side {@code minSize} pixels ({@code >= 0}; 0 = no resize),
-         * long side at most {@code maxSize} ({@code >= 1}).
+         * Test-time resize short side in pixels (detectron2 {@code INPUT.MIN_SIZE_TEST}, the manifest's {@code
+         * input.min_size_test}), {@code >= 0}, 0 = no resize; default: the manifest's.
          */
-        public Builder testSize(int minSize, int maxSize) {
-            if (minSize < 0) throw new IllegalArgumentException("minSize must be >= 0, got " + minSize);
-            if (maxSize < 1) throw new IllegalArgumentException("maxSize must be >= 1, got " + maxSize);
-            this.minSizeTest = minSize;
-            this.maxSizeTest = maxSize;
+        public Builder minSizeTest(int minSizeTest) {
+            if (minSizeTest < 0) throw new IllegalArgumentException("minSizeTest must be >= 0, got " + minSizeTest);
+            this.minSizeTest = minSizeTest;
+            return this;
+        }
+
+        /**
+         * Test-time resize long-side limit in pixels (detectron2 {@code INPUT.MAX_SIZE_TEST}, the manifest's {@code
+         * input.max_size_test}), {@code >= 1}; default: the manifest's.
+         */
+        public Builder maxSizeTest(int maxSizeTest) {
+            if (maxSizeTest < 1) throw new IllegalArgumentException("maxSizeTest must be >= 1, got " + maxSizeTest);
+            this.maxSizeTest = maxSizeTest;
             return this;
         }
 

@@ -197,16 +197,16 @@ class PredictorTest {
             assertEquals(expected.get(3).subList(0, out.size()).stream().map(Instance::score).toList(),
                     out.stream().map(Instance::score).toList());
         }
-        // testSize(160, 256) must act exactly as a manifest with min_size_test 160 / max_size_test 256 (the resize it
+        // minSizeTest(160).maxSizeTest(256) must act exactly as a manifest with min_size_test 160 / max_size_test 256 (the resize it
         // asks for is the one used), and differ from the manifest's own 320 / 512
         Path smaller = TinyPackages.edited(tmp.resolve("tiny-160"), root -> {
             TinyPackages.at(root, "input").put("min_size_test", 160);
             TinyPackages.at(root, "input").put("max_size_test", 256);
         });
-        try (Predictor p = Predictor.open(MODEL, PredictorOptions.builder().threads(1).testSize(160, 256).build());
+        try (Predictor p = Predictor.open(MODEL, PredictorOptions.builder().threads(1).minSizeTest(160).maxSizeTest(256).build());
                 Predictor q = Predictor.open(smaller, PredictorOptions.builder().threads(1).build())) {
             List<Instance> overridden = p.predict(file);
-            assertEquals(q.predict(file), overridden, "testSize(160, 256) vs the manifest's 160 / 256");
+            assertEquals(q.predict(file), overridden, "minSizeTest(160).maxSizeTest(256) vs the manifest's 160 / 256");
             assertFalse(overridden.equals(expected.get(3)), "the same instances as at the manifest's 320 / 512");
         }
         assertThrows(IllegalArgumentException.class, () -> PredictorOptions.builder().threads(0));

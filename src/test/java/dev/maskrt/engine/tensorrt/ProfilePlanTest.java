@@ -71,7 +71,7 @@ class ProfilePlanTest {
     @Test
     void detectron2CocoSizesAndTta() {
         // 800/1333: opt 800 x min(1333, 1067) -> 800 x 1088; max side 1333 -> 1344
-        TensorRtOptions coco = TensorRtOptions.builder().testSize(800, 1333).build();
+        TensorRtOptions coco = TensorRtOptions.builder().minSizeTest(800).maxSizeTest(1333).build();
         assertRange(input(ProfilePlan.forGraphs(TinyPackages.tiny().engineView(), coco), "backbone.onnx", "image"),
                 new long[] {1, 3, 32, 32}, new long[] {1, 3, 800, 1088}, new long[] {1, 3, 1344, 1344});
         // the seeds' TTA: short sides up to 1040, max 1408 (already a multiple of 32); opt stays at the test size
@@ -79,7 +79,7 @@ class ProfilePlanTest {
         assertRange(input(ProfilePlan.forGraphs(TinyPackages.tiny().engineView(), tta), "backbone.onnx", "image"),
                 new long[] {1, 3, 32, 32}, new long[] {1, 3, 800, 1088}, new long[] {1, 3, 1408, 1408});
         // a short side above the max size: both sides end at most at the max size
-        TensorRtOptions big = TensorRtOptions.builder().testSize(1000, 600).build();
+        TensorRtOptions big = TensorRtOptions.builder().minSizeTest(1000).maxSizeTest(600).build();
         assertRange(input(ProfilePlan.forGraphs(TinyPackages.tiny().engineView(), big), "backbone.onnx", "image"),
                 new long[] {1, 3, 32, 32}, new long[] {1, 3, 608, 608}, new long[] {1, 3, 608, 608});
     }
