@@ -6,16 +6,20 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.maskrt.output.CompactMask;
 import dev.maskrt.output.Instance;
+import dev.maskrt.selfcheck.DetectionParity;
+import dev.maskrt.selfcheck.ParityCriteria;
+import dev.maskrt.selfcheck.ParityReport;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * The acceptance criteria for final detections: every reference detection matched one-to-one by a Java one (same
- * class, box IoU >= 0.99, |score difference| <= 1e-3, mask IoU >= 0.98); only detections whose score is within 1e-3
- * of the threshold may go unmatched, on either side.
+ * Parity checks of the pipeline against the PyTorch reference's outputs: intermediates row by row, and final
+ * detections one to one with {@link DetectionParity} ({@link ParityCriteria#FP32}: same class, box IoU >= 0.99,
+ * |score difference| <= 1e-3, mask IoU >= 0.98); only detections whose score is within 1e-3 of the threshold may go
+ * unmatched, on either side.
  */
 public final class ParityCheck {
-    static final double BOX_IOU = 0.99, SCORE_DIFF = 1e-3, MASK_IOU = 0.98;
-
     private ParityCheck() {}
 
     /**
@@ -110,81 +114,35 @@ public final class ParityCheck {
         }
     }
 
+    /**
+     * The final detections against the reference's, with {@link DetectionParity} and {@link ParityCriteria#FP32};
+     * detections whose score is within the criteria's score difference of the threshold are left out on both sides
+     * first (float noise may put them on either side of it).
+     */
     public static void assertMatches(TinyReference.Image ref, List<Instance> actual, float scoreThreshold) {
         float[] boxes = ref.get("boxes").asFloats(), scores = ref.get("scores").asFloats();
         int[] classes = ref.get("classes").asInts(), rects = ref.get("mask_rects").asInts();
         byte[] bits = ref.get("mask_bits").asBytes();
         int[] size = ref.get("image_size").asInts();
-        int n = scores.length;
-        boolean[] taken = new boolean[actual.size()];
+        List<Instance> expected = new ArrayList<>();
         int bitOffset = 0;
-        StringBuilder problems = new StringBuilder();
-        double worstBoxIou = 1, worstMaskIou = 1, worstScoreDiff = 0;
-        int matched = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < scores.length; i++) {
             int w = rects[4 * i + 2], h = rects[4 * i + 3];
-            byte[] refBits = java.util.Arrays.copyOfRange(bits, bitOffset, bitOffset + w * h);
+            byte[] refBits = Arrays.copyOfRange(bits, bitOffset, bitOffset + w * h);
             bitOffset += w * h;
-            CompactMask refMask = new CompactMask(size[0], size[1], rects[4 * i], rects[4 * i + 1], w, h, refBits);
-            int best = -1;
-            double bestIou = -1;
-            for (int j = 0; j < actual.size(); j++) {
-                Instance a = actual.get(j);
-                if (taken[j] || a.classIndex() != classes[i] || Math.abs(a.score() - scores[i]) > SCORE_DIFF) continue;
-                double iou = boxIou(boxes, i, a);
-                if (iou > bestIou) {
-                    bestIou = iou;
-                    best = j;
-                }
-            }
-            if (best < 0 || bestIou < BOX_IOU) {
-                if (Math.abs(scores[i] - scoreThreshold) > SCORE_DIFF) {
-                    problems.append("\n reference detection ").append(i).append(" (class ").append(classes[i])
-                            .append(", score ").append(scores[i]).append(") unmatched; best box IoU ").append(bestIou);
-                }
-                continue;
-            }
-            taken[best] = true;
-            double maskIou = maskIou(refMask, actual.get(best).mask());
-            matched++;
-            worstBoxIou = Math.min(worstBoxIou, bestIou);
-            worstMaskIou = Math.min(worstMaskIou, maskIou);
-            worstScoreDiff = Math.max(worstScoreDiff, Math.abs(actual.get(best).score() - scores[i]));
-            if (maskIou < MASK_IOU) {
-                problems.append("\n detection ").append(i).append(": mask IoU ").append(maskIou);
-            }
+            expected.add(new Instance(classes[i], "class " + classes[i], scores[i], boxes[4 * i], boxes[4 * i + 1],
+                    boxes[4 * i + 2], boxes[4 * i + 3],
+                    new CompactMask(size[0], size[1], rects[4 * i], rects[4 * i + 1], w, h, refBits)));
         }
-        for (int j = 0; j < actual.size(); j++) {
-            if (!taken[j] && Math.abs(actual.get(j).score() - scoreThreshold) > SCORE_DIFF) {
-                problems.append("\n java detection ").append(j).append(" ").append(actual.get(j).score())
-                        .append(" unmatched");
-            }
-        }
-        String summary = ref.file() + ": " + n + " reference vs " + actual.size() + " java, " + matched
-                + " matched (worst box IoU " + worstBoxIou + ", worst mask IoU " + worstMaskIou + ", largest score difference "
-                + worstScoreDiff + ")";
+        ParityCriteria criteria = ParityCriteria.FP32;
+        ParityReport report = DetectionParity.compare(awayFrom(scoreThreshold, expected, criteria),
+                awayFrom(scoreThreshold, actual, criteria), criteria);
+        String summary = ref.file() + ": " + expected.size() + " reference vs " + actual.size() + " java: " + report;
         System.out.println(summary);
-        assertTrue(problems.length() == 0, summary + problems);
+        assertTrue(report.passes(), summary);
     }
 
-    static double boxIou(float[] boxes, int i, Instance a) {
-        double ix = Math.max(0, Math.min(boxes[4 * i + 2], a.x1()) - Math.max(boxes[4 * i], a.x0()));
-        double iy = Math.max(0, Math.min(boxes[4 * i + 3], a.y1()) - Math.max(boxes[4 * i + 1], a.y0()));
-        double inter = ix * iy;
-        double areaA = (boxes[4 * i + 2] - boxes[4 * i]) * (double) (boxes[4 * i + 3] - boxes[4 * i + 1]);
-        double areaB = (a.x1() - a.x0()) * (double) (a.y1() - a.y0());
-        double union = areaA + areaB - inter;
-        return union <= 0 ? (areaA == areaB ? 1 : 0) : inter / union;
-    }
-
-    static double maskIou(CompactMask a, CompactMask b) {
-        byte[] fa = a.toFullBitmap(), fb = b.toFullBitmap();
-        long inter = 0, union = 0;
-        for (int i = 0; i < fa.length; i++) {
-            boolean x = fa[i] != 0, y = fb[i] != 0;
-            if (x && y) inter++;
-            if (x || y) union++;
-        }
-        return union == 0 ? 1.0 : (double) inter / union;
+    private static List<Instance> awayFrom(float threshold, List<Instance> detections, ParityCriteria criteria) {
+        return detections.stream().filter(d -> Math.abs(d.score() - threshold) > criteria.maxScoreDiff()).toList();
     }
 }
