@@ -53,7 +53,7 @@ final class CascadeBoxStages {
             int channels = pooled.length / (r * s * s);
             Map<String, HostTensor> out = heads.get(k).run(Map.of(TensorNames.FEATURES,
                     HostTensor.wrap(pooled, r, channels, s, s)));
-            float[] probs = Softmax.rows(Tensors.array(out.get(TensorNames.CLASS_LOGITS)), r);
+            float[] probs = Activations.rows(Tensors.array(out.get(TensorNames.CLASS_LOGITS)), r);
             current = boxes.applyDeltas(Tensors.array(out.get(TensorNames.BOX_DELTAS)), current,
                     settings.stageWeights(k), settings.scaleClamp());
             stageBoxes.add(current);

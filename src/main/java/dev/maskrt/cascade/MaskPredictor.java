@@ -34,7 +34,7 @@ final class MaskPredictor {
         for (int i = 0; i < n; i++) {
             int channel = classAgnostic ? 0 : detections.classes()[i];
             int from = (i * k + channel) * plane;
-            for (int p = 0; p < plane; p++) probs[i * plane + p] = Softmax.sigmoid(all[from + p]);
+            for (int p = 0; p < plane; p++) probs[i * plane + p] = Activations.sigmoid(all[from + p]);
         }
         return new MaskProbabilities(probs, mh, mw);
     }

@@ -1,11 +1,11 @@
 package dev.maskrt.cascade;
 
 /** Row-wise softmax and the logistic sigmoid in float32, as torch's CPU kernels compute them. */
-final class Softmax {
-    private Softmax() {}
+final class Activations {
+    private Activations() {}
 
     /**
-     * Softmax of each row of a row-major {@code [rows, cols]} matrix: {@code exp(x - max)} then multiplied by
+     * Activations of each row of a row-major {@code [rows, cols]} matrix: {@code exp(x - max)} then multiplied by
      * {@code 1 / sum} (torch's last-dimension kernel), into a new array.
      */
     static float[] rows(float[] logits, int rows) {
