@@ -70,7 +70,7 @@ public final class Predictor implements AutoCloseable {
         int maxSize = options.maxSizeTest() != null ? options.maxSizeTest() : in.maxSizeTest();
         this.preprocessor = new Preprocessor(in.format(), in.pixelMean(), in.pixelStd(),
                 new ResizeShortestEdge(minSize, maxSize), in.sizeDivisibility(), workers);
-        this.decoder = new ImageDecoder(in.format(), options.maxImageFileBytes()).withDetectron2SixteenBit();
+        this.decoder = new ImageDecoder(in.format(), options.maxImageFileBytes()).asDetectron2Reads();
         RoiHeadSettings r = m.roiHeads();
         this.settings = new DetectionSettings(
                 options.scoreThreshold() != null ? options.scoreThreshold() : r.scoreThreshold(),

@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@code imdecode(IMREAD_UNCHANGED)}, into a {@link DecodedImage} with 3 channels in the model's channel order:
  * grayscale is repeated into 3 equal channels, alpha is dropped (not composited, like PIL's {@code convert("RGB")}),
  * and BGR becomes RGB when the format is {@link ChannelFormat#RGB}. 16-bit samples are kept as values 0..65535
- * ({@link DecodedImage#floats()}), or made 8-bit as detectron2's reader makes them by the decoder of {@link
- * #withDetectron2SixteenBit()} (the predictor's); 32-bit float TIFFs are kept as they are. EXIF orientation is not applied (the file's
- * pixel order is kept, as the PIL-based reference does). Multi-page TIFFs give their first page.
+ * ({@link DecodedImage#floats()}); 32-bit float TIFFs are kept as they are; the file's pixel order is kept (no EXIF
+ * orientation). {@link #asDetectron2Reads()} (the predictor's decoder) instead gives what detectron2's reader gives:
+ * EXIF orientation applied, 16-bit made 8-bit. Multi-page TIFFs give their first page.
  *
  * <p>JPEG: OpenCV's bundled libjpeg-turbo and PIL's libjpeg(-turbo) both use the accurate integer IDCT and fancy
  * chroma upsampling by default, so they normally agree bit for bit, but the JPEG standard does not fix the decoder's
@@ -56,7 +56,7 @@ public final class ImageDecoder {
 
     private final ChannelFormat format;
     private final long maxFileBytes;
-    private final boolean sixteenBitAsPil;
+    private final boolean asDetectron2;
 
     /** @param format the model's channel order (detectron2 {@code INPUT.FORMAT}); files up to 1 GiB */
     public ImageDecoder(ChannelFormat format) {
@@ -72,23 +72,27 @@ public final class ImageDecoder {
         this(format, maxFileBytes, false);
     }
 
-    private ImageDecoder(ChannelFormat format, long maxFileBytes, boolean sixteenBitAsPil) {
+    private ImageDecoder(ChannelFormat format, long maxFileBytes, boolean asDetectron2) {
         if (format == null) throw new IllegalArgumentException("format must not be null");
         if (maxFileBytes < 1) throw new IllegalArgumentException("maxFileBytes must be >= 1, got " + maxFileBytes);
         this.format = format;
         this.maxFileBytes = maxFileBytes;
-        this.sixteenBitAsPil = sixteenBitAsPil;
+        this.asDetectron2 = asDetectron2;
     }
 
     /**
-     * This decoder, but turning 16-bit images into 8-bit ones exactly as detectron2's reader does ({@code
-     * detectron2.data.detection_utils.read_image}: PIL, then {@code convert("RGB")}; Pillow 9.4): a grey sample
-     * {@code v} becomes {@code min(v, 255)} (PIL opens 16-bit grey as mode {@code I}/{@code I;16} and clips when
-     * converting), a colour sample its high byte {@code v >> 8} (PIL unpacks 16-bit RGB(A) PNGs as {@code RGB;16B}).
-     * A detectron2 model was trained on what that reader gave it, so the predictor decodes with this rule, and logs
-     * one warning per 16-bit image because grey values above 255 are lost.
+     * This decoder, but giving the pixels detectron2's reader gives ({@code detectron2.data.detection_utils
+     * .read_image}: PIL, {@code _apply_exif_orientation}, then {@code convert("RGB")}; Pillow 9.4), which is what a
+     * detectron2 model was trained and tested on, so the predictor decodes this way:
+     * <ul>
+     *   <li>a JPEG or PNG with an EXIF orientation tag is turned upright ({@link ExifOrientation});</li>
+     *   <li>16-bit images become 8-bit: a grey sample {@code v} becomes {@code min(v, 255)} (PIL opens 16-bit grey as
+     *       mode {@code I}/{@code I;16} and clips when converting), a colour sample its high byte {@code v >> 8} (PIL
+     *       unpacks 16-bit RGB(A) PNGs as {@code RGB;16B}); one warning per such image, because grey values above
+     *       255 are lost.</li>
+     * </ul>
      */
-    public ImageDecoder withDetectron2SixteenBit() {
+    public ImageDecoder asDetectron2Reads() {
         return new ImageDecoder(format, maxFileBytes, true);
     }
 
@@ -178,6 +182,7 @@ public final class ImageDecoder {
                 throw new InputFormatException(name + ": cannot decode image (not a PNG, JPEG or TIFF, or corrupt or"
                         + " truncated)");
             }
+            if (asDetectron2) mat = ExifOrientation.apply(mat, ExifOrientation.of(encoded));
             return fromMat(mat, name);
         }
     }
@@ -233,7 +238,7 @@ public final class ImageDecoder {
             if (depth == CV_16U) {
                 short[] shorts = new short[n];
                 new ShortPointer(m.data()).get(shorts);
-                if (sixteenBitAsPil) {
+                if (asDetectron2) {
                     return DecodedImage.ofBytes(h, w, 3, format, toModelChannels(asPil8Bit(shorts, c, name), h * w, c, true));
                 }
                 for (int i = 0; i < n; i++) raw[i] = shorts[i] & 0xFFFF;
@@ -268,7 +273,7 @@ public final class ImageDecoder {
                 for (int i = 0; i < raw.length; i++) raw[i] = (byte) samples[i];
                 return DecodedImage.ofBytes(h, w, 3, format, toModelChannels(raw, pixels, bands, false));
             }
-            if (sixteenBitAsPil) {
+            if (asDetectron2) {
                 short[] shorts = new short[samples.length];
                 for (int i = 0; i < shorts.length; i++) shorts[i] = (short) samples[i];
                 return DecodedImage.ofBytes(h, w, 3, format,
