@@ -21,13 +21,22 @@ public abstract class ImageInput {
         this.name = name;
     }
 
-    /** The image's name: the file path, or the name given. */
+    /**
+     * The image's name, used in results and error messages.
+     *
+     * @return the file path, or the name given
+     */
     public final String name() { return name; }
 
     /** Decodes the image into the model's channel order. */
     abstract DecodedImage decode(ImageDecoder decoder);
 
-    /** An image file; its path is its name. */
+    /**
+     * An image file; its path is its name. Read when predicted.
+     *
+     * @param file a PNG, JPEG, TIFF or BMP file
+     * @return the input
+     */
     public static ImageInput of(Path file) {
         if (file == null) throw new IllegalArgumentException("file must not be null");
         return new ImageInput(file.toString()) {
@@ -36,7 +45,13 @@ public abstract class ImageInput {
         };
     }
 
-    /** The content of an image file (not copied). */
+    /**
+     * The content of an image file (not copied).
+     *
+     * @param encoded the file's bytes (PNG, JPEG, TIFF, BMP)
+     * @param name the name used in results and messages, not empty
+     * @return the input
+     */
     public static ImageInput of(byte[] encoded, String name) {
         if (encoded == null) throw new IllegalArgumentException("encoded must not be null");
         return new ImageInput(name) {
@@ -45,7 +60,13 @@ public abstract class ImageInput {
         };
     }
 
-    /** An OpenCV image as {@code imread} returns it (BGR or BGRA or gray); only read. */
+    /**
+     * An OpenCV image as {@code imread} returns it; only read.
+     *
+     * @param mat BGR, BGRA or gray, 8- or 16-bit unsigned or 32-bit float
+     * @param name the name used in results and messages, not empty
+     * @return the input
+     */
     public static ImageInput of(Mat mat, String name) {
         if (mat == null) throw new IllegalArgumentException("mat must not be null");
         return new ImageInput(name) {
@@ -54,7 +75,13 @@ public abstract class ImageInput {
         };
     }
 
-    /** A Java image; only read. */
+    /**
+     * A Java image; only read.
+     *
+     * @param image gray, RGB(A) or BGR(A) with 8- or 16-bit samples, or any image {@code getRGB} can read
+     * @param name the name used in results and messages, not empty
+     * @return the input
+     */
     public static ImageInput of(BufferedImage image, String name) {
         if (image == null) throw new IllegalArgumentException("image must not be null");
         return new ImageInput(name) {

@@ -32,20 +32,22 @@ public final class Prediction {
         return new Prediction(name, 0, 0, null, error);
     }
 
-    /** The image's name ({@link ImageInput#name()}). */
+    /** @return the image's name ({@link ImageInput#name()}) */
     public String name() { return name; }
 
+    /** @return true when the image was predicted, false when it failed ({@link #error()}) */
     public boolean isSuccess() { return error == null; }
 
-    /** Rows of the original image (0 for a failed image). */
+    /** @return rows of the original image, pixels (0 for a failed image) */
     public int height() { return height; }
 
-    /** Columns of the original image (0 for a failed image). */
+    /** @return columns of the original image, pixels (0 for a failed image) */
     public int width() { return width; }
 
     /**
      * The instances in descending score order: class, score, box and mask in original-image pixels.
      *
+     * @return the instances (immutable; empty when nothing was found)
      * @throws PredictionFailedException when the image failed; its cause is the image's error (an {@link
      *     dev.maskrt.error.InputFormatException} naming it for a corrupt or unreadable image)
      */
@@ -54,7 +56,7 @@ public final class Prediction {
         return instances;
     }
 
-    /** The error that stopped this image, if it failed. */
+    /** @return the error that stopped this image, if it failed (empty for a success) */
     public Optional<RuntimeException> error() { return Optional.ofNullable(error); }
 
     @Override

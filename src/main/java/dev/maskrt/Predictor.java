@@ -85,7 +85,13 @@ public final class Predictor implements AutoCloseable {
         return options.tta() != null ? options.tta() : m.testAug().enabled();
     }
 
-    /** Opens a model package with {@link PredictorOptions#defaults()}. */
+    /**
+     * Opens a model package with {@link PredictorOptions#defaults()}.
+     *
+     * @param modelDir the package directory ({@code manifest.json} and its ONNX graphs)
+     * @return an open predictor; close it to release its engines and threads
+     * @throws dev.maskrt.error.InputFormatException naming the file and field when the package is bad
+     */
     public static Predictor open(Path modelDir) {
         return open(modelDir, PredictorOptions.defaults());
     }
@@ -93,6 +99,9 @@ public final class Predictor implements AutoCloseable {
     /**
      * Loads and validates a model package and opens its graphs.
      *
+     * @param modelDir the package directory ({@code manifest.json} and its ONNX graphs)
+     * @param options backend, threads, overrides of the manifest's settings
+     * @return an open predictor; close it to release its engines and threads
      * @throws dev.maskrt.error.InputFormatException naming the file and field when the package is bad
      * @throws dev.maskrt.error.BackendUnavailableException when the requested backend cannot run here
      */
@@ -129,21 +138,39 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /** The backend the graphs run on ({@link dev.maskrt.config.Backend#CPU} or {@code TENSORRT}, never AUTO). */
+    /**
+     * The backend the graphs run on.
+     *
+     * @return {@link dev.maskrt.config.Backend#CPU} or {@code TENSORRT}, never {@code AUTO}
+     */
     public dev.maskrt.config.Backend backend() { return engines.backend(); }
 
-    /** The class names, in class-index order. */
+    /**
+     * The model's classes.
+     *
+     * @return the class names, in class-index order (background excluded)
+     */
     public List<String> classNames() { return model.manifest().classNames(); }
 
-    /** Whether this predictor uses test-time augmentation ({@link PredictorOptions.Builder#tta(boolean)}). */
+    /**
+     * Whether this predictor uses test-time augmentation.
+     *
+     * @return true when every prediction runs detectron2's TTA ({@link PredictorOptions.Builder#tta(boolean)}, or the
+     *     manifest's {@code test_aug.enabled})
+     */
     public boolean tta() { return tta != null; }
 
-    /** The detection settings in effect (the manifest's, with the options' overrides). */
+    /**
+     * The detection settings in effect.
+     *
+     * @return the manifest's score/NMS/mask thresholds and detections cap, with the options' overrides
+     */
     public DetectionSettings settings() { return settings; }
 
     /**
      * Predicts one image.
      *
+     * @param image the image (a file, bytes, a Mat or a BufferedImage)
      * @return its instances in descending score order (empty when nothing is found)
      * @throws dev.maskrt.error.InputFormatException naming the image when it cannot be read or decoded
      * @throws PredictorClosedException when the predictor is closed, before or during the call
@@ -155,7 +182,14 @@ public final class Predictor implements AutoCloseable {
         return p.instances();
     }
 
-    /** Predicts one image file; see {@link #predict(ImageInput)}. */
+    /**
+     * Predicts one image file; see {@link #predict(ImageInput)}.
+     *
+     * @param imageFile a PNG, JPEG, TIFF or BMP file
+     * @return its instances in descending score order (empty when nothing is found)
+     * @throws dev.maskrt.error.InputFormatException naming the file when it cannot be read or decoded
+     * @throws PredictorClosedException when the predictor is closed, before or during the call
+     */
     public List<Instance> predict(Path imageFile) {
         return predict(ImageInput.of(imageFile));
     }
@@ -166,6 +200,7 @@ public final class Predictor implements AutoCloseable {
      * whole (e.g. an image too odd to pad with the others) is retried image by image, so only the image at fault
      * fails.
      *
+     * @param images the images, any number (processed in batches of {@link PredictorOptions#batchSize()})
      * @return one prediction per image, in input order
      * @throws IllegalArgumentException when the list or an element is null
      * @throws PredictorClosedException when the predictor is closed, before or during the call
@@ -174,7 +209,14 @@ public final class Predictor implements AutoCloseable {
         return predictAll(images, StageTimer.NONE);
     }
 
-    /** {@link #predictAll(List)}, adding each stage's time to {@code timer} ("decode", "preprocess", "backbone", ...). */
+    /**
+     * {@link #predictAll(List)}, adding each stage's wall-clock time to {@code timer}.
+     *
+     * @param images the images
+     * @param timer receives the time of "decode", "preprocess", "backbone", each box stage, "mask head", "paste", ...
+     * @return one prediction per image, in input order
+     * @throws PredictorClosedException when the predictor is closed, before or during the call
+     */
     public List<Prediction> predictAll(List<ImageInput> images, StageTimer timer) {
         if (images == null) throw new IllegalArgumentException("images must not be null");
         if (timer == null) throw new IllegalArgumentException("timer must not be null");
