@@ -36,33 +36,15 @@ import numpy as np
 
 # ------------------------------------------------------------------------------------------------------- RLE
 
-def rle_counts_from_string(s):
-    """COCO compressed RLE string -> run lengths (pycocotools' rleFrString)."""
-    counts, p, m = [], 0, 0
-    while p < len(s):
-        x, k, more = 0, 0, True
-        while more:
-            c = ord(s[p]) - 48
-            x |= (c & 0x1F) << (5 * k)
-            more = bool(c & 0x20)
-            p += 1
-            k += 1
-            if not more and (c & 0x10):
-                x |= -1 << (5 * k)
-        if m > 2:
-            x += counts[m - 2]
-        counts.append(x)
-        m += 1
-    return counts
-
-
 def decode_mask(seg):
     """{"size": [h, w], "counts": str | list} or {"size", "counts_uncompressed": list} -> bool [h, w]."""
     h, w = (int(v) for v in seg["size"])
     if "counts_uncompressed" in seg:
         counts = list(seg["counts_uncompressed"])
     elif isinstance(seg["counts"], str):
-        counts = rle_counts_from_string(seg["counts"])
+        # pycocotools (a wheel on every machine of ours) is the reference decoder of compressed RLE
+        from pycocotools import mask as mask_utils
+        return mask_utils.decode({"size": [h, w], "counts": seg["counts"].encode("ascii")}).astype(bool)
     elif isinstance(seg["counts"], list):
         counts = list(seg["counts"])
     else:
