@@ -134,7 +134,13 @@ class CommittedPackageTest(unittest.TestCase):
                 continue  # the shared real images live outside the repository; the synthetic ones suffice here
             result = pipeline.run_image(model, settings, cli.read_image(os.path.join(ROOT, entry["image"])))
             for key, value in result.items():
-                np.testing.assert_array_equal(value, ref[p + key], err_msg=f"{entry['image']}: {key}")
+                if np.issubdtype(np.asarray(value).dtype, np.floating):
+                    # float32 results move in the last bits with the CPU's BLAS kernels (AMD vs Intel): boxes ~3e-5 px,
+                    # mask probabilities ~1.2e-4; the bool masks and the classes stay exact
+                    np.testing.assert_allclose(value, ref[p + key], rtol=1e-4, atol=1e-3,
+                                               err_msg=f"{entry['image']}: {key}")
+                else:
+                    np.testing.assert_array_equal(value, ref[p + key], err_msg=f"{entry['image']}: {key}")
 
 
 if __name__ == "__main__":
