@@ -47,52 +47,56 @@ public final class PredictorOptions {
         tta = b.tta;
     }
 
-    /** Defaults: {@link Backend#AUTO}, all cores, the manifest's settings, batch size 1, no engine spinning. */
+    /**
+     * @return {@link Backend#AUTO}, all cores, the manifest's settings, batch size 1, no engine spinning
+     */
     public static PredictorOptions defaults() { return builder().build(); }
 
+    /** @return a builder holding the defaults */
     public static Builder builder() { return new Builder(); }
 
+    /** @return where the network runs ({@link Backend#AUTO}: TensorRT where it loads, else CPU) */
     public Backend backend() { return backend; }
 
-    /** Threads for the network engine (ONNX Runtime intra-op) and for maskrt's own ops. */
+    /** @return threads for the network engine (ONNX Runtime intra-op) and for maskrt's own ops */
     public int threads() { return threads; }
 
-    /** Score threshold override, or null for the manifest's {@code roi_heads.score_thresh}. */
+    /** @return score threshold override, or null for the manifest's {@code roi_heads.score_thresh} */
     public Float scoreThreshold() { return scoreThreshold; }
 
-    /** NMS IoU threshold override, or null for the manifest's {@code roi_heads.nms_thresh}. */
+    /** @return the NMS IoU threshold override, or null for the manifest's {@code roi_heads.nms_thresh} */
     public Double nmsThreshold() { return nmsThreshold; }
 
-    /** Detections-per-image override, or null for the manifest's {@code roi_heads.detections_per_image}. */
+    /** @return detections-per-image override, or null for the manifest's {@code roi_heads.detections_per_image} */
     public Integer detectionsPerImage() { return detectionsPerImage; }
 
-    /** Mask threshold override, or null for the manifest's {@code roi_heads.mask_threshold}. */
+    /** @return mask threshold override, or null for the manifest's {@code roi_heads.mask_threshold} */
     public Float maskThreshold() { return maskThreshold; }
 
-    /** Test short-side override, or null for the manifest's {@code input.min_size_test}. */
+    /** @return test short-side override, or null for the manifest's {@code input.min_size_test} */
     public Integer minSizeTest() { return minSizeTest; }
 
-    /** Test long-side limit override, or null for the manifest's {@code input.max_size_test}. */
+    /** @return test long-side limit override, or null for the manifest's {@code input.max_size_test} */
     public Integer maxSizeTest() { return maxSizeTest; }
 
-    /** Images per backbone run in {@link Predictor#predictAll(java.util.List)}. */
+    /** @return images per backbone run in {@link Predictor#predictAll(java.util.List)} */
     public int batchSize() { return batchSize; }
 
-    /** Whether ONNX Runtime's pool threads busy-wait between runs. */
+    /** @return whether ONNX Runtime's pool threads busy-wait between runs */
     public boolean engineSpinning() { return engineSpinning; }
 
     /**
-     * How TensorRT engines are built and cached (precision, cache folder, workspace, TTA sizes, device); its batch
-     * size and test size are replaced by this predictor's.
+     * @return how TensorRT engines are built and cached (precision, cache folder, workspace, TTA sizes, device); its
+     *     batch size and test size are replaced by this predictor's
      */
     public TensorRtOptions tensorRt() { return tensorRt; }
 
-    /** Image files larger than this many bytes are refused before they are read. */
+    /** @return the largest image file, in bytes, read; larger ones are refused before they are read */
     public long maxImageFileBytes() { return maxImageFileBytes; }
 
     /**
-     * Test-time augmentation on or off, or null for the manifest's {@code test_aug.enabled} (detectron2's
-     * {@code TEST.AUG.ENABLED}).
+     * @return test-time augmentation on or off, or null for the manifest's {@code test_aug.enabled} (detectron2's
+     *     {@code TEST.AUG.ENABLED})
      */
     public Boolean tta() { return tta; }
 
@@ -114,7 +118,12 @@ public final class PredictorOptions {
 
         private Builder() {}
 
-        /** Where the network runs; default {@link Backend#AUTO} (TensorRT where it loads, else CPU). */
+        /**
+         * Where the network runs; default {@link Backend#AUTO} (TensorRT where it loads, else CPU).
+         *
+         * @param backend the value
+         * @return this builder
+         */
         public Builder backend(Backend backend) {
             if (backend == null) throw new IllegalArgumentException("backend must not be null");
             this.backend = backend;
@@ -125,6 +134,8 @@ public final class PredictorOptions {
          * Threads for the engine and the ops, in {@code 1..}{@link #MAX_THREADS}; default all available processors
          * (at most {@link #MAX_THREADS}).
          *
+         * @param threads the value
+         * @return this builder
          * @throws IllegalArgumentException naming {@code threads} when out of range
          */
         public Builder threads(int threads) {
@@ -138,6 +149,8 @@ public final class PredictorOptions {
         /**
          * Detections need a score {@code > threshold}; in {@code [0, 1]}.
          *
+         * @param threshold the value
+         * @return this builder
          * @throws IllegalArgumentException naming {@code scoreThreshold} when out of range or NaN
          */
         public Builder scoreThreshold(float threshold) {
@@ -148,7 +161,12 @@ public final class PredictorOptions {
             return this;
         }
 
-        /** Per-class NMS IoU threshold of the final detections, in {@code [0, 1]}. */
+        /**
+         * Per-class NMS IoU threshold of the final detections, in {@code [0, 1]}.
+         *
+         * @param threshold the value
+         * @return this builder
+         */
         public Builder nmsThreshold(double threshold) {
             if (!(threshold >= 0 && threshold <= 1)) {
                 throw new IllegalArgumentException("nmsThreshold must be in [0, 1], got " + threshold);
@@ -160,6 +178,8 @@ public final class PredictorOptions {
         /**
          * At most this many detections per image, {@code >= 1}.
          *
+         * @param count the value
+         * @return this builder
          * @throws IllegalArgumentException naming {@code detectionsPerImage} when below 1
          */
         public Builder detectionsPerImage(int count) {
@@ -168,7 +188,12 @@ public final class PredictorOptions {
             return this;
         }
 
-        /** Pasted mask probabilities {@code >= threshold} are foreground; finite, {@code >= 0}. */
+        /**
+         * Pasted mask probabilities {@code >= threshold} are foreground; finite, {@code >= 0}.
+         *
+         * @param threshold the value
+         * @return this builder
+         */
         public Builder maskThreshold(float threshold) {
             if (!(threshold >= 0) || Float.isInfinite(threshold)) {
                 throw new IllegalArgumentException("maskThreshold must be finite and >= 0, got " + threshold);
@@ -180,6 +205,9 @@ public final class PredictorOptions {
         /**
          * Test-time resize short side in pixels (detectron2 {@code INPUT.MIN_SIZE_TEST}, the manifest's {@code
          * input.min_size_test}), {@code >= 0}, 0 = no resize; default: the manifest's.
+         *
+         * @param minSizeTest the value
+         * @return this builder
          */
         public Builder minSizeTest(int minSizeTest) {
             if (minSizeTest < 0) throw new IllegalArgumentException("minSizeTest must be >= 0, got " + minSizeTest);
@@ -190,6 +218,9 @@ public final class PredictorOptions {
         /**
          * Test-time resize long-side limit in pixels (detectron2 {@code INPUT.MAX_SIZE_TEST}, the manifest's {@code
          * input.max_size_test}), {@code >= 1}; default: the manifest's.
+         *
+         * @param maxSizeTest the value
+         * @return this builder
          */
         public Builder maxSizeTest(int maxSizeTest) {
             if (maxSizeTest < 1) throw new IllegalArgumentException("maxSizeTest must be >= 1, got " + maxSizeTest);
@@ -201,6 +232,9 @@ public final class PredictorOptions {
          * Images per backbone run when predicting a list, {@code >= 1}; default 1. Larger batches are padded to
          * their largest image as detectron2 pads a batch, which changes results slightly against single images
          * (as it does in detectron2) and rarely pays off on a CPU.
+         *
+         * @param batchSize the value
+         * @return this builder
          */
         public Builder batchSize(int batchSize) {
             if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
@@ -211,13 +245,21 @@ public final class PredictorOptions {
         /**
          * Whether ONNX Runtime's threads busy-wait for work between runs; default false, so they leave the cores to
          * maskrt's own ops between the graphs.
+         *
+         * @param spin the value
+         * @return this builder
          */
         public Builder engineSpinning(boolean spin) {
             this.engineSpinning = spin;
             return this;
         }
 
-        /** TensorRT settings (used when the backend resolves to TensorRT); default {@link TensorRtOptions#defaults()}. */
+        /**
+         * TensorRT settings (used when the backend resolves to TensorRT); default {@link TensorRtOptions#defaults()}.
+         *
+         * @param options the value
+         * @return this builder
+         */
         public Builder tensorRt(TensorRtOptions options) {
             if (options == null) throw new IllegalArgumentException("tensorRt must not be null");
             this.tensorRt = options;
@@ -228,6 +270,8 @@ public final class PredictorOptions {
          * Image files larger than {@code bytes} are refused before they are read (so a huge or endless file cannot
          * exhaust memory); {@code >= 1}, default {@link #DEFAULT_MAX_IMAGE_FILE_BYTES}.
          *
+         * @param bytes the value
+         * @return this builder
          * @throws IllegalArgumentException naming {@code maxImageFileBytes} when below 1
          */
         public Builder maxImageFileBytes(long bytes) {
@@ -242,12 +286,16 @@ public final class PredictorOptions {
          * manifest's {@code test_aug.enabled}. With TTA the augmentation sizes replace the test size, and images are
          * predicted one at a time (each one's augmented images are batched 3 at a time, as detectron2's
          * {@code GeneralizedRCNNWithTTA} does by default), whatever the batch size.
+         *
+         * @param enabled the value
+         * @return this builder
          */
         public Builder tta(boolean enabled) {
             this.tta = enabled;
             return this;
         }
 
+        /** @return the options */
         public PredictorOptions build() { return new PredictorOptions(this); }
     }
 }
