@@ -27,23 +27,10 @@ MODELS = os.path.join(ROOT, "benchmarks", "target", "models")
 sys.path.insert(0, ROOT)
 sys.path.insert(0, HERE)
 
+from _synthetic import synthetic_image  # noqa: E402,F401  (moved there; shared with pipeline_real_detectron2.py)
 from _timing import emit, median_ms, use_two_threads  # noqa: E402
 from tools.maskrt_export import package, pipeline  # noqa: E402
 from tools.maskrt_export.__main__ import read_image  # noqa: E402
-
-
-def synthetic_image(h, w, seed):
-    """Bright ellipses ("cells") on a noisy grey background, uint8 RGB."""
-    rng = np.random.default_rng(seed)
-    img = rng.normal(90, 12, size=(h, w, 3))
-    yy, xx = np.mgrid[0:h, 0:w]
-    for _ in range(60):
-        cy, cx = rng.uniform(0, h), rng.uniform(0, w)
-        ry, rx = rng.uniform(10, 80), rng.uniform(10, 80)
-        colour = rng.uniform(120, 230, size=3)
-        inside = ((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 <= 1
-        img[inside] = colour + rng.normal(0, 8, size=(int(inside.sum()), 3))
-    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def save_image(name, array):

@@ -18,6 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -39,8 +41,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * (used while the cache file is not older than the graph file; a cache that fails to load is logged and rebuilt).
  *
  * <p>Copies: a direct native-order input ({@link HostTensor#allocateDirect}) is handed to ONNX Runtime without a
- * copy; a heap input is copied once into native memory. Each output is copied once, from ONNX Runtime's memory into
- * a new heap-backed {@link HostTensor}.
+ * copy; a heap input is copied once into a native staging buffer that is reused by later runs of any engine
+ * ({@code StagingBuffers}: fresh native memory per run costs more than the copy). Each output is copied once, from
+ * ONNX Runtime's memory into a new heap-backed {@link HostTensor}.
  *
  * <p>Thread-safety: {@link #run} may be called from many threads at once (ONNX Runtime's session run is
  * thread-safe; each call creates and frees its own native tensors). {@link #close} waits for runs in progress,
@@ -70,6 +73,7 @@ public final class OnnxRuntimeEngine implements Engine {
         this.session = session;
         this.inputs = inputs;
         this.outputs = outputs;
+        StagingBuffers.SHARED.engineOpened();
     }
 
     /** Opens {@code graph} with {@link OnnxRuntimeOptions#defaults()}. */
@@ -203,10 +207,11 @@ public final class OnnxRuntimeEngine implements Engine {
 
     private Map<String, HostTensor> runOpen(Map<String, HostTensor> feed) {
         Map<String, OnnxTensor> nativeInputs = new LinkedHashMap<>();
+        List<ByteBuffer> staged = new ArrayList<>(1);
         try {
             for (TensorSpec spec : inputs) {
                 HostTensor t = feed.get(spec.name());
-                nativeInputs.put(spec.name(), OnnxTensor.createTensor(env, t.buffer(), t.shape()));
+                nativeInputs.put(spec.name(), OnnxTensor.createTensor(env, nativeView(t, staged), t.shape()));
             }
             try (OrtSession.Result result = session.run(nativeInputs)) {
                 Map<String, HostTensor> out = new LinkedHashMap<>();
@@ -222,7 +227,26 @@ public final class OnnxRuntimeEngine implements Engine {
                     + firstLine(e.getMessage()), e);
         } finally {
             for (OnnxTensor t : nativeInputs.values()) t.close();
+            for (ByteBuffer b : staged) StagingBuffers.SHARED.give(b); // only after ONNX Runtime let go of them
         }
+    }
+
+    /**
+     * The values of {@code t} in direct native-order memory: its own buffer when it is one, else a copy in a reused
+     * staging buffer (added to {@code staged}), so no run allocates fresh native memory for its inputs.
+     */
+    private static FloatBuffer nativeView(HostTensor t, List<ByteBuffer> staged) {
+        FloatBuffer values = t.buffer();
+        if (t.isDirectNative()) return values;
+        ByteBuffer bytes = StagingBuffers.SHARED.take((long) t.size() * Float.BYTES);
+        staged.add(bytes);
+        FloatBuffer view = bytes.asFloatBuffer();
+        if (values.hasArray()) {
+            view.put(values.array(), values.arrayOffset() + values.position(), values.remaining());
+        } else {
+            view.put(values);
+        }
+        return view.flip();
     }
 
     private static HostTensor toHost(OnnxTensor tensor) {
@@ -238,6 +262,7 @@ public final class OnnxRuntimeEngine implements Engine {
             if (closed) return;
             closed = true;
             closeQuietly(session);
+            StagingBuffers.SHARED.engineClosed();
         } finally {
             lifecycle.writeLock().unlock();
         }

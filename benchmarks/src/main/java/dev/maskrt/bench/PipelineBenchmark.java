@@ -22,7 +22,9 @@ import java.util.Map;
  * the median time of every stage (decode, preprocess, backbone, proposals, box stage k, detections, mask head,
  * paste) and the process's peak resident memory.
  *
- * <p>Run from benchmarks/: {@code java -cp target/benchmarks.jar dev.maskrt.bench.PipelineBenchmark [workload...]};
+ * <p>Run from benchmarks/: {@code java -cp target/benchmarks.jar dev.maskrt.bench.PipelineBenchmark [workload...]},
+ * or with {@code --model DIR [--name NAME] [--runs N] [--warmup N] IMAGE...} on any package and images (one JSON
+ * line per image; {@code anchors/pipeline_real_detectron2.py} runs it beside real detectron2);
  * {@code -Dmaskrt.bench.spin=true} lets ONNX Runtime's threads spin between runs (default off).
  */
 public final class PipelineBenchmark {
@@ -33,6 +35,10 @@ public final class PipelineBenchmark {
     public static void main(String[] args) throws Exception {
         Path inputs = Path.of(System.getProperty("maskrt.bench.inputs", "target/inputs"));
         boolean spin = Boolean.getBoolean("maskrt.bench.spin");
+        if (args.length > 0 && args[0].startsWith("--")) {
+            runGiven(args, spin);
+            return;
+        }
         Map<String, Workload> all = new LinkedHashMap<>();
         all.put("pipeline_tiny_520x704", new Workload("pipeline_tiny_520x704",
                 Path.of("../src/test/resources/models/tiny"), 7));
@@ -46,30 +52,60 @@ public final class PipelineBenchmark {
                 System.err.println(name + ": missing " + image + " or " + w.model() + "; run anchors/pipeline_detectron2.py");
                 continue;
             }
-            run(w, image, spin);
+            run(w, List.of(image), 1, spin);
         }
     }
 
-    private static void run(Workload w, Path image, boolean spin) {
+    /**
+     * {@code --model DIR [--name NAME] [--runs N] [--warmup N] IMAGE...}: the given package on the given images
+     * (used by {@code anchors/pipeline_real_detectron2.py}); one JSON line per image.
+     */
+    private static void runGiven(String[] args, boolean spin) {
+        Path model = null;
+        String name = "pipeline";
+        int runs = 5, warmup = 1;
+        List<Path> images = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--model": model = Path.of(args[++i]); break;
+                case "--name": name = args[++i]; break;
+                case "--runs": runs = Integer.parseInt(args[++i]); break;
+                case "--warmup": warmup = Integer.parseInt(args[++i]); break;
+                default:
+                    if (args[i].startsWith("--")) throw new IllegalArgumentException("unknown option " + args[i]);
+                    images.add(Path.of(args[i]));
+            }
+        }
+        if (model == null || images.isEmpty()) {
+            throw new IllegalArgumentException("usage: --model DIR [--name NAME] [--runs N] [--warmup N] IMAGE...");
+        }
+        run(new Workload(name, model, runs), images, warmup, spin);
+    }
+
+    private static void run(Workload w, List<Path> images, int warmup, boolean spin) {
         PredictorOptions options = PredictorOptions.builder().backend(Backend.CPU).threads(2).engineSpinning(spin).build();
         try (Predictor predictor = Predictor.open(w.model(), options)) {
-            ImageInput input = ImageInput.of(image);
-            int detections = predictor.predict(input).size(); // warm-up
-            double[] total = new double[w.runs()];
-            Map<String, double[]> stages = new LinkedHashMap<>();
-            for (int r = 0; r < w.runs(); r++) {
-                StageTimer timer = new StageTimer();
-                long t0 = System.nanoTime();
-                predictor.predictAll(List.of(input), timer).get(0).instances();
-                total[r] = (System.nanoTime() - t0) / 1e6;
-                int run = r;
-                timer.millis().forEach((k, v) -> stages.computeIfAbsent(k, x -> new double[w.runs()])[run] = v);
+            for (Path image : images) {
+                ImageInput input = ImageInput.of(image);
+                int detections = 0;
+                for (int i = 0; i < Math.max(1, warmup); i++) detections = predictor.predict(input).size();
+                double[] total = new double[w.runs()];
+                Map<String, double[]> stages = new LinkedHashMap<>();
+                for (int r = 0; r < w.runs(); r++) {
+                    StageTimer timer = new StageTimer();
+                    long t0 = System.nanoTime();
+                    predictor.predictAll(List.of(input), timer).get(0).instances();
+                    total[r] = (System.nanoTime() - t0) / 1e6;
+                    int run = r;
+                    timer.millis().forEach((k, v) -> stages.computeIfAbsent(k, x -> new double[w.runs()])[run] = v);
+                }
+                StringBuilder perStage = new StringBuilder();
+                stages.forEach((k, v) -> perStage.append(String.format(Locale.ROOT, ", \"%s\": %.1f", k, median(v))));
+                System.out.printf(Locale.ROOT, "{\"workload\": \"%s\", \"impl\": \"maskrt\", \"image\": \"%s\", "
+                        + "\"ms\": %.1f, \"detections\": %d, \"spin\": %b, \"peak_rss_mb\": %d, \"stages_ms\": {%s}}%n",
+                        w.name(), image.getFileName(), median(total), detections, spin, peakRssMb(),
+                        perStage.length() > 0 ? perStage.substring(2) : "");
             }
-            StringBuilder perStage = new StringBuilder();
-            stages.forEach((k, v) -> perStage.append(String.format(Locale.ROOT, ", \"%s\": %.1f", k, median(v))));
-            System.out.printf(Locale.ROOT, "{\"workload\": \"%s\", \"impl\": \"maskrt\", \"ms\": %.1f, \"detections\": %d, "
-                    + "\"spin\": %b, \"peak_rss_mb\": %d, \"stages_ms\": {%s}}%n", w.name(), median(total), detections,
-                    spin, peakRssMb(), perStage.length() > 0 ? perStage.substring(2) : "");
         }
     }
 
