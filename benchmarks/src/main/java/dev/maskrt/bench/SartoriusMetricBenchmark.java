@@ -2,7 +2,6 @@ package dev.maskrt.bench;
 
 import dev.maskrt.eval.SartoriusMetric;
 import dev.maskrt.eval.SartoriusScore;
-import dev.maskrt.util.Workers;
 import dev.maskrt.output.PixelOrder;
 import dev.maskrt.util.Npy;
 import java.nio.file.Files;
@@ -24,7 +23,6 @@ public class SartoriusMetricBenchmark {
 
     private Path train;
     private Path submission;
-    private Workers workers;
 
     @Setup
     public void setup() throws Exception {
@@ -33,14 +31,12 @@ public class SartoriusMetricBenchmark {
         Path tmp = Files.createTempDirectory("maskrt-bench");
         train = Files.write(tmp.resolve("train.csv"), in.get("train_csv").asBytes());
         submission = Files.write(tmp.resolve("submission.csv"), in.get("submission_csv").asBytes());
-        workers = new Workers(2);
-        SartoriusScore s = SartoriusMetric.evaluate(train, submission, Map.of(), PixelOrder.ROW_MAJOR, workers);
+        SartoriusScore s = SartoriusMetric.evaluate(train, submission, Map.of(), PixelOrder.ROW_MAJOR, 2);
         System.out.println("# " + workload + " score " + s.score() + " over " + s.perImage().size() + " images");
     }
 
     @TearDown
     public void tearDown() throws Exception {
-        workers.close();
         Files.deleteIfExists(train);
         Files.deleteIfExists(submission);
         Files.deleteIfExists(train.getParent());
@@ -48,6 +44,6 @@ public class SartoriusMetricBenchmark {
 
     @Benchmark
     public double score() throws Exception {
-        return SartoriusMetric.evaluate(train, submission, Map.of(), PixelOrder.ROW_MAJOR, workers).score();
+        return SartoriusMetric.evaluate(train, submission, Map.of(), PixelOrder.ROW_MAJOR, 2).score();
     }
 }

@@ -7,7 +7,7 @@ import dev.maskrt.config.Backend;
 import dev.maskrt.config.DetectionSettings;
 import dev.maskrt.config.StageTimer;
 import dev.maskrt.engine.Engine;
-import dev.maskrt.engine.EngineFactory;
+import dev.maskrt.model.EngineFactory;
 import dev.maskrt.engine.HostTensor;
 import dev.maskrt.engine.OnnxRuntimeOptions;
 import dev.maskrt.image.DecodedImage;
@@ -119,7 +119,7 @@ public final class StageParts {
                     Map<String, HostTensor> out = model.boxHead(k).run(Map.of(TensorNames.FEATURES,
                             HostTensor.wrap(pooled, rois, c, s, s)));
                     long t3 = System.nanoTime();
-                    Softmax.rows(Tensors.array(out.get(TensorNames.CLASS_LOGITS)), rois);
+                    Activations.rows(Tensors.array(out.get(TensorNames.CLASS_LOGITS)), rois);
                     current = transform.applyDeltas(Tensors.array(out.get(TensorNames.BOX_DELTAS)), current,
                             r.stageWeights(k), r.scaleClamp());
                     long t4 = System.nanoTime();
