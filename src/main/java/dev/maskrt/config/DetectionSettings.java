@@ -10,7 +10,15 @@ package dev.maskrt.config;
  * @param maskThreshold a pasted mask probability {@code >=} this is foreground
  */
 public record DetectionSettings(float scoreThreshold, double nmsThreshold, int detectionsPerImage, float maskThreshold) {
-    /** @throws IllegalArgumentException naming the setting that is NaN or out of range */
+    /**
+     * Checks the settings.
+     *
+     * @param scoreThreshold detections need a mean stage score {@code > scoreThreshold}, finite
+     * @param nmsThreshold the final per-class NMS IoU threshold, in {@code [0, 1]}
+     * @param detectionsPerImage the detections cap; negative keeps all
+     * @param maskThreshold the mask probability threshold, finite and {@code >= 0}
+     * @throws IllegalArgumentException naming the setting that is NaN or out of range
+     */
     public DetectionSettings {
         if (!Float.isFinite(scoreThreshold)) throw new IllegalArgumentException("scoreThreshold must be finite, got " + scoreThreshold);
         if (!(nmsThreshold >= 0 && nmsThreshold <= 1)) {

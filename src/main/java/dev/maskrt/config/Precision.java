@@ -7,7 +7,7 @@ public enum Precision {
     /** float16 layers allowed where TensorRT finds them faster (float32 elsewhere). */
     FP16;
 
-    /** Lower-case name used in file names and cache keys ({@code fp32}, {@code fp16}). */
+    /** @return the lower-case name used in file names and cache keys ({@code fp32}, {@code fp16}) */
     public String id() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

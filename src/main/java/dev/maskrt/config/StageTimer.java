@@ -19,12 +19,17 @@ public class StageTimer {
     /** An empty timer. */
     public StageTimer() {}
 
-    /** Adds {@code nanos} nanoseconds to {@code stage}. */
+    /**
+     * Adds wall-clock time to a stage.
+     *
+     * @param stage the stage's name, e.g. {@code "backbone"}
+     * @param nanos nanoseconds to add
+     */
     public synchronized void add(String stage, long nanos) {
         this.nanos.merge(stage, nanos, Long::sum);
     }
 
-    /** Milliseconds per stage so far, in first-seen order (a copy). */
+    /** @return milliseconds per stage so far, in first-seen order (a copy) */
     public synchronized Map<String, Double> millis() {
         Map<String, Double> out = new LinkedHashMap<>();
         nanos.forEach((k, v) -> out.put(k, v / 1e6));

@@ -40,11 +40,13 @@ public final class TensorRtOptions {
         deviceId = b.deviceId;
     }
 
+    /** @return FP32, batch 1, the manifest's sizes, no TTA, a 2 GiB workspace, the default cache, device 0 */
     public static TensorRtOptions defaults() { return builder().build(); }
 
+    /** @return a builder holding the defaults */
     public static Builder builder() { return new Builder(); }
 
-    /** A builder starting from these options. */
+    /** @return a builder starting from these options */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.precision = precision;
@@ -62,39 +64,43 @@ public final class TensorRtOptions {
         return b;
     }
 
+    /** @return the arithmetic the engines may use */
     public Precision precision() { return precision; }
 
-    /** Images per backbone run: the profiles' opt and max batch. */
+    /** @return images per backbone run: the profiles' opt and max batch */
     public int batchSize() { return batchSize; }
 
-    /** Overrides the manifest's {@code input.min_size_test}; null keeps it. */
+    /** @return overrides the manifest's {@code input.min_size_test}; null keeps it */
     public Integer minSizeTest() { return minSizeTest; }
 
-    /** Overrides the manifest's {@code input.max_size_test}; null keeps it. */
+    /** @return overrides the manifest's {@code input.max_size_test}; null keeps it */
     public Integer maxSizeTest() { return maxSizeTest; }
 
-    /** Short sides of test-time augmentation (empty: none). */
+    /** @return short sides of test-time augmentation (empty: none) */
     public int[] ttaMinSizes() { return ttaMinSizes.clone(); }
 
-    /** The long-side limit of test-time augmentation (0 when none). */
+    /** @return the long-side limit of test-time augmentation (0 when none) */
     public int ttaMaxSize() { return ttaMaxSize; }
 
-    /** For models without resize ({@code min_size_test == 0}): the largest image side to plan for; 0 = not set. */
+    /** @return for models without resize ({@code min_size_test == 0}): the largest image side to plan for; 0 = not set */
     public int maxImageSide() { return maxImageSide; }
 
-    /** Overrides the manifest's {@code roi_heads.detections_per_image} (the mask head's RoI range); null keeps it. */
+    /** @return overrides the manifest's {@code roi_heads.detections_per_image} (the mask head's RoI range); null keeps it */
     public Integer detectionsPerImage() { return detectionsPerImage; }
 
-    /** TensorRT's workspace memory pool limit, in bytes. */
+    /** @return tensorRT's workspace memory pool limit, in bytes */
     public long workspaceBytes() { return workspaceBytes; }
 
-    /** Where built plans are cached; null for the engine cache's default directory (the package's {@code engines/} folder when writable, else {@code ~/.cache/maskrt/engines/ID}). */
+    /**
+     * @return where built plans are cached; null for the default (the package's {@code engines/} folder when
+     *     writable, else {@code ~/.cache/maskrt/engines/ID})
+     */
     public Path cacheDirectory() { return cacheDirectory; }
 
-    /** Prebuilt plans by graph file name (e.g. {@code backbone.onnx}); used as given, never rebuilt. */
+    /** @return prebuilt plans by graph file name (e.g. {@code backbone.onnx}); used as given, never rebuilt */
     public Map<String, Path> prebuiltEngines() { return prebuiltEngines; }
 
-    /** The CUDA device engines are built for and run on. */
+    /** @return the CUDA device engines are built for and run on */
     public int deviceId() { return deviceId; }
 
     @Override
@@ -121,12 +127,22 @@ public final class TensorRtOptions {
 
         private Builder() {}
 
+        /**
+         * @param precision FP32 or FP16 layers (inputs and outputs stay float32)
+         * @return this builder
+         * @throws IllegalArgumentException naming the setting when the value is out of range
+         */
         public Builder precision(Precision precision) {
             if (precision == null) throw new IllegalArgumentException("precision must not be null");
             this.precision = precision;
             return this;
         }
 
+        /**
+         * @param batchSize images per backbone run, the profiles' opt and max batch, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException naming the setting when the value is out of range
+         */
         public Builder batchSize(int batchSize) {
             if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
             this.batchSize = batchSize;
@@ -136,6 +152,9 @@ public final class TensorRtOptions {
         /**
          * Test-time resize short side in pixels (detectron2 {@code INPUT.MIN_SIZE_TEST}, the manifest's {@code
          * input.min_size_test}), {@code >= 0}, 0 = no resize; default: the manifest's.
+         *
+         * @param minSizeTest the short side in pixels
+         * @return this builder
          */
         public Builder minSizeTest(int minSizeTest) {
             if (minSizeTest < 0) throw new IllegalArgumentException("minSizeTest must be >= 0, got " + minSizeTest);
@@ -146,6 +165,9 @@ public final class TensorRtOptions {
         /**
          * Test-time resize long-side limit in pixels (detectron2 {@code INPUT.MAX_SIZE_TEST}, the manifest's {@code
          * input.max_size_test}), {@code >= 1}; default: the manifest's.
+         *
+         * @param maxSizeTest the long-side limit in pixels
+         * @return this builder
          */
         public Builder maxSizeTest(int maxSizeTest) {
             if (maxSizeTest < 1) throw new IllegalArgumentException("maxSizeTest must be >= 1, got " + maxSizeTest);
@@ -153,7 +175,13 @@ public final class TensorRtOptions {
             return this;
         }
 
-        /** Test-time augmentation sizes (detectron2 {@code TEST.AUG.MIN_SIZES}, {@code TEST.AUG.MAX_SIZE}). */
+        /**
+         * Test-time augmentation sizes (detectron2 {@code TEST.AUG.MIN_SIZES}, {@code TEST.AUG.MAX_SIZE}).
+         *
+         * @param minSizes the short sides, each {@code >= 1}; empty: no TTA
+         * @param maxSize the long-side limit, {@code >= 1} when sizes are given
+         * @return this builder
+         */
         public Builder tta(int[] minSizes, int maxSize) {
             if (minSizes == null) throw new IllegalArgumentException("minSizes must not be null");
             for (int i = 0; i < minSizes.length; i++) {
@@ -165,31 +193,57 @@ public final class TensorRtOptions {
             return this;
         }
 
+        /**
+         * @param side for models without resize ({@code min_size_test == 0}): the largest image side to plan for, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException naming the setting when the value is out of range
+         */
         public Builder maxImageSide(int side) {
             if (side < 1) throw new IllegalArgumentException("maxImageSide must be >= 1, got " + side);
             this.maxImageSide = side;
             return this;
         }
 
-        /** The detections per image to plan the mask head for (negative: keep all); null: the manifest's. */
+        /**
+         * The detections per image to plan the mask head for (negative: keep all); null: the manifest's.
+         *
+         * @param count the cap, or null
+         * @return this builder
+         */
         public Builder detectionsPerImage(Integer count) {
             this.detectionsPerImage = count;
             return this;
         }
 
+        /**
+         * @param bytes TensorRT's workspace memory pool limit, {@code >= 1 MiB}
+         * @return this builder
+         * @throws IllegalArgumentException naming the setting when the value is out of range
+         */
         public Builder workspaceBytes(long bytes) {
             if (bytes < (1L << 20)) throw new IllegalArgumentException("workspaceBytes must be >= 1 MiB, got " + bytes);
             this.workspaceBytes = bytes;
             return this;
         }
 
-        /** null: the default cache directory. */
+        /**
+         * null: the default cache directory.
+         *
+         * @param dir the folder, or null
+         * @return this builder
+         */
         public Builder cacheDirectory(Path dir) {
             this.cacheDirectory = dir;
             return this;
         }
 
-        /** Use the plan {@code engineFile} for the graph {@code graphFile} (e.g. {@code "mask_head.onnx"}). */
+        /**
+         * Use the plan {@code engineFile} for the graph {@code graphFile} (e.g. {@code "mask_head.onnx"}).
+         *
+         * @param graphFile the graph's file name in the package
+         * @param engineFile a serialized TensorRT plan
+         * @return this builder
+         */
         public Builder prebuiltEngine(String graphFile, Path engineFile) {
             if (graphFile == null || graphFile.isEmpty()) throw new IllegalArgumentException("graphFile must not be empty");
             if (engineFile == null) throw new IllegalArgumentException("engineFile must not be null");
@@ -197,12 +251,18 @@ public final class TensorRtOptions {
             return this;
         }
 
+        /**
+         * @param id the CUDA device engines are built for and run on, {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException naming the setting when the value is out of range
+         */
         public Builder deviceId(int id) {
             if (id < 0) throw new IllegalArgumentException("deviceId must be >= 0, got " + id);
             this.deviceId = id;
             return this;
         }
 
+        /** @return the options */
         public TensorRtOptions build() { return new TensorRtOptions(this); }
     }
 }
