@@ -4,6 +4,7 @@ package dev.maskrt.error;
 public class BackendUnavailableException extends MaskrtException {
     private static final long serialVersionUID = 1L;
 
+    /** @param message one line naming what is wrong and where */
     public BackendUnavailableException(String message) {
         super(message);
     }

@@ -4,6 +4,10 @@ package dev.maskrt.error;
 public class EngineException extends MaskrtException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * @param message one line naming what is wrong and where
+     * @param cause the underlying failure
+     */
     public EngineException(String message, Throwable cause) {
         super(message, cause);
     }

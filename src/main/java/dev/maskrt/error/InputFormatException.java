@@ -7,15 +7,28 @@ package dev.maskrt.error;
 public class InputFormatException extends MaskrtException {
     private static final long serialVersionUID = 1L;
 
+    /** @param message one line naming what is wrong and where */
     public InputFormatException(String message) {
         super(message);
     }
 
+    /**
+     * @param message one line naming what is wrong and where
+     * @param cause the underlying failure
+     */
     public InputFormatException(String message, Throwable cause) {
         super(message, cause);
     }
 
-    /** A message of the form {@code FILE: RECORD: FIELD: PROBLEM}; null parts are left out. */
+    /**
+     * An exception whose message has the form {@code FILE: RECORD: FIELD: PROBLEM}; null parts are left out.
+     *
+     * @param file the file (or source name), or null
+     * @param record the record: an array index, a line, an image id; or null
+     * @param field the field's name, or null
+     * @param problem what is wrong
+     * @return the exception (to throw)
+     */
     public static InputFormatException at(Object file, String record, String field, String problem) {
         StringBuilder sb = new StringBuilder();
         if (file != null) sb.append(file).append(": ");

@@ -14,10 +14,15 @@ package dev.maskrt.error;
 public class MaskrtException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** @param message one line naming what is wrong and where */
     public MaskrtException(String message) {
         super(message);
     }
 
+    /**
+     * @param message one line naming what is wrong and where
+     * @param cause the underlying failure
+     */
     public MaskrtException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -7,6 +7,10 @@ package dev.maskrt.error;
 public final class PredictionFailedException extends MaskrtException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * @param imageName the failed image's name
+     * @param cause the image's own error
+     */
     public PredictionFailedException(String imageName, Throwable cause) {
         super(imageName + ": prediction failed: " + withoutName(imageName, String.valueOf(cause.getMessage())), cause);
     }

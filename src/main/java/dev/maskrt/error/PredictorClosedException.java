@@ -4,6 +4,7 @@ package dev.maskrt.error;
 public final class PredictorClosedException extends MaskrtException {
     private static final long serialVersionUID = 1L;
 
+    /** @param message one line naming what is wrong and where */
     public PredictorClosedException(String message) {
         super(message);
     }
