@@ -23,17 +23,32 @@ public final class CocoEvaluation {
     /**
      * Runs evaluate + accumulate + summarize on all cores.
      *
+     * @param gtJson a COCO ground truth ({@code images}, {@code annotations}, {@code categories})
+     * @param resultsJson COCO results (a list of {@code image_id}, {@code category_id}, {@code bbox} or
+     *     {@code segmentation}, {@code score})
+     * @param iouType box or mask IoU
      * @param maxDets the per-image detection limits, e.g. {@link CocoParams#DEFAULT_MAX_DETS}; any positive values
      * @throws dev.maskrt.error.InputFormatException naming file, record and field when either file is malformed
+     * @return pycocotools' twelve stats (and their names), its printed table and each category's AP
      * @throws IllegalArgumentException if {@code maxDets} is empty or holds a value below 1
+     * @throws java.io.IOException when a file cannot be read
      */
     public static CocoSummary evaluate(Path gtJson, Path resultsJson, IouType iouType, int[] maxDets) throws IOException {
         return evaluate(gtJson, resultsJson, iouType, maxDets, 0);
     }
 
     /**
-     * As {@link #evaluate(Path, Path, IouType, int[])} on {@code threads} threads (0: all cores); the result does not
-     * depend on the thread count.
+     * As {@link #evaluate(Path, Path, IouType, int[])} on {@code threads} threads; the result does not depend on the
+     * thread count.
+     *
+     * @param gtJson a COCO ground truth
+     * @param resultsJson COCO results
+     * @param iouType box or mask IoU
+     * @param maxDets the per-image detection limits, any positive values
+     * @param threads worker threads, 0 for all cores
+     * @return pycocotools' twelve stats (and their names), its printed table and each category's AP
+     * @throws dev.maskrt.error.InputFormatException naming file, record and field when either file is malformed
+     * @throws java.io.IOException when a file cannot be read
      */
     public static CocoSummary evaluate(Path gtJson, Path resultsJson, IouType iouType, int[] maxDets, int threads)
             throws IOException {
@@ -41,7 +56,18 @@ public final class CocoEvaluation {
         return evaluate(CocoGroundTruth.load(gtJson), resultsJson, iouType, maxDets, threads);
     }
 
-    /** As above with an already loaded ground truth (to evaluate several results files against one). */
+    /**
+     * As above with an already loaded ground truth (to evaluate several results files against one).
+     *
+     * @param gt the loaded ground truth
+     * @param resultsJson COCO results
+     * @param iouType box or mask IoU
+     * @param maxDets the per-image detection limits, any positive values
+     * @param threads worker threads, 0 for all cores
+     * @return pycocotools' twelve stats (and their names), its printed table and each category's AP
+     * @throws dev.maskrt.error.InputFormatException naming the results file, record and field when it is malformed
+     * @throws java.io.IOException when a file cannot be read
+     */
     public static CocoSummary evaluate(CocoGroundTruth gt, Path resultsJson, IouType iouType, int[] maxDets,
             int threads) throws IOException {
         try (Workers workers = Workers.of(threads)) {

@@ -49,22 +49,25 @@ public final class CocoGroundTruth {
         this.sortedCategoryIds = sortedCategoryIds;
     }
 
-    /** The file this was read from. */
+    /** @return the file this was read from */
     public Path file() { return file; }
 
-    /** The images in file order. */
+    /** @return the images in file order */
     public List<Image> images() { return images; }
 
-    /** The categories in file order. */
+    /** @return the categories in file order */
     public List<Category> categories() { return categories; }
 
-    /** The image with this id, or null. */
+    /**
+     * @param id an image id
+     * @return the image with this id, or null
+     */
     public Image imageById(long id) {
         Integer i = imageIndexById.get(id);
         return i == null ? null : sortedImages[i];
     }
 
-    /** Image id by {@code file_name} (only its last path component), for naming results by input file. */
+    /** @return image id by {@code file_name} (only its last path component), for naming results by input file */
     public Map<String, Long> imageIdsByFileName() {
         Map<String, Long> m = new HashMap<>();
         for (Image im : images) {
@@ -73,7 +76,7 @@ public final class CocoGroundTruth {
         return m;
     }
 
-    /** Category id by name, for mapping a model's class names (see {@code CocoResultsWriter.categoryIdsByName}). */
+    /** @return category id by name, for mapping a model's class names ({@code CocoResultsWriter.categoryIdsByName}) */
     public Map<String, Integer> categoryIdsByName() {
         Map<String, Integer> m = new HashMap<>();
         for (Category c : categories) {
@@ -82,12 +85,15 @@ public final class CocoGroundTruth {
         return m;
     }
 
-    /** Number of annotations read. */
+    /** @return the number of annotations read */
     public int annotationCount() { return annotations.size; }
 
     /**
      * Reads a ground-truth file.
      *
+     * @param json the file
+     * @return the ground truth, indexed for evaluation
+     * @throws java.io.IOException when the file cannot be read
      * @throws InputFormatException naming the file, record and field when the file is malformed (missing or
      *     mistyped fields, duplicate image/category/annotation ids, an annotation of an unknown image)
      */

@@ -18,10 +18,10 @@ public final class CocoParams {
 
     private CocoParams() {}
 
-    /** The 10 IoU thresholds, as numpy computes them. */
+    /** @return the 10 IoU thresholds, as numpy computes them */
     public static double[] iouThresholds() { return IOU_THRESHOLDS.clone(); }
 
-    /** The 101 recall thresholds, as numpy computes them. */
+    /** @return the 101 recall thresholds, as numpy computes them */
     public static double[] recallThresholds() { return RECALL_THRESHOLDS.clone(); }
 
     /** {@code np.linspace(start, stop, num)} with endpoint, bit for bit. */

@@ -7,7 +7,7 @@ public enum IouType {
     /** Mask IoU on run-length encoded masks (pycocotools {@code rleIou}). */
     SEGM;
 
-    /** The pycocotools name: {@code "bbox"} or {@code "segm"}. */
+    /** @return the pycocotools name: {@code "bbox"} or {@code "segm"} */
     public String cocoName() {
         return this == BBOX ? "bbox" : "segm";
     }

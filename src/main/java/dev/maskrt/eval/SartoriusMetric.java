@@ -44,14 +44,27 @@ public final class SartoriusMetric {
 
     private SartoriusMetric() {}
 
-    /** Threshold {@code k} (0-based): {@code (10 + k) / 20}. */
+    /**
+     * @param k the threshold's index, 0..9
+     * @return threshold {@code k}: {@code (10 + k) / 20}
+     */
     public static double threshold(int k) {
         if (k < 0 || k >= THRESHOLD_COUNT) throw new IllegalArgumentException("k must be in 0..9, got " + k);
         return (10 + k) / 20.0;
     }
 
-    /** The size of an image whose size the ground-truth CSV does not carry. */
+    /**
+     * The size of an image whose size the ground-truth CSV does not carry.
+     *
+     * @param height rows, pixels
+     * @param width columns, pixels
+     */
     public record ImageSize(int height, int width) {
+        /**
+         * @param height rows, pixels, {@code >= 0}
+         * @param width columns, pixels, {@code >= 0}
+         * @throws IllegalArgumentException when a side is negative or the image has over 2^31 - 1 pixels
+         */
         public ImageSize {
             if (height < 0 || width < 0 || (long) height * width > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("image size " + width + "x" + height + " is not usable");
@@ -84,7 +97,15 @@ public final class SartoriusMetric {
         return score(gt, pred);
     }
 
-    /** {@link #evaluate(Path, Path, Map, PixelOrder, int)} with sizes from the CSV, row-major, one thread. */
+    /**
+     * {@link #evaluate(Path, Path, Map, PixelOrder, int)} with sizes from the CSV, row-major, one thread.
+     *
+     * @param groundTruthCsv Kaggle {@code train.csv} with {@code width}/{@code height} columns
+     * @param submissionCsv the submission
+     * @return the score, per image and overall
+     * @throws InputFormatException naming file, line and field for a malformed row
+     * @throws java.io.IOException when a file cannot be read
+     */
     public static SartoriusScore evaluate(Path groundTruthCsv, Path submissionCsv) throws IOException {
         return evaluate(groundTruthCsv, submissionCsv, Map.of(), PixelOrder.ROW_MAJOR, 1);
     }
@@ -105,6 +126,7 @@ public final class SartoriusMetric {
      *     the submission does not mention, and the submission's row count
      * @throws InputFormatException naming file, line and field for malformed rows, bad runs, unknown ids, sizes
      *     missing or in conflict; the first such error in file order is reported
+     * @throws java.io.IOException when a file cannot be read
      */
     public static SartoriusScore evaluate(Path groundTruthCsv, Path submissionCsv, Map<String, ImageSize> sizes,
                                           PixelOrder order, int threads) throws IOException {
