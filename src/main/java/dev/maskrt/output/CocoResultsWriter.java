@@ -152,7 +152,7 @@ public final class CocoResultsWriter implements Closeable {
         }
     }
 
-    /** Records written so far. */
+    /** @return records written so far */
     public synchronized long count() {
         return written;
     }

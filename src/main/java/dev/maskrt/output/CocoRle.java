@@ -26,16 +26,16 @@ public final class CocoRle {
         this.counts = counts;
     }
 
-    /** Rows of the image. */
+    /** @return rows of the image */
     public int height() { return height; }
 
-    /** Columns of the image. */
+    /** @return columns of the image */
     public int width() { return width; }
 
-    /** A copy of the run lengths (first run is zeros). */
+    /** @return a copy of the run lengths (first run is zeros) */
     public int[] counts() { return counts.clone(); }
 
-    /** Number of runs. */
+    /** @return number of runs */
     public int runCount() { return counts.length; }
 
     /**
@@ -142,7 +142,7 @@ public final class CocoRle {
         return new CocoRle(height, width, rb.finish());
     }
 
-    /** The full image, {@code height * width} bytes of 0/1, row-major ({@code [y * width + x]}). */
+    /** @return the full image, {@code height * width} bytes of 0/1, row-major ({@code [y * width + x]}) */
     public byte[] decodeRowMajor() {
         byte[] out = new byte[height * width];
         long pos = 0;
@@ -159,7 +159,7 @@ public final class CocoRle {
         return out;
     }
 
-    /** The mask as a {@link CompactMask} cropped to the tight rectangle of its set pixels. */
+    /** @return the mask as a {@link CompactMask} cropped to the tight rectangle of its set pixels */
     public CompactMask toCompactMask() {
         int minX = Integer.MAX_VALUE, maxX = -1, minY = Integer.MAX_VALUE, maxY = -1;
         long pos = 0;
@@ -264,7 +264,7 @@ public final class CocoRle {
         }
     }
 
-    /** pycocotools {@code rleArea}: the number of set pixels (sum of the odd-indexed counts). */
+    /** @return pycocotools {@code rleArea}: the number of set pixels (sum of the odd-indexed counts) */
     public long area() {
         long a = 0;
         for (int j = 1; j < counts.length; j += 2) a += counts[j];

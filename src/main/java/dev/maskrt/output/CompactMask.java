@@ -56,7 +56,11 @@ public final class CompactMask {
         this.bits = bits;
     }
 
-    /** An empty mask (no pixel set) over an image of the given size. */
+    /**
+     * @param imageHeight rows of the image
+     * @param imageWidth columns of the image
+     * @return an empty mask (no pixel set) over an image of that size
+     */
     public static CompactMask empty(int imageHeight, int imageWidth) {
         return new CompactMask(imageHeight, imageWidth, 0, 0, 0, 0, new byte[0]);
     }
@@ -64,6 +68,12 @@ public final class CompactMask {
     /**
      * Builds a compact mask from a full-image row-major bitmap (non-zero = set), cropping to the tight bounding
      * rectangle of the set pixels.
+     *
+     * @param bitmap {@code imageHeight * imageWidth} bytes, row-major
+     * @param imageHeight rows of the image
+     * @param imageWidth columns of the image
+     * @return the mask
+     * @throws IllegalArgumentException when the bitmap's length is not {@code imageHeight * imageWidth}
      */
     public static CompactMask fromFullBitmap(byte[] bitmap, int imageHeight, int imageWidth) {
         if (bitmap.length != imageHeight * imageWidth) {
@@ -95,18 +105,24 @@ public final class CompactMask {
         return new CompactMask(imageHeight, imageWidth, minX, minY, w, h, bits);
     }
 
+    /** @return rows of the image the mask is over */
     public int imageHeight() { return imageHeight; }
+    /** @return columns of the image the mask is over */
     public int imageWidth() { return imageWidth; }
-    /** First column of the stored rectangle. */
+    /** @return first column of the stored rectangle */
     public int x() { return x; }
-    /** First row of the stored rectangle. */
+    /** @return first row of the stored rectangle */
     public int y() { return y; }
-    /** Columns of the stored rectangle. */
+    /** @return columns of the stored rectangle */
     public int width() { return width; }
-    /** Rows of the stored rectangle. */
+    /** @return rows of the stored rectangle */
     public int height() { return height; }
 
-    /** Whether pixel (column {@code col}, row {@code row}) of the full image is set; any coordinate is allowed. */
+    /**
+     * @param col a column of the full image (any value)
+     * @param row a row of the full image (any value)
+     * @return whether that pixel is set (false outside the image)
+     */
     public boolean get(int col, int row) {
         int cx = col - x, cy = row - y;
         if (cx < 0 || cy < 0 || cx >= width || cy >= height) {
@@ -115,12 +131,17 @@ public final class CompactMask {
         return bits[cy * width + cx] != 0;
     }
 
-    /** Direct read access to the box-local bitmap: byte {@code r * width() + c} is pixel (x()+c, y()+r). */
+    /**
+     * Direct read access to the box-local bitmap.
+     *
+     * @param index {@code r * width() + c} for pixel (x()+c, y()+r), in {@code [0, width() * height())}
+     * @return non-zero when the pixel is set
+     */
     public byte bitAt(int index) {
         return bits[index];
     }
 
-    /** Number of set pixels. */
+    /** @return number of set pixels */
     public long area() {
         long n = 0;
         for (byte b : bits) {
@@ -129,7 +150,7 @@ public final class CompactMask {
         return n;
     }
 
-    /** The full-image row-major bitmap (0/1), {@code imageHeight * imageWidth} bytes. Costs a full image. */
+    /** @return the full-image row-major bitmap (0/1), {@code imageHeight * imageWidth} bytes. Costs a full image */
     public byte[] toFullBitmap() {
         byte[] out = new byte[imageHeight * imageWidth];
         for (int r = 0; r < height; r++) {
@@ -138,7 +159,7 @@ public final class CompactMask {
         return out;
     }
 
-    /** A copy of the box-local bitmap. */
+    /** @return a copy of the box-local bitmap */
     public byte[] bits() {
         return bits.clone();
     }

@@ -11,7 +11,13 @@ import java.util.List;
  * @param instances the instances, any order; every mask must be over a {@code height x width} image
  */
 public record ImageInstances(String imageId, int height, int width, List<Instance> instances) {
-    /** @throws IllegalArgumentException naming the argument when the id is unusable or a mask's image size differs */
+    /**
+     * @param imageId the image id, not empty, without comma, quote or line break
+     * @param height rows of the original image
+     * @param width columns of the original image
+     * @param instances the instances (copied)
+     * @throws IllegalArgumentException naming the argument when the id is unusable or a mask's image size differs
+     */
     public ImageInstances {
         if (imageId == null || imageId.isEmpty()) throw new IllegalArgumentException("imageId must not be empty");
         for (int i = 0; i < imageId.length(); i++) {

@@ -16,7 +16,17 @@ import java.util.Objects;
  */
 public record Instance(int classIndex, String className, float score, float x0, float y0, float x1, float y1,
                        CompactMask mask) {
-    /** @throws IllegalArgumentException naming the argument when one is null, negative, not finite or inverted */
+    /**
+     * @param classIndex 0-based class index, {@code >= 0}
+     * @param className the class's name, not null
+     * @param score confidence, finite
+     * @param x0 left edge, finite
+     * @param y0 top edge, finite
+     * @param x1 right edge, finite, {@code >= x0}
+     * @param y1 bottom edge, finite, {@code >= y0}
+     * @param mask the mask over the original image, not null
+     * @throws IllegalArgumentException naming the argument when one is null, negative, not finite or inverted
+     */
     public Instance {
         if (classIndex < 0) throw new IllegalArgumentException("classIndex must be >= 0, got " + classIndex);
         if (className == null) throw new IllegalArgumentException("className must not be null");
@@ -30,7 +40,12 @@ public record Instance(int classIndex, String className, float score, float x0, 
         }
     }
 
-    /** The same instance with another mask (used when overlap removal trims it). */
+    /**
+     * The same instance with another mask (used when overlap removal trims it).
+     *
+     * @param newMask the mask, not null
+     * @return the new instance
+     */
     public Instance withMask(CompactMask newMask) {
         return new Instance(classIndex, className, score, x0, y0, x1, y1, Objects.requireNonNull(newMask, "newMask"));
     }

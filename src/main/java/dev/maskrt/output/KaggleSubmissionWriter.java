@@ -69,7 +69,7 @@ public final class KaggleSubmissionWriter implements Closeable {
         for (ImageInstances image : images) write(image);
     }
 
-    /** Rows written so far, header excluded. */
+    /** @return rows written so far, header excluded */
     public long rows() {
         return rows;
     }

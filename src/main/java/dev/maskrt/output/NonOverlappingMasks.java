@@ -20,7 +20,11 @@ public final class NonOverlappingMasks {
     public NonOverlappingMasks() {}
 
     /**
+     * Removes overlaps: each pixel stays with the highest-scoring kept instance that claims it (see above).
+     *
      * @param instances the image's instances; every mask over an {@code imageHeight x imageWidth} image
+     * @param imageHeight rows of the image
+     * @param imageWidth columns of the image
      * @param minPixels instances with fewer remaining pixels are dropped; values below 1 act as 1
      * @return the kept instances in descending score order, their masks trimmed (box and rectangle unchanged)
      */

@@ -13,7 +13,11 @@ public enum PixelOrder {
      */
     COLUMN_MAJOR;
 
-    /** Pixels in one line of this order: the image width for row-major, the height for column-major. */
+    /**
+     * @param imageHeight rows of the image
+     * @param imageWidth columns of the image
+     * @return pixels in one line of this order: the image width for row-major, the height for column-major
+     */
     public int lineLength(int imageHeight, int imageWidth) {
         return this == ROW_MAJOR ? imageWidth : imageHeight;
     }

@@ -38,15 +38,15 @@ public enum SubmissionFormat {
         this.order = order;
     }
 
-    /** Header of the image id column. */
+    /** @return header of the image id column */
     public String idColumn() { return idColumn; }
 
-    /** Header of the run-length column. */
+    /** @return header of the run-length column */
     public String rleColumn() { return rleColumn; }
 
-    /** Pixel numbering of the run-length column. */
+    /** @return pixel numbering of the run-length column */
     public PixelOrder order() { return order; }
 
-    /** The CSV header line, without line break. */
+    /** @return the CSV header line, without line break */
     public String header() { return idColumn + "," + rleColumn; }
 }
