@@ -55,7 +55,11 @@ public final class CocoResultsWriter implements Closeable {
     /**
      * Opens {@code file} for writing (replacing it).
      *
+     * @param file the results file
+
      * @param categoryIds dataset category id of each model class index: {@code categoryIds[classIndex]}
+     * @return the writer; {@link #close()} ends the JSON array
+     * @throws IOException when the file cannot be created
      */
     public static CocoResultsWriter open(Path file, int[] categoryIds) throws IOException {
         Objects.requireNonNull(file, "file");
@@ -63,7 +67,14 @@ public final class CocoResultsWriter implements Closeable {
         return new CocoResultsWriter(Files.newOutputStream(file), categoryIds);
     }
 
-    /** As {@link #open(Path, int[])} on a stream, which {@link #close()} closes. */
+    /**
+     * As {@link #open(Path, int[])} on a stream, which {@link #close()} closes.
+     *
+     * @param out the stream
+     * @param categoryIds dataset category id of each model class index
+     * @return the writer
+     * @throws IOException when the stream cannot be written
+     */
     public static CocoResultsWriter open(OutputStream out, int[] categoryIds) throws IOException {
         Objects.requireNonNull(out, "out");
         Objects.requireNonNull(categoryIds, "categoryIds");
@@ -76,6 +87,7 @@ public final class CocoResultsWriter implements Closeable {
      *
      * @param classNames the model's class names by class index
      * @param categoryIdByName dataset category id by name
+     * @return the category id of each class index
      * @throws IllegalArgumentException naming the first class whose name the dataset lacks
      */
     public static int[] categoryIdsByName(List<String> classNames, Map<String, Integer> categoryIdByName) {
@@ -96,6 +108,8 @@ public final class CocoResultsWriter implements Closeable {
      * {@code 000000397133.jpg -> 397133}. Use a ground truth's {@code images} list (by {@code file_name}) where there
      * is one ({@code CocoGroundTruth.imageIdsByFileName()}).
      *
+     * @param fileName the image's file name
+     * @return the number it holds
      * @throws IllegalArgumentException if the name (without extension) is not all digits
      */
     public static long imageIdFromFileName(String fileName) {
@@ -111,6 +125,9 @@ public final class CocoResultsWriter implements Closeable {
     /**
      * Writes the detections of one image.
      *
+     * @param imageId the dataset's image id
+     * @param detections the image's detections
+     * @throws IOException when the file cannot be written
      * @throws IllegalArgumentException naming the detection whose class index has no category id, or whose box or
      *     score is not finite
      */

@@ -18,6 +18,10 @@ public final class KaggleRle {
     /**
      * The runs of a mask as {@code [start0, length0, start1, length1, ...]}, starts 1-indexed in {@code order};
      * adjacent runs are merged. An empty mask gives an empty array.
+     *
+     * @param mask the mask
+     * @param order the pixel numbering (row-major: Sartorius; column-major: DSB 2018, Airbus)
+     * @return {@code [start0, length0, ...]}
      */
     public static int[] runs(CompactMask mask, PixelOrder order) {
         Objects.requireNonNull(mask, "mask");
@@ -52,12 +56,19 @@ public final class KaggleRle {
         return out.toArray();
     }
 
-    /** The encoded string of {@link #runs}; an empty mask gives {@code ""}. */
+    /**
+     * @param mask the mask
+     * @param order the pixel numbering (row-major: Sartorius; column-major: DSB 2018, Airbus)
+     * @return the encoded string of {@link #runs}; an empty mask gives {@code ""}
+     */
     public static String encode(CompactMask mask, PixelOrder order) {
         return format(runs(mask, order));
     }
 
-    /** Joins {@code [start, length, ...]} pairs with single spaces. */
+    /**
+     * @param runs {@code [start, length, ...]}
+     * @return the values joined with single spaces
+     */
     public static String format(int[] runs) {
         StringBuilder sb = new StringBuilder(runs.length * 6);
         for (int i = 0; i < runs.length; i++) {
@@ -71,6 +82,8 @@ public final class KaggleRle {
      * Parses and validates an encoded string for an image of {@code pixelCount} pixels. Whitespace between values
      * may be any run of spaces or tabs; an empty or blank string means no pixel.
      *
+     * @param rle the encoded runs
+     * @param pixelCount the image's pixels
      * @return {@code [start0, length0, ...]}, starts 1-indexed
      * @throws InputFormatException (message without file context, for the caller to prefix) if a value is not a
      *     positive integer, the count of values is odd, a run leaves the image, or runs overlap or are unsorted
@@ -131,6 +144,11 @@ public final class KaggleRle {
      * Decodes an encoded string into a compact mask over an image of {@code imageHeight x imageWidth}, covering the
      * tight bounding rectangle of the runs (the empty mask when there are none).
      *
+     * @param rle the encoded runs
+     * @param imageHeight rows of the image
+     * @param imageWidth columns of the image
+     * @param order the pixel numbering (row-major: Sartorius; column-major: DSB 2018, Airbus)
+     * @return the mask
      * @throws InputFormatException as {@link #parse}
      */
     public static CompactMask decode(CharSequence rle, int imageHeight, int imageWidth, PixelOrder order) {
@@ -139,7 +157,15 @@ public final class KaggleRle {
         return toMask(parse(rle, (long) imageHeight * imageWidth), imageHeight, imageWidth, order);
     }
 
-    /** Builds the compact mask of validated runs (as returned by {@link #parse}). */
+    /**
+     * Builds the compact mask of validated runs.
+     *
+     * @param runs runs as {@link #parse} returns them
+     * @param imageHeight rows of the image
+     * @param imageWidth columns of the image
+     * @param order the pixel numbering (row-major: Sartorius; column-major: DSB 2018, Airbus)
+     * @return the mask
+     */
     public static CompactMask toMask(int[] runs, int imageHeight, int imageWidth, PixelOrder order) {
         if (runs.length == 0) return CompactMask.empty(imageHeight, imageWidth);
         int line = order.lineLength(imageHeight, imageWidth);      // pixels per line (row or column)

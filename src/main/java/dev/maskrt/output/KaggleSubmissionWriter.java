@@ -28,6 +28,7 @@ public final class KaggleSubmissionWriter implements Closeable {
      * @param out where the CSV goes (the header is written at once)
      * @param format the competition's format
      * @param minPixels instances with fewer pixels left after overlap removal are dropped (values below 1 act as 1)
+     * @throws IOException when the CSV cannot be written
      */
     public KaggleSubmissionWriter(Writer out, SubmissionFormat format, int minPixels) throws IOException {
         this.out = Objects.requireNonNull(out, "out");
@@ -37,19 +38,37 @@ public final class KaggleSubmissionWriter implements Closeable {
         out.write('\n');
     }
 
-    /** A writer to a new UTF-8 file (replaced if it exists). */
+    /**
+     * A writer to a new UTF-8 file (replaced if it exists).
+     *
+     * @param file the CSV file
+     * @param format the competition's format
+     * @param minPixels as in the constructor
+     * @return the writer (close it to flush the file)
+     * @throws IOException when the file cannot be created
+     */
     public static KaggleSubmissionWriter open(Path file, SubmissionFormat format, int minPixels) throws IOException {
         return new KaggleSubmissionWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), format, minPixels);
     }
 
-    /** A Sartorius writer ({@code id,predicted}, row-major). */
+    /**
+     * A Sartorius writer ({@code id,predicted}, row-major).
+     *
+     * @param out where the CSV goes
+     * @param minPixels as in the constructor
+     * @return the writer
+     * @throws IOException when the CSV cannot be written
+     */
     public static KaggleSubmissionWriter sartorius(Writer out, int minPixels) throws IOException {
         return new KaggleSubmissionWriter(out, SubmissionFormat.SARTORIUS, minPixels);
     }
 
     /**
-     * Writes one image's rows.
+     * Writes one image's rows: one per instance left after overlap removal, or one with an empty mask field when
+     * none is left.
      *
+     * @param image the image's id, size and instances
+     * @throws IOException when the CSV cannot be written
      * @return the instances written, in row order, with their trimmed masks
      */
     public List<Instance> write(ImageInstances image) throws IOException {
@@ -64,7 +83,12 @@ public final class KaggleSubmissionWriter implements Closeable {
         return kept;
     }
 
-    /** Writes every image in order; see {@link #write(ImageInstances)}. */
+    /**
+     * Writes every image in order; see {@link #write(ImageInstances)}.
+     *
+     * @param images the images
+     * @throws IOException when the CSV cannot be written
+     */
     public void writeAll(Iterable<ImageInstances> images) throws IOException {
         for (ImageInstances image : images) write(image);
     }
@@ -74,6 +98,7 @@ public final class KaggleSubmissionWriter implements Closeable {
         return rows;
     }
 
+    /** @return the competition's format */
     public SubmissionFormat format() {
         return format;
     }

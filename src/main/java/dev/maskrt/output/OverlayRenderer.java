@@ -66,7 +66,10 @@ public final class OverlayRenderer {
         this.drawLabels = drawLabels;
     }
 
-    /** The BGR colour of a class, each channel 0..255. */
+    /**
+     * @param classIndex a class index, {@code >= 0}
+     * @return the class's BGR colour, each channel 0..255
+     */
     public static int[] classColorBgr(int classIndex) {
         if (classIndex < 0) throw new IllegalArgumentException("classIndex must be >= 0, got " + classIndex);
         return PALETTE[classIndex % PALETTE.length].clone();
@@ -75,6 +78,9 @@ public final class OverlayRenderer {
     /**
      * Reads {@code image} (any format OpenCV decodes), draws {@code instances} and writes a PNG to {@code png}.
      *
+     * @param image the original image file
+     * @param instances its instances (masks over the image's size)
+     * @param png the PNG to write (replaced)
      * @throws IOException if the image cannot be read or the PNG cannot be written
      * @throws IllegalArgumentException if a mask's image size differs from the image's
      */
