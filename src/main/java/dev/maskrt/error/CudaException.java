@@ -7,6 +7,7 @@ package dev.maskrt.error;
 public final class CudaException extends MaskrtException {
     private static final long serialVersionUID = 1L;
 
+    /** CUDA's {@code cudaError_t} code, or 0 when the failure was not a CUDA runtime error. */
     private final int cudaError;
 
     /**

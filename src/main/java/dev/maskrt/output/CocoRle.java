@@ -42,6 +42,7 @@ public final class CocoRle {
      * @param height image rows, {@code >= 0}
      * @param width image columns, {@code >= 0}
      * @param counts run lengths, each {@code >= 0}, summing to {@code height * width}; copied
+     * @return the RLE
      * @throws IllegalArgumentException naming the argument if the sizes or counts are invalid
      */
     public static CocoRle of(int height, int width, int[] counts) {
@@ -100,6 +101,9 @@ public final class CocoRle {
     /**
      * Encodes a compact mask straight from its box-local bitmap: columns outside the rectangle and the rows above
      * and below it become runs of zeros without any full-size image being built.
+     *
+     * @param mask the mask
+     * @return its RLE over the mask's image size
      */
     public static CocoRle encode(CompactMask mask) {
         Objects.requireNonNull(mask, "mask");
@@ -126,6 +130,11 @@ public final class CocoRle {
     /**
      * Encodes a full-image row-major bitmap ({@code bitmap[y * width + x]}, non-zero = set) — the layout of a
      * numpy {@code [h, w]} array; pycocotools {@code encode} wants Fortran order, this takes care of it.
+     *
+     * @param bitmap {@code height * width} bytes
+     * @param height image rows
+     * @param width image columns
+     * @return the RLE
      */
     public static CocoRle encodeRowMajor(byte[] bitmap, int height, int width) {
         Objects.requireNonNull(bitmap, "bitmap");
@@ -204,6 +213,8 @@ public final class CocoRle {
      * pycocotools {@code rleToString}: each count (after the first two, its difference from the count two before)
      * is written as a signed LEB128-like number in 5-bit groups, low group first, each group plus a continuation
      * bit (0x20) offset by 48 into one ASCII character.
+     *
+     * @return the compressed string, as in COCO JSON's {@code segmentation.counts}
      */
     public String toCompressedString() {
         StringBuilder sb = new StringBuilder(counts.length * 2);
@@ -225,6 +236,10 @@ public final class CocoRle {
     /**
      * pycocotools {@code rleFrString}: the inverse of {@link #toCompressedString()}.
      *
+     * @param s the compressed string
+     * @param height image rows
+     * @param width image columns
+     * @return the RLE
      * @throws IllegalArgumentException naming {@code s} if a character is outside {@code '0'..'o'}, the string ends
      *     inside a number, or the decoded counts do not sum to {@code height * width}
      */
@@ -275,6 +290,8 @@ public final class CocoRle {
      * pycocotools {@code rleToBbox}: {@code [x, y, w, h]} in pixels. Quirk kept on purpose: when a run of ones
      * continues from one column into the next, the box's rows become the whole image height ({@code y = 0},
      * {@code h = height}). An empty mask gives {@code [0, 0, 0, 0]}.
+     *
+     * @return {@code [x, y, w, h]}
      */
     public double[] toBbox() {
         double[] bb = new double[4];
@@ -318,6 +335,9 @@ public final class CocoRle {
      * pycocotools {@code rleMerge}: union ({@code intersect == false}) or intersection of the masks, folded left to
      * right. An empty list gives a 0x0 mask with no runs (as pycocotools); a single mask is returned as is.
      *
+     * @param rles the masks, all of one image size
+     * @param intersect false for the union, true for the intersection
+     * @return the merged RLE
      * @throws IllegalArgumentException if the masks differ in size (pycocotools silently returns a 0x0 mask)
      */
     public static CocoRle merge(List<CocoRle> rles, boolean intersect) {
@@ -374,6 +394,11 @@ public final class CocoRle {
      * are scaled by 5 and rounded with {@code (int)(5x + .5)} (truncation toward zero), edges are walked in that
      * upsampled grid, and the crossings of pixel-centre columns become the runs. Vertices may repeat and may lie
      * outside the image.
+     *
+     * @param xy the polygon's vertices {@code [x0, y0, x1, y1, ...]}
+     * @param height image rows
+     * @param width image columns
+     * @return the RLE
      */
     public static CocoRle fromPolygon(double[] xy, int height, int width) {
         Objects.requireNonNull(xy, "xy");
@@ -466,6 +491,11 @@ public final class CocoRle {
     /**
      * pycocotools {@code frPyObjects(polygons, h, w)} followed by {@code merge}: the union of the polygons' masks.
      * An empty list gives an empty mask.
+     *
+     * @param polygons the polygons, each {@code [x0, y0, x1, y1, ...]}
+     * @param h image rows
+     * @param w image columns
+     * @return the RLE of their union
      */
     public static CocoRle fromPolygons(List<double[]> polygons, int h, int w) {
         Objects.requireNonNull(polygons, "polygons");
@@ -483,6 +513,11 @@ public final class CocoRle {
     /**
      * pycocotools {@code rleFrBbox}: the box {@code [x, y, w, h]} rasterised as the polygon
      * {@code (x,y) (x,y+h) (x+w,y+h) (x+w,y)}.
+     *
+     * @param xywh the box
+     * @param height image rows
+     * @param width image columns
+     * @return the RLE
      */
     public static CocoRle fromBbox(double[] xywh, int height, int width) {
         Objects.requireNonNull(xywh, "xywh");
@@ -499,7 +534,10 @@ public final class CocoRle {
      * pycocotools, pairs whose {@link #toBbox() boxes} do not overlap are 0 without looking at the masks, and pairs
      * of different image sizes are -1. Empty {@code dt} or {@code gt} gives a {@code [dt.size()][0]} or empty array.
      *
+     * @param dt the detections' masks
+     * @param gt the ground truths' masks
      * @param gtIsCrowd one flag per ground truth, or null for none crowd
+     * @return {@code [dt.size()][gt.size()]} IoUs
      */
     public static double[][] iou(List<CocoRle> dt, List<CocoRle> gt, boolean[] gtIsCrowd) {
         Objects.requireNonNull(dt, "dt");
@@ -557,7 +595,10 @@ public final class CocoRle {
      * pycocotools {@code bbIou} for boxes {@code [x, y, w, h]}: {@code result[d][g]}; for a crowd ground truth the
      * union is the detection's area.
      *
+     * @param dt the detections' boxes
+     * @param gt the ground truths' boxes
      * @param gtIsCrowd one flag per ground truth, or null for none crowd
+     * @return {@code [dt.size()][gt.size()]} IoUs
      */
     public static double[][] bboxIou(List<double[]> dt, List<double[]> gt, boolean[] gtIsCrowd) {
         Objects.requireNonNull(dt, "dt");
@@ -581,7 +622,16 @@ public final class CocoRle {
         return out;
     }
 
-    /** bbIou on flat {@code [x, y, w, h]} arrays; {@code result[d][g]}. */
+    /**
+     * bbIou on flat {@code [x, y, w, h]} arrays.
+     *
+     * @param db the detections' boxes, {@code 4 * nd} values
+     * @param nd the number of detections
+     * @param gb the ground truths' boxes, {@code 4 * ng} values
+     * @param ng the number of ground truths
+     * @param gtIsCrowd one flag per ground truth, or null for none crowd
+     * @return {@code result[d][g]}
+     */
     public static double[][] bboxIou(double[] db, int nd, double[] gb, int ng, boolean[] gtIsCrowd) {
         double[][] o = new double[nd][ng];
         for (int g = 0; g < ng; g++) {
