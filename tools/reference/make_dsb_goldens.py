@@ -25,6 +25,8 @@ import os
 import numpy as np
 from PIL import Image
 
+from make_kaggle_goldens import rle_string  # the same encoder as the Sartorius goldens (this folder)
+
 VAL = "samples/dsb2018-val"
 OUT = "src/test/resources/kaggle"
 
@@ -35,13 +37,6 @@ def decode(rle, h, w):
     for start, length in zip(v[0::2], v[1::2]):
         flat[start - 1:start - 1 + length] = True
     return flat.reshape(w, h).T
-
-
-def encode(mask):
-    flat = np.concatenate([[0], mask.T.flatten().astype(np.int8), [0]])
-    edges = np.where(flat[1:] != flat[:-1])[0] + 1
-    edges[1::2] -= edges[::2]
-    return " ".join(str(x) for x in edges)
 
 
 def erode(m):
@@ -106,7 +101,7 @@ def main():
                 if m.any():
                     disjoint.append(m)
             pred = disjoint
-            submission += [(image_id, encode(m)) for m in pred]
+            submission += [(image_id, rle_string(m, "F")) for m in pred]  # column-major
         per_image[image_id] = image_score(gt, pred)
     with open(os.path.join(OUT, "dsb_submission.csv"), "w", newline="") as f:
         out = csv.writer(f, lineterminator="\n")
