@@ -1,8 +1,13 @@
 package dev.maskrt;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.maskrt.output.CocoRle;
 import dev.maskrt.output.Instance;
+import dev.maskrt.selfcheck.DetectionParity;
+import dev.maskrt.selfcheck.ParityCriteria;
+import dev.maskrt.selfcheck.ParityReport;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,5 +39,25 @@ public final class Detectron2Golden {
                     CocoRle.fromCompressedString(d.get("mask").get("counts").asText(), h, w).toCompactMask()));
         }
         return out;
+    }
+
+    /**
+     * Predicts the golden's images and asserts that every image's detections match detectron2's one to one under
+     * {@link ParityCriteria#FP32} (class, box IoU, score difference, mask IoU).
+     *
+     * @return the number of reference detections compared
+     */
+    public static int assertMatches(Predictor predictor, JsonNode golden) {
+        List<Prediction> predictions = predictor.predictAll(inputs(golden));
+        int compared = 0;
+        for (int i = 0; i < predictions.size(); i++) {
+            JsonNode image = golden.get("images").get(i);
+            List<Instance> expected = instances(image, predictor.classNames());
+            ParityReport report = DetectionParity.compare(expected, predictions.get(i).instances(), ParityCriteria.FP32);
+            System.out.println((predictor.tta() ? "TTA " : "plain ") + image.get("file").asText() + ": " + report);
+            assertTrue(report.passes(), image.get("file").asText() + ": " + report);
+            compared += expected.size();
+        }
+        return compared;
     }
 }

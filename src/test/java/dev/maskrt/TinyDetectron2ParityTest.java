@@ -5,14 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.maskrt.output.CocoRle;
-import dev.maskrt.output.Instance;
-import dev.maskrt.selfcheck.DetectionParity;
 import dev.maskrt.selfcheck.ParityCriteria;
-import dev.maskrt.selfcheck.ParityReport;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -73,21 +68,9 @@ class TinyDetectron2ParityTest {
 
     private static int compare(Path goldenFile, PredictorOptions options, boolean tta) throws IOException {
         JsonNode golden = new ObjectMapper().readTree(goldenFile.toFile());
-        List<ImageInput> inputs = Detectron2Golden.inputs(golden);
-        int compared = 0;
         try (Predictor predictor = Predictor.open(TINY_TTA, options)) {
             assertEquals(tta, predictor.tta());
-            List<Prediction> predictions = predictor.predictAll(inputs);
-            for (int i = 0; i < inputs.size(); i++) {
-                JsonNode image = golden.get("images").get(i);
-                List<Instance> expected = Detectron2Golden.instances(image, predictor.classNames());
-                ParityReport report = DetectionParity.compare(expected, predictions.get(i).instances(),
-                        ParityCriteria.FP32);
-                System.out.println((tta ? "TTA " : "plain ") + image.get("file").asText() + ": " + report);
-                assertTrue(report.passes(), image.get("file").asText() + ": " + report);
-                compared += expected.size();
-            }
+            return Detectron2Golden.assertMatches(predictor, golden);
         }
-        return compared;
     }
 }

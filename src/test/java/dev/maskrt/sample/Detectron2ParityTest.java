@@ -6,16 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.maskrt.Detectron2Golden;
-import dev.maskrt.ImageInput;
-import dev.maskrt.Prediction;
 import dev.maskrt.Predictor;
 import dev.maskrt.PredictorOptions;
-import dev.maskrt.output.Instance;
-import dev.maskrt.selfcheck.DetectionParity;
-import dev.maskrt.selfcheck.ParityCriteria;
-import dev.maskrt.selfcheck.ParityReport;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,20 +49,9 @@ class Detectron2ParityTest {
     private static int compare(Path referenceFile, boolean tta) throws Exception {
         JsonNode reference = new ObjectMapper().readTree(referenceFile.toFile());
         assertEquals(tta, reference.hasNonNull("tta"), "the golden's TTA settings");
-        List<ImageInput> inputs = Detectron2Golden.inputs(reference);
-        int compared = 0;
         try (Predictor predictor = Predictor.open(SampleModelRegressionTest.MODEL, PredictorOptions.builder().threads(2)
                 .tta(tta).scoreThreshold((float) reference.get("score_thresh").asDouble()).build())) {
-            List<Prediction> predictions = predictor.predictAll(inputs);
-            for (int i = 0; i < inputs.size(); i++) {
-                JsonNode image = reference.get("images").get(i);
-                List<Instance> expected = Detectron2Golden.instances(image, predictor.classNames());
-                List<Instance> got = predictions.get(i).instances();
-                ParityReport report = DetectionParity.compare(expected, got, ParityCriteria.FP32);
-                assertTrue(report.passes(), image.get("file").asText() + ": " + report);
-                compared += expected.size();
-            }
+            return Detectron2Golden.assertMatches(predictor, reference);
         }
-        return compared;
     }
 }

@@ -3,22 +3,14 @@ package dev.maskrt.sample;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.maskrt.cli.Main;
 import dev.maskrt.eval.CocoEvaluation;
 import dev.maskrt.eval.CocoSummary;
 import dev.maskrt.eval.IouType;
-import dev.maskrt.eval.SartoriusMetric;
-import dev.maskrt.eval.SartoriusMetric.ImageSize;
-import dev.maskrt.image.DecodedImage;
-import dev.maskrt.image.ImageDecoder;
-import dev.maskrt.output.PixelOrder;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,13 +37,21 @@ class SampleModelRegressionTest {
 
     @BeforeAll
     static void predict() {
+        Run predict = run("predict", "--model", MODEL.toString(), "--images", VAL.resolve("images").toString(),
+                "--out", out.toString(), "--format", "coco,dsb", "--coco-gt", VAL.resolve("annotations.json").toString());
+        assertEquals(0, predict.status, "maskrt predict failed:\n" + predict.out + predict.err);
+    }
+
+    record Run(int status, String out, String err) {}
+
+    /** One in-process run of the maskrt command line. */
+    private static Run run(String... args) {
         StringWriter stdout = new StringWriter(), stderr = new StringWriter();
         CommandLine cl = Main.newCommandLine();
         cl.setOut(new PrintWriter(stdout));
         cl.setErr(new PrintWriter(stderr));
-        int status = cl.execute("predict", "--model", MODEL.toString(), "--images", VAL.resolve("images").toString(),
-                "--out", out.toString(), "--format", "coco,dsb", "--coco-gt", VAL.resolve("annotations.json").toString());
-        assertEquals(0, status, "maskrt predict failed:\n" + stdout + stderr);
+        int status = cl.execute(args);
+        return new Run(status, stdout.toString(), stderr.toString());
     }
 
     @Test
@@ -67,17 +67,11 @@ class SampleModelRegressionTest {
 
     @Test
     void dsbMetricHoldsTheReportedFigure() throws Exception {
-        Map<String, ImageSize> sizes = new LinkedHashMap<>();
-        try (Stream<Path> files = Files.list(VAL.resolve("images"))) {
-            for (Path f : files.sorted().toList()) {
-                DecodedImage image = ImageDecoder.bgr().decode(f);
-                String name = f.getFileName().toString();
-                sizes.put(name.substring(0, name.lastIndexOf('.')), new ImageSize(image.height(), image.width()));
-            }
-        }
-        double score = SartoriusMetric.evaluate(VAL.resolve("labels.csv"), out.resolve("submission_dsb.csv"), sizes,
-                PixelOrder.COLUMN_MAJOR, 0).score();
-        assertAtLeast("DSB 2018 metric", DSB, score);
+        // as the main job scores it: maskrt eval, image sizes from the image files
+        Run eval = run("eval", "--metric", "dsb", "--gt", VAL.resolve("labels.csv").toString(), "--submission",
+                out.resolve("submission_dsb.csv").toString(), "--images", VAL.resolve("images").toString(), "--json");
+        assertEquals(0, eval.status, "maskrt eval failed:\n" + eval.out + eval.err);
+        assertAtLeast("DSB 2018 metric", DSB, new ObjectMapper().readTree(eval.out).get("score").asDouble());
     }
 
     private static void assertAtLeast(String what, double reported, double measured) {
