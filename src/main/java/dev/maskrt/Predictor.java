@@ -122,7 +122,7 @@ public final class Predictor implements AutoCloseable {
         EngineFactory engines = EngineFactory.forBackend(options.backend(), ort, trt.build());
         ModelPackage model;
         try {
-            model = ModelPackage.load(modelDir, engines);
+            model = ModelPackage.load(modelDir, manifest, engines);
         } catch (RuntimeException e) {
             engines.close();
             throw e;

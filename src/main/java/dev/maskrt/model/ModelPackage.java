@@ -57,7 +57,19 @@ public final class ModelPackage implements AutoCloseable {
         if (dir == null) throw new IllegalArgumentException("dir must not be null");
         if (engines == null) throw new IllegalArgumentException("engines must not be null");
         if (!Files.isDirectory(dir)) throw new InputFormatException(dir + ": not a model package directory");
-        ModelManifest manifest = readManifest(dir);
+        return load(dir, readManifest(dir), engines);
+    }
+
+    /**
+     * As {@link #load(Path, EngineFactory)} with the manifest already read by {@link #readManifest(Path)} from
+     * {@code dir} (a caller that needed it first, e.g. to plan its engines).
+     *
+     * @throws InputFormatException naming the file and field of the first problem found
+     */
+    public static ModelPackage load(Path dir, ModelManifest manifest, EngineFactory engines) {
+        if (dir == null) throw new IllegalArgumentException("dir must not be null");
+        if (manifest == null) throw new IllegalArgumentException("manifest must not be null");
+        if (engines == null) throw new IllegalArgumentException("engines must not be null");
         int channels = GraphValidator.checkDeclarations(manifest);
         List<Engine> opened = new ArrayList<>();
         try {
