@@ -35,8 +35,6 @@ import picocli.CommandLine.Option;
 final class EvalCommand implements Callable<Integer> {
     enum Metric { coco, sartorius, dsb }
 
-    /** Extensions tried, in this order, for an image id under {@code --images}. */
-    private static final List<String> IMAGE_EXTENSIONS = List.of(".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp");
 
     enum IouTypeOption { segm, bbox }
 
@@ -149,7 +147,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /**
-     * The size of each ground-truth image found under {@code dir} (the first of {@link #IMAGE_EXTENSIONS} that
+     * The size of each ground-truth image found under {@code dir} (the first of {@link InputFiles#IMAGE_EXTENSIONS} that
      * exists); an id without a file is left out, so that the metric names it if its rows carry no size.
      */
     private static Map<String, ImageSize> imageSizes(Path groundTruthCsv, Path dir) throws IOException {
@@ -161,8 +159,8 @@ final class EvalCommand implements Callable<Integer> {
             while ((row = csv.next()) != null) {
                 String id = row[idCol].trim();
                 if (id.isEmpty() || sizes.containsKey(id)) continue;
-                for (String ext : IMAGE_EXTENSIONS) {
-                    Path file = dir.resolve(id + ext);
+                for (String ext : InputFiles.IMAGE_EXTENSIONS) {
+                    Path file = dir.resolve(id + "." + ext);
                     if (Files.isRegularFile(file)) {
                         DecodedImage image = decoder.decode(file);
                         sizes.put(id, new ImageSize(image.height(), image.width()));

@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -19,7 +18,8 @@ import java.util.stream.Stream;
  * e.g. {@code dir/./a.png} and {@code dir/a.png}) is kept once, where first named. Ids by {@link OutputIds}.
  */
 final class InputFiles {
-    static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "tif", "tiff", "bmp");
+    /** The image file extensions the commands look for (lower case, without the dot), in lookup order. */
+    static final List<String> IMAGE_EXTENSIONS = List.of("png", "tif", "tiff", "jpg", "jpeg", "bmp");
 
     private InputFiles() {}
 

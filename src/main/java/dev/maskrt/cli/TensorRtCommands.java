@@ -7,16 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /** What the TensorRT commands share: the availability gate and image listing. */
 final class TensorRtCommands {
     /** Exit status when TensorRT cannot run here (as for usage errors). */
     static final int EXIT_UNAVAILABLE = 2;
-
-    private static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "tif", "tiff", "bmp");
 
     private TensorRtCommands() {}
 
@@ -34,7 +30,7 @@ final class TensorRtCommands {
         for (Path p : paths) {
             if (Files.isDirectory(p)) {
                 try (Stream<Path> s = Files.list(p)) {
-                    s.filter(f -> Files.isRegularFile(f) && IMAGE_EXTENSIONS.contains(extension(f))).sorted()
+                    s.filter(f -> Files.isRegularFile(f) && InputFiles.IMAGE_EXTENSIONS.contains(InputFiles.extension(f))).sorted()
                             .forEach(out::add);
                 }
             } else {
@@ -43,11 +39,5 @@ final class TensorRtCommands {
             }
         }
         return out;
-    }
-
-    private static String extension(Path f) {
-        String n = f.getFileName().toString();
-        int dot = n.lastIndexOf('.');
-        return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
     }
 }
