@@ -147,8 +147,8 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /**
-     * The size of each ground-truth image found under {@code dir} (the first of {@link InputFiles#IMAGE_EXTENSIONS} that
-     * exists); an id without a file is left out, so that the metric names it if its rows carry no size.
+     * The size of each ground-truth image found under {@code dir} (the first of {@link InputFiles#IMAGE_EXTENSIONS}
+     * that exists); an id without a file is left out, so that the metric names it if its rows carry no size.
      */
     private static Map<String, ImageSize> imageSizes(Path groundTruthCsv, Path dir) throws IOException {
         Map<String, ImageSize> sizes = new LinkedHashMap<>();
