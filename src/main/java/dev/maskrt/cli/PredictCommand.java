@@ -335,7 +335,8 @@ final class PredictCommand implements Callable<Integer> {
         else s.putNull("detections_per_image");
         s.put("min_pixels", minPixels);
         if (tta != null) s.put("tta", tta); else s.putNull("tta"); // null: the model's test_aug.enabled
-        if (precision() != Precision.FP32) s.put("precision", precision().id()); // absent: fp32 (older journals)
+        // null: fp32, the default (as in journals written before --precision existed)
+        if (precision() != Precision.FP32) s.put("precision", precision().id()); else s.putNull("precision");
         s.put("coco_gt", cocoGt == null ? null : cocoGt.toAbsolutePath().normalize().toString());
         ArrayNode in = h.putArray("inputs");
         for (InputImage i : inputs) in.addArray().add(i.id()).add(i.path().toString());
