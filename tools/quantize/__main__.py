@@ -192,7 +192,7 @@ def main(argv=None):
         "calibration": {
             "method": "percentile 99.999" if args.method == "percentile" else "minmax",
             "images": len(images),
-            "folder": os.path.basename(os.path.normpath(args.calibration_images)),
+            "files": [os.path.basename(i) for i in images],
             "seed": args.seed,
             "max_rois_per_image": args.max_rois,
             "inputs": "maskrt reference pipeline on the fp32 weights (tools/quantize/dump.py)",
