@@ -15,8 +15,8 @@ one interpreter here: torch 1.13 is built against numpy 1.x, onnxruntime 1.30's 
    weights: maskrt's pre-processing, proposals, RoIAlign and cascade rules. Each graph is calibrated on the inputs
    that pipeline gives it: the backbone on the normalised, padded images; box head K on the RoI features of cascade
    stage K; the mask head on the RoI features of the final detections (at most `--max-rois` per image and head).
-3. Each graph named in `--graphs` is pre-processed (`quant_pre_process`: shape inference, ONNX Runtime's basic
-   optimisations, which fold the FrozenBN arithmetic into the convolutions) and quantized with ONNX Runtime's
+3. Each graph named in `--graphs` is pre-processed (ONNX Runtime's basic optimisations, which fold the FrozenBN
+   arithmetic into the convolutions; then `quant_pre_process`'s shape inference) and quantized with ONNX Runtime's
    `quantize_static`: QDQ format, int8 symmetric per-channel weights, uint8 per-tensor activations (AVX-512 VNNI
    runs u8 x s8 without saturation), MinMax (or 99.999-percentile) calibration. The layers that produce the graphs'
    outputs (RPN objectness/deltas, class logits, box deltas, mask logits: small layers whose values the pipeline
@@ -91,8 +91,17 @@ def output_layers(model_path):
 
 
 def quantize_graph(src, dst, files, key, method, work):
+    # ONNX Runtime's basic optimisations fold the FrozenBN arithmetic (exported unfolded, as parameter arithmetic
+    # and a Mul + Add on every activation) into the convolutions and the FPN's Resize scales into constants;
+    # quant_pre_process's own optimisation step left them unfolded here (ORT 1.30), so each BN's Mul would have
+    # run in float32 between a DequantizeLinear and a QuantizeLinear
+    folded = os.path.join(work, os.path.basename(src).replace(".onnx", ".folded.onnx"))
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    options.optimized_model_filepath = folded
+    onnxruntime.InferenceSession(src, options, providers=["CPUExecutionProvider"])
     pre = os.path.join(work, os.path.basename(src).replace(".onnx", ".pre.onnx"))
-    quant_pre_process(src, pre, skip_symbolic_shape=True)
+    quant_pre_process(folded, pre, skip_optimization=True, skip_symbolic_shape=True)
     model = onnx.load(pre)
     input_name = model.graph.input[0].name
     # a Gemm/Conv whose output is a graph output stays float32 (and so do its weights)

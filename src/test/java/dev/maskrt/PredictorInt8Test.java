@@ -55,13 +55,13 @@ class PredictorInt8Test {
     /**
      * Detections of the int8 graphs against the fp32 graphs of the same package on the four tiny reference images
      * (also its calibration images). A detection matches when an int8 detection of its class has box IoU >= 0.5 and a
-     * score within 0.1. Measured (make_tiny_int8.py's package): 121 of the 192 fp32 detections match (63 %), matched
-     * scores differ by 0.029 on average. Asserted: at least 50 % matched, mean score difference at most 0.06, and
+     * score within 0.1. Measured (make_tiny_int8.py's package): 136 of the 192 fp32 detections match (71 %), matched
+     * scores differ by 0.025 on average. Asserted: at least 50 % matched, mean score difference at most 0.06, and
      * the int8 results differ from the fp32 ones (so the int8 graphs did run). Why so loose: the tiny package has
      * random weights, layers 4-32 channels wide and un-normalised inputs (pixel_std 1), so one uint8 step of a
      * per-tensor activation range is large against most of its values, and its boxes, calibrated to sit just above
      * the 0.05 score threshold, come and go with small score changes. On the trained DSB2018 model the same tool costs
-     * 0.003 segm AP and 0.003 of the DSB metric (benchmarks/RESULTS.md); GraphSetsTest checks each int8 graph against
+     * 0.0003 segm AP, and 99.4 % of its detections have an int8 mask with IoU >= 0.5 (benchmarks/RESULTS.md); GraphSetsTest checks each int8 graph against
      * ONNX Runtime's Python output to 1e-3 of its range.
      */
     @Test

@@ -27,7 +27,7 @@ import picocli.CommandLine;
  * mvn -B -ntp test -Dtest=SampleModelInt8Test -Dmaskrt.int8.package=benchmarks/target/models/dsb2018-cascade-r18-int8
  * </pre>
  *
- * Measured with that command: segm AP 0.450, DSB metric 0.480 (fp32: 0.454, 0.483).
+ * Measured with that command: segm AP 0.453, DSB metric 0.486 (fp32: 0.454, 0.483).
  */
 @EnabledIfSystemProperty(named = "maskrt.int8.package", matches = ".+")
 class SampleModelInt8Test {
