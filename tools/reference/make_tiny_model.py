@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """Makes the tiny random-weight model package and its reference outputs, committed for Java parity tests:
 
-  src/test/resources/models/tiny/                     the package (manifest.json + 5 ONNX graphs)
-  src/test/resources/models/tiny/reference/images/    two synthetic images (PNG, written here)
-  src/test/resources/models/tiny/reference/reference.npz + .json
+  maskrt/src/test/resources/models/tiny/                     the package (manifest.json + 5 ONNX graphs)
+  maskrt/src/test/resources/models/tiny/reference/images/    two synthetic images (PNG, written here)
+  maskrt/src/test/resources/models/tiny/reference/reference.npz + .json
                                                       reference pipeline outputs with intermediates for the
                                                       two shared real images (../shared/data/images, read
                                                       from the project root) and the two synthetic ones
-  src/test/resources/models/tiny-tta/                 the same graphs (copied: the export is not bit-reproducible
+  maskrt/src/test/resources/models/tiny-tta/                 the same graphs (copied: the export is not bit-reproducible
                                                       across runs, and git stores identical files once) with a
                                                       manifest carrying test_aug from
                                                       tools/configs/tiny_cascade_mask_rcnn_R_18_FPN_tta.yaml
@@ -24,8 +24,8 @@ import numpy as np
 from PIL import Image
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-PKG = os.path.join(ROOT, "src/test/resources/models/tiny")
-TTA_PKG = os.path.join(ROOT, "src/test/resources/models/tiny-tta")
+PKG = os.path.join(ROOT, "maskrt/src/test/resources/models/tiny")
+TTA_PKG = os.path.join(ROOT, "maskrt/src/test/resources/models/tiny-tta")
 TTA_CONFIG = "tools/configs/tiny_cascade_mask_rcnn_R_18_FPN_tta.yaml"
 REF = os.path.join(PKG, "reference")
 SHARED = ["../shared/data/images/sartorius-0030fd0e6378.png",

@@ -20,10 +20,16 @@ import java.util.List;
 public final class Detectron2Golden {
     private Detectron2Golden() {}
 
-    /** The images of the golden, as inputs (paths relative to the project root), in file order. */
+    /**
+     * The images of the golden, as inputs, in file order. The goldens name them relative to the repository root, where
+     * the tools run; the tests run in the library's folder ({@code maskrt/}), which holds {@code src/}.
+     */
     public static List<ImageInput> inputs(JsonNode golden) {
         List<ImageInput> inputs = new ArrayList<>();
-        for (JsonNode image : golden.get("images")) inputs.add(ImageInput.of(Path.of(image.get("file").asText())));
+        for (JsonNode image : golden.get("images")) {
+            String file = image.get("file").asText();
+            inputs.add(ImageInput.of(file.startsWith("src/") ? Path.of(file) : Path.of("..", file)));
+        }
         return inputs;
     }
 

@@ -43,7 +43,7 @@ class DenseReplayParityTest {
 
     @TestFactory
     List<DynamicTest> javaStepsReproduceTorchOnTorchDenseOutputs() {
-        Path pkg = Path.of(System.getProperty("maskrt.parity.package", "benchmarks/target/models/cascade_r50"));
+        Path pkg = Path.of(System.getProperty("maskrt.parity.package", "../benchmarks/target/models/cascade_r50"));
         ModelManifest manifest = ModelPackage.readManifest(pkg);
         return TinyReference.load(Path.of(System.getProperty("maskrt.parity.dense"))).stream()
                 .map(ref -> DynamicTest.dynamicTest(ref.file().getFileName().toString(), () -> replay(manifest, ref)))

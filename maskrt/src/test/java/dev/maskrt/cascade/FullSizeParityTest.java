@@ -39,7 +39,7 @@ class FullSizeParityTest {
 
     @TestFactory
     List<DynamicTest> javaMatchesTheReference() {
-        Path pkg = Path.of(System.getProperty("maskrt.parity.package", "benchmarks/target/models/cascade_r50"));
+        Path pkg = Path.of(System.getProperty("maskrt.parity.package", "../benchmarks/target/models/cascade_r50"));
         return CascadeParityTest.parityTests(pkg, TinyReference.load(Path.of(System.getProperty("maskrt.parity.reference"))),
                 Boolean.getBoolean("maskrt.parity.intermediates"));
     }

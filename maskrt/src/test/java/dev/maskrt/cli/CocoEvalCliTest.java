@@ -22,7 +22,7 @@ class CocoEvalCliTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     static Path cocoSmall() {
-        Path dir = Path.of(System.getProperty("maskrt.sharedData", "../shared/data"), "coco-small");
+        Path dir = Path.of(System.getProperty("maskrt.sharedData", "../../shared/data"), "coco-small");
         Assumptions.assumeTrue(Files.isDirectory(dir), "shared data not present: " + dir);
         return dir;
     }

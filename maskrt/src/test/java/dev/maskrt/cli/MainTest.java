@@ -61,11 +61,11 @@ class MainTest {
      */
     @Test
     void dsbMatchesTheKernelReference(@TempDir Path dir) throws Exception {
-        Path gt = Path.of("samples/dsb2018-val/labels.csv");
+        Path gt = Path.of("../samples/dsb2018-val/labels.csv");
         Path sub = Path.of("src/test/resources/kaggle/dsb_submission.csv");
         JsonNode expected = new ObjectMapper().readTree(Path.of("src/test/resources/kaggle/dsb_scores.json").toFile());
         Run run = run("eval", "--metric", "dsb", "--gt", gt.toString(), "--submission", sub.toString(),
-                "--images", "samples/dsb2018-val/images", "--json", "--per-image", "--threads", "2");
+                "--images", "../samples/dsb2018-val/images", "--json", "--per-image", "--threads", "2");
         assertEquals(0, run.status, run.err);
         JsonNode got = new ObjectMapper().readTree(run.out);
         assertEquals(66, got.get("per_image").size());

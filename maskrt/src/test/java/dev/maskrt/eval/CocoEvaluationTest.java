@@ -23,7 +23,7 @@ class CocoEvaluationTest {
     @TempDir Path tmp;
 
     private static Path sharedData() {
-        return Path.of(System.getProperty("maskrt.sharedData", "../shared/data"));
+        return Path.of(System.getProperty("maskrt.sharedData", "../../shared/data"));
     }
 
     /**

@@ -28,7 +28,7 @@ class CocoResultsWriterTest {
      */
     @Test
     void roundTripsThroughCocoEvaluation() throws IOException {
-        Path gtFile = Path.of(System.getProperty("maskrt.sharedData", "../shared/data"), "coco-small/gt_dataset.json");
+        Path gtFile = Path.of(System.getProperty("maskrt.sharedData", "../../shared/data"), "coco-small/gt_dataset.json");
         CocoGroundTruth gt = CocoGroundTruth.load(gtFile);
         JsonNode dets = new ObjectMapper().readTree(gtFile.resolveSibling("dt_dataset.json").toFile());
         // model classes in a different order from the dataset ids, mapped by name

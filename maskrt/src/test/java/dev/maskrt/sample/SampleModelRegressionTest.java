@@ -23,8 +23,8 @@ import picocli.CommandLine;
  * change that degrades the pipeline, the writers or the metrics on a real trained model fails here.
  */
 class SampleModelRegressionTest {
-    static final Path MODEL = Path.of("models/dsb2018-cascade-r18");
-    static final Path VAL = Path.of("samples/dsb2018-val");
+    static final Path MODEL = Path.of("../models/dsb2018-cascade-r18");
+    static final Path VAL = Path.of("../samples/dsb2018-val");
     static final int[] MAX_DETS = {100, 300, 1000};
     /** Below the reported figures by this much fails (predictions are deterministic; the margin is for intent). */
     static final double MARGIN = 0.005;
