@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,26 @@ final class FinalOutputs {
      */
     static Totals write(Path out, List<InputImage> inputs, PredictJournal journal, boolean coco,
                         Map<PredictCommand.Format, String> headers, Map<String, Long> sequentialIds) throws IOException {
+        Iterator<ImageRecord> records = inputs.stream().filter(in -> journal.isDone(in.id())).map(in -> {
+            try {
+                return journal.read(in.id());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).iterator();
+        return write(out, records, coco, headers, sequentialIds);
+    }
+
+    /**
+     * Writes the final files from finished images given in input order.
+     *
+     * @param records the finished images, in input order (failed ones left out)
+     * @param headers the header line (with its line end) of each Kaggle format, by format
+     * @param sequentialIds COCO image ids by path when they are 1..N (written to coco_image_ids.json), else null
+     * @throws IOException when a file cannot be written; files already renamed stay complete
+     */
+    static Totals write(Path out, Iterator<ImageRecord> records, boolean coco,
+                        Map<PredictCommand.Format, String> headers, Map<String, Long> sequentialIds) throws IOException {
         Map<String, Path> targets = new LinkedHashMap<>();
         if (coco) targets.put("coco", out.resolve("coco_results.json"));
         headers.keySet().forEach(f -> targets.put(f.name(), out.resolve("submission_" + f + ".csv")));
@@ -54,9 +75,8 @@ final class FinalOutputs {
             if (coco) streams.get("coco").write('[');
             headers.forEach((f, h) -> write(streams.get(f.name()), h));
             boolean firstCoco = true;
-            for (InputImage in : inputs) {
-                if (!journal.isDone(in.id())) continue;
-                ImageRecord r = journal.read(in.id());
+            while (records.hasNext()) {
+                ImageRecord r = records.next();
                 images++;
                 instances += r.instances();
                 if (coco && r.coco() != null && !r.coco().isEmpty()) {

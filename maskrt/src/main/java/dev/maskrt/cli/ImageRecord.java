@@ -12,7 +12,8 @@ import java.util.TreeMap;
  * The finished outputs of one image, as one line of the predict journal: its COCO records as the JSON text they take
  * inside {@code coco_results.json} ({@code {...},{...}}, empty when none; null without COCO output) and its rows of
  * each Kaggle submission ({@code id,RLE\n...}, by format name). The final files are these texts joined in input order,
- * so they are the same whether a run was interrupted or not.
+ * so they are the same whether a run was interrupted or not. Public for {@link PredictOutputs} (maskrt-spark); the
+ * package is not exported.
  *
  * @param id the image's output id
  * @param path the image file as named
@@ -20,10 +21,11 @@ import java.util.TreeMap;
  * @param coco COCO records text, or null
  * @param rows submission rows by format name
  */
-record ImageRecord(String id, String path, int instances, String coco, Map<String, String> rows) {
+public record ImageRecord(String id, String path, int instances, String coco, Map<String, String> rows) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    ImageRecord {
+    /** Copies {@code rows}. */
+    public ImageRecord {
         rows = Map.copyOf(rows);
     }
 

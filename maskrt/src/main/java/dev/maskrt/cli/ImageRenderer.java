@@ -62,11 +62,45 @@ final class ImageRenderer {
         cocoImageIds = ids;
         idsByFileName = cocoGt != null;
         sequentialIds = sequential;
+        addKaggleWriters(formats, minPixels);
+    }
+
+    /**
+     * A renderer whose COCO image ids are given with each image ({@link #render(String, String, String, Long,
+     * String, Prediction)}): what {@link PredictOutputs} runs where the inputs are not all at hand.
+     *
+     * @param categories the COCO category id of each class index
+     */
+    ImageRenderer(Set<PredictCommand.Format> formats, int[] categories, int minPixels) throws IOException {
+        coco = formats.contains(PredictCommand.Format.coco);
+        this.categories = categories.clone();
+        cocoImageIds = Map.of();
+        idsByFileName = false;
+        sequentialIds = false;
+        addKaggleWriters(formats, minPixels);
+    }
+
+    private void addKaggleWriters(Set<PredictCommand.Format> formats, int minPixels) throws IOException {
         for (PredictCommand.Format f : formats) {
             if (f == PredictCommand.Format.coco) continue;
             kaggle.put(f, new KaggleSubmissionWriter(rows, submission(f), minPixels));
             headers.put(f, takeRows());
         }
+    }
+
+    /** The COCO category id of each class index (a copy). */
+    int[] categories() {
+        return categories.clone();
+    }
+
+    /** What {@link #cocoImageId} looks an input up by: its file name with {@code --coco-gt}, else its path. */
+    String cocoKey(InputImage input) {
+        return idsByFileName ? input.path().getFileName().toString() : input.path().toString();
+    }
+
+    /** The input's COCO image id, or null when it has none (not in {@code --coco-gt}, or no COCO output). */
+    Long cocoImageId(InputImage input) {
+        return coco ? cocoImageIds.get(cocoKey(input)) : null;
     }
 
     /** The COCO image ids by input path when they are 1..N in input order (else null). */
@@ -85,21 +119,34 @@ final class ImageRenderer {
      * @throws IllegalArgumentException when the image is not in {@code --coco-gt} or a detection is not finite
      */
     ImageRecord render(InputImage input, Prediction p) throws IOException {
+        return render(input.id(), input.fileId(), input.path().toString(), cocoImageId(input), cocoKey(input), p);
+    }
+
+    /**
+     * The outputs of one successful prediction, the input given by its parts.
+     *
+     * @param id the stem-based id; {@code fileId} the file-name-based id (Airbus)
+     * @param cocoImageId its COCO image id (null: not in {@code --coco-gt}, {@code cocoKey} names what was looked up)
+     * @throws IllegalArgumentException when COCO output is on and {@code cocoImageId} is null, or a detection is not
+     *     finite
+     */
+    ImageRecord render(String id, String fileId, String path, Long cocoImageId, String cocoKey, Prediction p)
+            throws IOException {
         List<Instance> instances = p.instances();
         String cocoText = null;
         if (coco) {
-            String key = idsByFileName ? input.path().getFileName().toString() : input.path().toString();
-            Long id = cocoImageIds.get(key);
-            if (id == null) throw new IllegalArgumentException("not an image of --coco-gt (no file_name '" + key + "')");
-            cocoText = cocoRecords(id, instances);
+            if (cocoImageId == null) {
+                throw new IllegalArgumentException("not an image of --coco-gt (no file_name '" + cocoKey + "')");
+            }
+            cocoText = cocoRecords(cocoImageId, instances);
         }
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<PredictCommand.Format, KaggleSubmissionWriter> e : kaggle.entrySet()) {
-            String id = e.getKey() == PredictCommand.Format.airbus ? input.fileId() : input.id();
-            e.getValue().write(new ImageInstances(id, p.height(), p.width(), instances));
+            String rowId = e.getKey() == PredictCommand.Format.airbus ? fileId : id;
+            e.getValue().write(new ImageInstances(rowId, p.height(), p.width(), instances));
             out.put(e.getKey().name(), takeRows());
         }
-        return new ImageRecord(input.id(), input.path().toString(), instances.size(), cocoText, out);
+        return new ImageRecord(id, path, instances.size(), cocoText, out);
     }
 
     /** The image's records as they sit inside the results array: {@code {...},{...}}, or empty. */

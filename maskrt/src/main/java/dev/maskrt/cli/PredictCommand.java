@@ -200,8 +200,7 @@ final class PredictCommand implements Callable<Integer> {
                 resumed > 0 ? " (" + resumed + " images resumed from the journal)" : "");
         stdout.flush();
         // error messages usually name the file already; do not say it twice
-        failed.forEach((f, why) -> err.println("maskrt: failed: "
-                + (why.startsWith(f.toString()) ? "" : f + ": ") + why.replace('\n', ' ')));
+        failed.forEach((f, why) -> err.println(PredictOutputs.failedLine(f.toString(), why)));
         if (!failed.isEmpty()) {
             err.println("maskrt: the finished images are kept in " + out.resolve(PredictJournal.FILE_NAME)
                     + "; run again with --resume to retry the failed ones");
