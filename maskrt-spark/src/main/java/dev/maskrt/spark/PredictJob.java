@@ -135,6 +135,7 @@ final class PredictJob implements Callable<Integer> {
         // a session already running in this JVM (an application that calls Main.execute) is used and left running
         boolean ours = SparkSession.getDefaultSession().isEmpty();
         SparkSession.Builder builder = SparkSession.builder().appName("maskrt-spark predict");
+        if (ours && !verboseSpark) builder.config("spark.log.level", "WARN");
         if (master != null) builder.master(master);
         else if (!new org.apache.spark.SparkConf().contains("spark.master")) builder.master("local[*]");
         SparkSession spark = builder.getOrCreate();
@@ -159,7 +160,9 @@ final class PredictJob implements Callable<Integer> {
         int predictorThreads = Tasks.predictorThreads(spark, options.threads());
         // the driver opens the model first: a bad package fails here, once, naming the file and field (and in local
         // mode the executors then use this very predictor)
+        long listed = System.nanoTime();
         Predictor driverSide = Tasks.predictor(location, options, predictorThreads);
+        long opened = System.nanoTime();
         PredictOutputs.Plan plan;
         try {
             plan = PredictOutputs.plan(inputs.files(), inputs.names(), formats, driverSide.classNames(), cocoGt,
@@ -187,6 +190,7 @@ final class PredictJob implements Callable<Integer> {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             long count = records.count(); // the parallel pass: every partition segmented at once
+            long predicted = System.nanoTime();
             if (count != rows.size()) {
                 throw new IllegalStateException("Spark returned " + count + " records for " + rows.size() + " images");
             }
@@ -197,8 +201,11 @@ final class PredictJob implements Callable<Integer> {
             double seconds = (System.nanoTime() - start) / 1e9;
             PrintWriter stdout = spec.commandLine().getOut();
             stdout.printf(Locale.ROOT, "maskrt-spark predict: %d images done, %d instances, %d failed; outputs in %s "
-                            + "(%.1f s, %.2f images/s, %d partitions, master %s)%n", totals.images(), totals.instances(),
-                    failed.size(), out, seconds, rows.size() / seconds, slices, spark.sparkContext().master());
+                            + "(%.1f s: listing %.1f s, model %.1f s, images %.1f s, merge %.1f s; %.2f images/s; "
+                            + "%d partitions, master %s)%n", totals.images(), totals.instances(),
+                    failed.size(), out, seconds, (listed - start) / 1e9, (opened - listed) / 1e9,
+                    (predicted - opened) / 1e9, (System.nanoTime() - predicted) / 1e9, rows.size() / seconds, slices,
+                    spark.sparkContext().master());
             stdout.flush();
             failed.forEach((f, why) -> err.println(PredictOutputs.failedLine(f, why)));
             err.flush();
