@@ -56,7 +56,10 @@ public final class MaskrtSparkOptions implements Serializable {
     /** @return the model package's location as given */
     public String model() { return model; }
 
-    /** @return threads of each executor's predictor; 0: the executor's cores ({@code spark.executor.cores}) */
+    /**
+     * @return threads of each executor's predictor, i.e. of each image's prediction; 0: {@code spark.task.cpus} (the
+     *     executor's cores divided among the tasks it runs at once)
+     */
     public int threads() { return threads; }
 
     /** @return score threshold override, or null for the model's */
@@ -129,7 +132,7 @@ public final class MaskrtSparkOptions implements Serializable {
         }
 
         /**
-         * @param threads 1..{@link PredictorOptions#MAX_THREADS} per executor predictor, or 0 for the executor's cores
+         * @param threads 1..{@link PredictorOptions#MAX_THREADS} per executor predictor, or 0 for {@code spark.task.cpus}
          * @return this builder
          */
         public Builder threads(int threads) {

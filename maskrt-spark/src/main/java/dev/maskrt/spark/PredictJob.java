@@ -18,8 +18,6 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -74,7 +72,8 @@ final class PredictJob implements Callable<Integer> {
     int partitions;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-            description = "Threads of each executor's predictor, shared by its tasks (default 0: the executor's cores).")
+            description = "Threads of each image's prediction (default 0: spark.task.cpus, i.e. the executor's cores "
+                + "divided among the tasks it runs at once).")
     int threads;
 
     @Option(names = "--backend", defaultValue = "auto", paramLabel = "auto|cpu|tensorrt",
@@ -184,9 +183,7 @@ final class PredictJob implements Callable<Integer> {
         // parallelize keeps the list's order: partition k holds a contiguous run of images, so reading the partitions
         // in order gives the images in input order without a sort
         JavaRDD<Row> rdd = jsc.parallelize(rows, slices);
-        Dataset<Row> records = spark.createDataFrame(rdd, ImageRecords.INPUT)
-                .mapPartitions(new ImageRecords(location, options, predictorThreads, plan.spec()),
-                        Encoders.row(ImageRecords.OUTPUT))
+        JavaRDD<Row> records = rdd.mapPartitions(new ImageRecords(location, options, predictorThreads, plan.spec()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             long count = records.count(); // the parallel pass: every partition segmented at once
@@ -234,9 +231,9 @@ final class PredictJob implements Callable<Integer> {
                         failed.put(r.getString(2), r.getString(6));
                         continue;
                     }
-                    List<String> texts = r.getList(5);
+                    String[] texts = (String[]) r.get(5);
                     Map<String, String> byFormat = new LinkedHashMap<>();
-                    for (int i = 0; i < kaggle.size(); i++) byFormat.put(kaggle.get(i), texts.get(i));
+                    for (int i = 0; i < kaggle.size(); i++) byFormat.put(kaggle.get(i), texts[i]);
                     next = new ImageRecord(r.getString(1), r.getString(2), r.getInt(3), r.isNullAt(4) ? null : r.getString(4),
                             byFormat);
                 }

@@ -2,8 +2,6 @@ package dev.maskrt.spark;
 
 import dev.maskrt.Predictor;
 import dev.maskrt.PredictorOptions;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.TaskContext;
@@ -12,26 +10,20 @@ import org.apache.spark.sql.SparkSession;
 
 /** What a task needs to predict: its executor's predictor, and the thread count chosen on the driver. */
 final class Tasks {
-    private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?])?");
-
     private Tasks() {}
 
     /**
-     * The threads of each executor's predictor, chosen on the driver: the options' when set, else
-     * {@code spark.executor.cores}, else N of {@code local[N]} (local mode: the driver is the executor), else 0 (the
-     * executor's own processor count). Every task of the executor shares these threads (one predictor per JVM), so
-     * concurrent tasks divide the executor's cores instead of each taking them all.
+     * The threads of each executor's predictor, chosen on the driver: the options' count when set, else the executor's
+     * cores divided among the tasks it runs at once, i.e. {@code spark.executor.cores / (spark.executor.cores /
+     * spark.task.cpus)} = {@code spark.task.cpus} (default 1; in {@code local[N]}, N tasks of 1 core). So an executor
+     * with C cores runs C / task.cpus images at once, each call on task.cpus threads, and its threads never exceed
+     * its cores: images in parallel, rather than every task's call spreading over all the cores (C tasks x C threads).
+     * Raise {@code spark.task.cpus} to give each image more threads and run fewer at once.
      */
     static int predictorThreads(SparkSession spark, int requested) {
         if (requested > 0) return requested;
         SparkConf conf = spark.sparkContext().getConf();
-        if (conf.contains("spark.executor.cores")) return cap(conf.getInt("spark.executor.cores", 1));
-        Matcher m = LOCAL.matcher(spark.sparkContext().master().trim());
-        if (m.matches()) {
-            String n = m.group(1);
-            return cap(n == null ? 1 : n.equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(n));
-        }
-        return 0;
+        return cap(conf.getInt("spark.task.cpus", 1));
     }
 
     private static int cap(int threads) {
