@@ -1,6 +1,7 @@
 package dev.maskrt.model;
 
-import dev.maskrt.engine.TensorDeclaration;
+import dev.maskrt.engine.ElementType;
+import dev.maskrt.engine.TensorSpec;
 
 import dev.maskrt.engine.GraphDeclaration;
 
@@ -278,9 +279,9 @@ final class ManifestReader {
         return new GraphDeclaration(field, name, tensors(g, field, "inputs"), tensors(g, field, "outputs"));
     }
 
-    private List<TensorDeclaration> tensors(JsonNode g, String field, String name) {
+    private List<TensorSpec> tensors(JsonNode g, String field, String name) {
         JsonNode node = object(g, field, name);
-        List<TensorDeclaration> out = new ArrayList<>();
+        List<TensorSpec> out = new ArrayList<>();
         Iterator<Map.Entry<String, JsonNode>> it = node.fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -289,14 +290,20 @@ final class ManifestReader {
             String dtype = string(t, f, "dtype");
             if (!dtype.equals("float32")) throw fail(f + ".dtype", "expected \"float32\", got \"" + dtype + "\"");
             JsonNode shape = array(t, f, "shape");
-            List<Object> dims = new ArrayList<>();
+            long[] sizes = new long[shape.size()];
+            String[] symbols = new String[shape.size()];
             for (int i = 0; i < shape.size(); i++) {
                 JsonNode d = shape.get(i);
-                if (d.isTextual()) dims.add(d.asText());
-                else if (d.canConvertToInt() && d.isIntegralNumber() && d.asInt() >= 0) dims.add(d.asInt());
-                else throw fail(f + ".shape[" + i + "]", "expected a size >= 0 or a symbolic name, got " + d);
+                if (d.isTextual() && !d.asText().isEmpty()) {
+                    sizes[i] = TensorSpec.DYNAMIC;
+                    symbols[i] = d.asText();
+                } else if (d.canConvertToInt() && d.isIntegralNumber() && d.asInt() >= 0) {
+                    sizes[i] = d.asInt();
+                } else {
+                    throw fail(f + ".shape[" + i + "]", "expected a size >= 0 or a symbolic name, got " + d);
+                }
             }
-            out.add(new TensorDeclaration(e.getKey(), dims));
+            out.add(new TensorSpec(e.getKey(), ElementType.FLOAT32, sizes, symbols));
         }
         if (out.isEmpty()) throw fail(field + "." + name, "must declare at least one tensor");
         return out;
