@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from . import checkpoint, config, package, pipeline
-from .modules import CascadeMaskRCNN
+from .modules import GeneralizedRCNN
 
 
 def read_image(path):
@@ -30,7 +30,7 @@ def read_image(path):
 
 def cmd_export(args):
     settings = config.load_settings(args.config)
-    model = CascadeMaskRCNN(settings["architecture"]).eval()
+    model = GeneralizedRCNN(settings["architecture"]).eval()
     if args.random_weights:
         package.init_random(model, args.seed, settings)
         source = {"config": os.path.basename(args.config), "weights": f"random (seed {args.seed})"}
@@ -45,6 +45,10 @@ def cmd_export(args):
 def cmd_reference(args):
     torch.set_num_threads(args.threads)
     model, settings, _ = package.load_package(args.package)
+    kind = model.roi_heads.__class__.__name__
+    if kind != "CascadeROIHeads" or not model.mask_on:
+        sys.exit(f"{args.package}: the reference pipeline here follows Cascade Mask R-CNN only ({kind}, masks "
+                 f"{model.mask_on}); use real detectron2 (tools/reference/detectron2_run.py) as the reference")
     arrays, index = {}, []
     for i, path in enumerate(args.images):
         recorder = pipeline.DenseRecorder(model) if args.dense else None

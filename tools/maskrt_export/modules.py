@@ -1,4 +1,5 @@
-"""detectron2's Cascade Mask R-CNN inference network as plain PyTorch modules.
+"""detectron2's R-CNN inference networks (Cascade Mask R-CNN, Mask R-CNN, Faster R-CNN; FPN) as plain PyTorch
+modules.
 
 Attribute names follow detectron2 exactly, so `state_dict()` keys are those of a detectron2 checkpoint
 (`backbone.bottom_up.res2.0.conv1.norm.weight`, `roi_heads.box_predictor.0.cls_score.weight`, ...). Only the
@@ -237,12 +238,12 @@ class FastRCNNConvFCHead(nn.Module):
 
 
 class FastRCNNOutputLayers(nn.Module):
-    """cls_score -> [R, K+1] (background last); class-agnostic bbox_pred -> [R, 4]."""
+    """cls_score -> [R, K+1] (background last); bbox_pred -> [R, 4] (class-agnostic) or [R, 4K]."""
 
-    def __init__(self, in_size, num_classes):
+    def __init__(self, in_size, num_classes, cls_agnostic=True):
         super().__init__()
         self.cls_score = nn.Linear(in_size, num_classes + 1)
-        self.bbox_pred = nn.Linear(in_size, 4)
+        self.bbox_pred = nn.Linear(in_size, 4 if cls_agnostic else 4 * num_classes)
 
     def forward(self, x):
         x = torch.flatten(x, 1)
@@ -269,23 +270,58 @@ class MaskRCNNConvUpsampleHead(nn.Module):
         return self.predictor(F.relu(self.deconv(x)))
 
 
+def _box_head(arch):
+    return FastRCNNConvFCHead(arch["fpn_out_channels"], arch["box_pooler_resolution"], arch["box_num_conv"],
+                              arch["box_conv_dim"], arch["box_num_fc"], arch["box_fc_dim"], arch["box_norm"])
+
+
+def _mask_head(arch):
+    return MaskRCNNConvUpsampleHead(arch["fpn_out_channels"], arch["mask_num_conv"], arch["mask_conv_dim"],
+                                    arch["mask_norm"], arch["num_classes"], arch["mask_cls_agnostic"])
+
+
+def heads_kind(arch):
+    """(ROI heads name, class-agnostic box regression, mask head): older manifests are Cascade Mask R-CNN."""
+    return (arch.get("roi_heads", "CascadeROIHeads"), bool(arch.get("cls_agnostic_bbox_reg", True)),
+            bool(arch.get("mask_on", True)))
+
+
 class CascadeROIHeads(nn.Module):
+    """box_head.K / box_predictor.K per stage (class-agnostic), mask_head when the model has masks."""
+
     def __init__(self, arch):
         super().__init__()
-        c = arch["fpn_out_channels"]
+        _, _, mask_on = heads_kind(arch)
         heads, predictors = [], []
         for _ in range(arch["num_stages"]):
-            head = FastRCNNConvFCHead(c, arch["box_pooler_resolution"], arch["box_num_conv"], arch["box_conv_dim"],
-                                      arch["box_num_fc"], arch["box_fc_dim"], arch["box_norm"])
+            head = _box_head(arch)
             heads.append(head)
             predictors.append(FastRCNNOutputLayers(head.output_size, arch["num_classes"]))
         self.box_head = nn.ModuleList(heads)
         self.box_predictor = nn.ModuleList(predictors)
-        self.mask_head = MaskRCNNConvUpsampleHead(c, arch["mask_num_conv"], arch["mask_conv_dim"], arch["mask_norm"],
-                                                  arch["num_classes"], arch["mask_cls_agnostic"])
+        self.mask_head = _mask_head(arch) if mask_on else None
+
+    def stage(self, k):
+        return self.box_head[k], self.box_predictor[k]
 
 
-class CascadeMaskRCNN(nn.Module):
+class StandardROIHeads(nn.Module):
+    """One box_head / box_predictor (class-specific or agnostic regression), mask_head when the model has masks."""
+
+    def __init__(self, arch):
+        super().__init__()
+        _, agnostic, mask_on = heads_kind(arch)
+        self.box_head = _box_head(arch)
+        self.box_predictor = FastRCNNOutputLayers(self.box_head.output_size, arch["num_classes"], agnostic)
+        self.mask_head = _mask_head(arch) if mask_on else None
+
+    def stage(self, k):
+        if k != 0:
+            raise IndexError(f"StandardROIHeads has one box stage, asked for {k}")
+        return self.box_head, self.box_predictor
+
+
+class GeneralizedRCNN(nn.Module):
     """The parameter container with detectron2's names: backbone, proposal_generator, roi_heads."""
 
     def __init__(self, arch):
@@ -293,7 +329,12 @@ class CascadeMaskRCNN(nn.Module):
         self.arch = dict(arch)
         self.backbone = FPN(arch)
         self.proposal_generator = RPN(arch)
-        self.roi_heads = CascadeROIHeads(arch)
+        name = heads_kind(arch)[0]
+        self.roi_heads = CascadeROIHeads(arch) if name == "CascadeROIHeads" else StandardROIHeads(arch)
+
+    @property
+    def mask_on(self):
+        return self.roi_heads.mask_head is not None
 
     def run_backbone(self, images):
         """images [N, 3, H, W] normalised and padded (H, W multiples of 32) -> (p2..p6, logits, deltas)."""
@@ -302,12 +343,16 @@ class CascadeMaskRCNN(nn.Module):
         return features, logits, deltas
 
     def run_box_stage(self, k, pooled):
-        """pooled [R, C, S, S] -> class logits [R, K+1], deltas [R, 4] of cascade stage k."""
-        return self.roi_heads.box_predictor[k](self.roi_heads.box_head[k](pooled))
+        """pooled [R, C, S, S] -> class logits [R, K+1], deltas [R, 4] (or [R, 4K]) of box stage k."""
+        head, predictor = self.roi_heads.stage(k)
+        return predictor(head(pooled))
 
     def run_mask_head(self, pooled):
         """pooled [R, C, S, S] -> mask logits [R, K, 2S, 2S]."""
         return self.roi_heads.mask_head(pooled)
+
+
+CascadeMaskRCNN = GeneralizedRCNN  # the name the first exporter used
 
 
 # Keys a detectron2 checkpoint may carry that are not weights of the network.

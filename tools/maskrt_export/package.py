@@ -13,7 +13,7 @@ from onnx import numpy_helper
 from torch import nn
 
 from . import pipeline
-from .modules import CascadeMaskRCNN, FrozenBatchNorm2d
+from .modules import FrozenBatchNorm2d, GeneralizedRCNN
 
 FORMAT_VERSION = 1
 OPSET = 16
@@ -41,16 +41,24 @@ class _BackbonePiece(nn.Module):
 
 
 class _BoxStagePiece(nn.Module):
-    """features [R, C, 7, 7] -> class_logits [R, K+1], box_deltas [R, 4]. Names keep the `roi_heads.` prefix."""
+    """features [R, C, 7, 7] -> class_logits [R, K+1], box_deltas [R, 4] (or [R, 4K]). Parameter names are
+    detectron2's: `roi_heads.box_head.K.` in a cascade, `roi_heads.box_head.` in StandardROIHeads."""
 
     def __init__(self, model, k):
         super().__init__()
         self.roi_heads = nn.Module()
-        self.roi_heads.box_head = nn.ModuleDict({str(k): model.roi_heads.box_head[k]})
-        self.roi_heads.box_predictor = nn.ModuleDict({str(k): model.roi_heads.box_predictor[k]})
-        self.k = str(k)
+        head, predictor = model.roi_heads.stage(k)
+        if isinstance(model.roi_heads.box_head, nn.ModuleList):
+            head, predictor = nn.ModuleDict({str(k): head}), nn.ModuleDict({str(k): predictor})
+            self.k = str(k)
+        else:
+            self.k = None
+        self.roi_heads.box_head = head
+        self.roi_heads.box_predictor = predictor
 
     def forward(self, features):
+        if self.k is None:
+            return self.roi_heads.box_predictor(self.roi_heads.box_head(features))
         return self.roi_heads.box_predictor[self.k](self.roi_heads.box_head[self.k](features))
 
 
@@ -68,7 +76,7 @@ def _pieces(model):
     """(file, wrapper, example input, input names, output names, dynamic axes) per graph."""
     arch = model.arch
     c = arch["fpn_out_channels"]
-    bs, ms = arch["box_pooler_resolution"], arch["mask_pooler_resolution"]
+    bs, ms = arch["box_pooler_resolution"], arch.get("mask_pooler_resolution")
     back_out = LEVELS + [f"rpn_logits_{l}" for l in LEVELS] + [f"rpn_deltas_{l}" for l in LEVELS]
     back_dyn = {"image": {0: "batch", 2: "height", 3: "width"}}
     for i, name in enumerate(back_out):
@@ -78,8 +86,9 @@ def _pieces(model):
         pieces.append((f"box_head_{k}.onnx", _BoxStagePiece(model, k), torch.zeros(2, c, bs, bs), ["features"],
                        ["class_logits", "box_deltas"],
                        {"features": {0: "rois"}, "class_logits": {0: "rois"}, "box_deltas": {0: "rois"}}))
-    pieces.append(("mask_head.onnx", _MaskPiece(model), torch.zeros(2, c, ms, ms), ["features"], ["mask_logits"],
-                   {"features": {0: "rois"}, "mask_logits": {0: "rois"}}))
+    if model.mask_on:
+        pieces.append(("mask_head.onnx", _MaskPiece(model), torch.zeros(2, c, ms, ms), ["features"],
+                       ["mask_logits"], {"features": {0: "rois"}, "mask_logits": {0: "rois"}}))
     return pieces
 
 
@@ -98,7 +107,7 @@ def init_random(model, seed, settings):
        RPN_DELTA_STD (mean 0), so proposals are anchors moved and resized by ~15 %, not slivers.
     5. Each stage's predictor is calibrated on the same image's proposals, stage by stage: every cls_score column
        is standardised over the proposals and scaled by CLS_SPREAD, and the background column gets
-       +BACKGROUND_BIAS, so a foreground class passes the 0.05 score threshold only on its top few percent of
+       +BACKGROUND_BIAS (SINGLE_STAGE_BACKGROUND_BIAS for a one-stage Mask / Faster R-CNN), so a foreground class passes the 0.05 score threshold only on its top few percent of
        boxes (tens of detections); every bbox_pred column is standardised to BOX_DELTA_STD (mean 0), the unit
        spread that the stage weights (10, 10, 5, 5), (20, 20, 10, 10), ... give trained regression targets.
     """
@@ -123,12 +132,14 @@ def init_random(model, seed, settings):
         elif isinstance(m, (FrozenBatchNorm2d, nn.GroupNorm)):
             normal_(m.weight, 0.1, 1.0)
             normal_(m.bias, 0.1)
-    deconv = model.roi_heads.mask_head.deconv
-    with torch.no_grad():  # equal taps (std kept): trained deconvs upsample smoothly, random ones paint a checkerboard
-        deconv.weight.copy_(deconv.weight.mean(dim=(2, 3), keepdim=True).expand_as(deconv.weight) * 2.0)
+    if model.mask_on:
+        deconv = model.roi_heads.mask_head.deconv
+        with torch.no_grad():  # equal taps (std kept): trained deconvs upsample smoothly, random ones paint a checkerboard
+            deconv.weight.copy_(deconv.weight.mean(dim=(2, 3), keepdim=True).expand_as(deconv.weight) * 2.0)
     image = _calibration_image(g)
     _calibrate_frozen_bn(model, image)
-    normal_(model.roi_heads.mask_head.predictor.weight, 1.0)
+    if model.mask_on:
+        normal_(model.roi_heads.mask_head.predictor.weight, 1.0)
     _calibrate_rpn_head(model, image)
     _calibrate_box_predictors(model, image, settings)
     return model
@@ -138,6 +149,7 @@ RPN_LOGIT_STD = 2.0
 RPN_DELTA_STD = 0.15
 CLS_SPREAD = 2.0
 BACKGROUND_BIAS = 6.5
+SINGLE_STAGE_BACKGROUND_BIAS = 5.0
 BOX_DELTA_STD = 1.0
 
 
@@ -200,16 +212,19 @@ def _calibrate_box_predictors(model, image, settings):
     size = tuple(image.shape[-2:])
     features, logits, deltas = model.run_backbone(image)
     boxes, _ = pipeline.proposals_from_rpn(logits, deltas, size, settings)
-    for k, pred in enumerate(model.roi_heads.box_predictor):
+    stages = len(roi["stage_bbox_reg_weights"])
+    for k in range(stages):
+        head, pred = model.roi_heads.stage(k)
         if k > 0:
             boxes = pipeline.clip_boxes(boxes, *size)
-        feats = torch.flatten(model.roi_heads.box_head[k](pipeline.multilevel_roi_align(features[:4], boxes,
-                                                                                         roi["box_pooler"])), 1)
+        feats = torch.flatten(head(pipeline.multilevel_roi_align(features[:4], boxes, roi["box_pooler"])), 1)
         _standardise_(pred.cls_score, pred.cls_score(feats), CLS_SPREAD)
-        pred.cls_score.bias[-1] += BACKGROUND_BIAS
+        # one stage's probabilities are not averaged with others' (which pulls a cascade's scores together)
+        pred.cls_score.bias[-1] += BACKGROUND_BIAS if stages > 1 else SINGLE_STAGE_BACKGROUND_BIAS
         _standardise_(pred.bbox_pred, pred.bbox_pred(feats), BOX_DELTA_STD)
-        boxes = pipeline.apply_deltas(pred.bbox_pred(feats), boxes, roi["stage_bbox_reg_weights"][k],
-                                      roi["scale_clamp"])
+        if k + 1 < stages:  # cascade stages are class-agnostic: the next stage pools these boxes
+            boxes = pipeline.apply_deltas(pred.bbox_pred(feats), boxes, roi["stage_bbox_reg_weights"][k],
+                                          roi["scale_clamp"])
 
 
 # ----------------------------------------------------------------------------------------------------- export
@@ -248,7 +263,8 @@ def export_package(model, settings, out_dir, source):
     k = arch["num_classes"]
     a = arch["anchors_per_cell"]
     c = arch["fpn_out_channels"]
-    bs, ms = arch["box_pooler_resolution"], arch["mask_pooler_resolution"]
+    bs, ms = arch["box_pooler_resolution"], arch.get("mask_pooler_resolution")
+    deltas = 4 if arch.get("cls_agnostic_bbox_reg", True) else 4 * k
     graphs = {
         "backbone": {
             "file": "backbone.onnx",
@@ -266,16 +282,17 @@ def export_package(model, settings, out_dir, source):
             {"file": f"box_head_{i}.onnx",
              "inputs": {"features": {"shape": ["R", c, bs, bs], "dtype": "float32"}},
              "outputs": {"class_logits": {"shape": ["R", k + 1], "dtype": "float32"},
-                         "box_deltas": {"shape": ["R", 4], "dtype": "float32"}}}
+                         "box_deltas": {"shape": ["R", deltas], "dtype": "float32"}}}
             for i in range(arch["num_stages"])
         ],
-        "mask_head": {
+    }
+    if model.mask_on:
+        graphs["mask_head"] = {
             "file": "mask_head.onnx",
             "inputs": {"features": {"shape": ["R", c, ms, ms], "dtype": "float32"}},
             "outputs": {"mask_logits": {"shape": ["R", 1 if arch["mask_cls_agnostic"] else k, 2 * ms, 2 * ms],
                                         "dtype": "float32"}},
-        },
-    }
+        }
     manifest = {
         "format_version": FORMAT_VERSION,
         "flavour": "detectron2",
@@ -331,11 +348,12 @@ def settings_from_manifest(manifest):
 def load_package(pkg_dir):
     """(model with the weights stored in the package's ONNX initializers, settings, manifest)."""
     manifest = read_manifest(pkg_dir)
-    model = CascadeMaskRCNN(manifest["architecture"]).eval()
+    model = GeneralizedRCNN(manifest["architecture"]).eval()
     expected = model.state_dict()
     found = {}
-    files = [manifest["graphs"]["backbone"]["file"]] + [g["file"] for g in manifest["graphs"]["box_heads"]] + \
-        [manifest["graphs"]["mask_head"]["file"]]
+    files = [manifest["graphs"]["backbone"]["file"]] + [g["file"] for g in manifest["graphs"]["box_heads"]]
+    if "mask_head" in manifest["graphs"]:
+        files.append(manifest["graphs"]["mask_head"]["file"])
     for fname in files:
         path = os.path.join(pkg_dir, fname)
         if not os.path.exists(path):

@@ -11,8 +11,14 @@
                                                       across runs, and git stores identical files once) with a
                                                       manifest carrying test_aug from
                                                       tools/configs/tiny_cascade_mask_rcnn_R_18_FPN_tta.yaml
+  src/test/resources/models/tiny-mask-rcnn/           detectron2 StandardROIHeads with masks (Mask R-CNN,
+                                                      class-specific box regression), random weights, seed 1
+  src/test/resources/models/tiny-faster-rcnn/         the same without a mask head (Faster R-CNN, box-only)
 
-Run from the project root: /usr/bin/python3 tools/reference/make_tiny_model.py [--tta-only]
+Their references are real detectron2's outputs (tools/reference/detectron2_run.py; the commands are in
+TinyDetectron2ParityTest and StandardHeadsDetectron2ParityTest).
+
+Run from the project root: /usr/bin/python3 tools/reference/make_tiny_model.py [--tta-only | --standard-only]
 """
 import json
 import os
@@ -69,10 +75,27 @@ def make_tiny_tta():
         f.write("\n")
 
 
+STANDARD = {"tiny-mask-rcnn": "tools/configs/tiny_mask_rcnn_R_18_FPN.yaml",
+            "tiny-faster-rcnn": "tools/configs/tiny_faster_rcnn_R_18_FPN.yaml"}
+
+
+def make_standard():
+    """The one-stage (StandardROIHeads) tiny packages: Mask R-CNN and the box-only Faster R-CNN."""
+    for name, config in STANDARD.items():
+        out = os.path.join(ROOT, "src/test/resources/models", name)
+        if os.path.isdir(out):
+            shutil.rmtree(out)
+        subprocess.run([sys.executable, "-m", "tools.maskrt_export", "export", "--config", config, "--random-weights",
+                        "--seed", "1", "--out", out], check=True)
+
+
 def main():
     os.chdir(ROOT)
     if sys.argv[1:] == ["--tta-only"]:
         make_tiny_tta()
+        return
+    if sys.argv[1:] == ["--standard-only"]:
+        make_standard()
         return
     if os.path.isdir(PKG):
         shutil.rmtree(PKG)
@@ -89,6 +112,7 @@ def main():
     subprocess.run([py, "-m", "tools.maskrt_export", "reference", "--package", PKG, "--images", *images,
                     "--out", os.path.join(REF, "reference.npz"), "--intermediates"], check=True)
     make_tiny_tta()
+    make_standard()
 
 
 if __name__ == "__main__":
