@@ -72,9 +72,10 @@ final class GraphValidator {
             shape(file, head, "outputs", require(file, head, head.output(CLASS_LOGITS), "outputs", CLASS_LOGITS), 2,
                     null, m.numClasses() + 1);
             shape(file, head, "outputs", require(file, head, head.output(BOX_DELTAS), "outputs", BOX_DELTAS), 2,
-                    null, 4);
+                    null, m.roiHeads().classAgnosticBoxes() ? 4 : 4 * m.numClasses());
         }
         GraphDeclaration mask = m.maskHead();
+        if (mask == null) return channels;
         int mres = m.roiHeads().maskPooler().resolution();
         shape(file, mask, "inputs", require(file, mask, mask.input(FEATURES), "inputs", FEATURES), 4, null, channels,
                 mres, mres);

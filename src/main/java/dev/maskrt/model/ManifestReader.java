@@ -85,7 +85,16 @@ final class ManifestReader {
             String field = "graphs.box_heads[" + k + "]";
             boxHeads.add(graph(asObject(boxNodes.get(k), field), field, dir));
         }
-        GraphDeclaration maskHead = graph(object(graphs, "graphs", "mask_head"), "graphs.mask_head", dir);
+        GraphDeclaration maskHead = null;
+        if (graphs.has("mask_head")) {
+            if (!roiHeads.hasMaskHead()) {
+                throw fail("roi_heads.mask_pooler", "missing: graphs.mask_head declares a mask head");
+            }
+            maskHead = graph(object(graphs, "graphs", "mask_head"), "graphs.mask_head", dir);
+        } else if (roiHeads.hasMaskHead()) {
+            throw fail("graphs.mask_head", "missing: roi_heads.mask_pooler describes a mask head (a box-only model has "
+                    + "neither)");
+        }
         return new ModelManifest(file, numClasses, classNames, input, anchors, rpn, roiHeads, backbone, boxHeads,
                 maskHead, testAug(root));
     }
@@ -229,15 +238,25 @@ final class ManifestReader {
             String field = "roi_heads.stage_bbox_reg_weights[" + k + "]";
             stageWeights[k] = weights(numbers(stages.get(k), field, 4), field);
         }
+        // packages exported before Mask / Faster R-CNN were served are cascades, whose regression is class-agnostic
+        boolean boxAgnostic = !r.has("cls_agnostic_bbox_reg") || bool(r, "roi_heads", "cls_agnostic_bbox_reg");
+        if (stages.size() > 1 && !boxAgnostic) {
+            throw fail("roi_heads.cls_agnostic_bbox_reg", "must be true for " + stages.size()
+                    + " cascade stages (detectron2's cascade heads regress class-agnostic boxes)");
+        }
         float clamp = (float) number(r, "roi_heads", "scale_clamp");
         PoolerSettings box = pooler(r, "box_pooler", anchors);
+        if (!r.has("mask_pooler")) { // a box-only model (MASK_ON false)
+            return new RoiHeadSettings((float) score, nms, detections, stageWeights, boxAgnostic, clamp, box, null,
+                    RoiHeadSettings.DEFAULT_MASK_THRESHOLD, false);
+        }
         PoolerSettings mask = pooler(r, "mask_pooler", anchors);
         double maskThreshold = number(r, "roi_heads", "mask_threshold");
         if (!(maskThreshold >= 0) || Double.isInfinite(maskThreshold)) {
             throw fail("roi_heads.mask_threshold", "must be finite and >= 0, got " + maskThreshold);
         }
         boolean agnostic = bool(r, "roi_heads", "mask_cls_agnostic");
-        return new RoiHeadSettings((float) score, nms, detections, stageWeights, clamp, box, mask,
+        return new RoiHeadSettings((float) score, nms, detections, stageWeights, boxAgnostic, clamp, box, mask,
                 (float) maskThreshold, agnostic);
     }
 

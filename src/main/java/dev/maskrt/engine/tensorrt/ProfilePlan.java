@@ -59,11 +59,11 @@ public final class ProfilePlan {
                 : manifest.detectionsPerImage();
         long maskRois = dpi >= 0 ? (long) Math.max(dpi, 1) * b
                 : (long) manifest.rpnPostNmsTopk() * manifest.numClasses() * b;
-        out.add(roiHead(manifest.maskHead(), maskRois));
+        if (manifest.maskHead() != null) out.add(roiHead(manifest.maskHead(), maskRois));
         return new ProfilePlan(out, b);
     }
 
-    /** Every graph's profile, backbone first, then the box heads in stage order, then the mask head. */
+    /** Every graph's profile, backbone first, then the box heads in stage order, then the mask head if any. */
     public List<GraphProfile> graphs() { return graphs; }
 
     /** The profile of {@code graphFile} (e.g. {@code box_head_1.onnx}). */
