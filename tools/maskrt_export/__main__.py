@@ -32,8 +32,14 @@ def cmd_export(args):
     settings = config.load_settings(args.config)
     model = GeneralizedRCNN(settings["architecture"]).eval()
     if args.random_weights:
-        package.init_random(model, args.seed, settings)
+        image = None
+        if args.calibration_image:
+            image = pipeline.preprocess(pipeline.to_model_channels(read_image(args.calibration_image),
+                                                                   settings["input"]["format"]), settings)[0]
+        package.init_random(model, args.seed, settings, image)
         source = {"config": os.path.basename(args.config), "weights": f"random (seed {args.seed})"}
+        if args.calibration_image:
+            source["calibration_image"] = os.path.basename(args.calibration_image)
     else:
         checkpoint.load_checkpoint(model, args.weights)
         source = {"config": os.path.basename(args.config), "weights": os.path.basename(args.weights)}
@@ -78,6 +84,8 @@ def main(argv=None):
     w.add_argument("--weights", help="detectron2 checkpoint (.pkl or .pth)")
     w.add_argument("--random-weights", action="store_true", help="seeded random weights (tests, benchmarks)")
     e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--calibration-image", help="with --random-weights: calibrate on this image (resized and normalised "
+                                               "as the model's test input) instead of the synthetic one")
     e.add_argument("--out", required=True)
     r = sub.add_parser("reference", help="run the PyTorch reference pipeline on images")
     r.add_argument("--package", required=True)

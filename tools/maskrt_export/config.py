@@ -186,9 +186,16 @@ def resolve(cfg, source="config"):
     mask_on = m["MASK_ON"]
     need(not m.get("KEYPOINT_ON", False), "MODEL.KEYPOINT_ON", "keypoint heads are not supported")
     deform = [bool(x) for x in _as_list(r["DEFORM_ON_PER_STAGE"], "MODEL.RESNETS.DEFORM_ON_PER_STAGE", source)]
-    need(not any(deform), "MODEL.RESNETS.DEFORM_ON_PER_STAGE",
-         f"deformable convolutions ({deform}) are not supported by maskrt: export a model without them")
+    need(len(deform) == 4, "MODEL.RESNETS.DEFORM_ON_PER_STAGE", f"needs 4 entries (res2..res5), got {deform}")
     depth = int(r["DEPTH"])
+    need(not any(deform) or depth >= 50, "MODEL.RESNETS.DEFORM_ON_PER_STAGE",
+         f"deformable convolutions need bottleneck blocks (R50 and deeper; detectron2 refuses them for R{depth})")
+    deform_modulated = r["DEFORM_MODULATED"]
+    need(isinstance(deform_modulated, bool), "MODEL.RESNETS.DEFORM_MODULATED",
+         f"must be true or false, got {deform_modulated!r}")
+    deform_groups = r["DEFORM_NUM_GROUPS"]
+    need(isinstance(deform_groups, int) and deform_groups >= 1, "MODEL.RESNETS.DEFORM_NUM_GROUPS",
+         f"must be an integer >= 1, got {deform_groups!r}")
     need(depth in (18, 34, 50, 101, 152), "MODEL.RESNETS.DEPTH", f"must be 18/34/50/101/152, got {depth}")
     need(r["NORM"] in _SUPPORTED_NORMS, "MODEL.RESNETS.NORM", f"unsupported norm {r['NORM']!r}")
     need(m["FPN"]["NORM"] in _SUPPORTED_NORMS, "MODEL.FPN.NORM", f"unsupported norm {m['FPN']['NORM']!r}")
@@ -258,6 +265,9 @@ def resolve(cfg, source="config"):
             "width_per_group": int(r["WIDTH_PER_GROUP"]),
             "stride_in_1x1": bool(r["STRIDE_IN_1X1"]),
             "res5_dilation": int(r["RES5_DILATION"]),
+            "deform_on_per_stage": deform,
+            "deform_modulated": deform_modulated,
+            "deform_num_groups": int(deform_groups),
             "res2_out_channels": int(r["RES2_OUT_CHANNELS"]),
             "stem_out_channels": int(r["STEM_OUT_CHANNELS"]),
             "resnet_norm": r["NORM"],

@@ -7,6 +7,7 @@ dense parts live here; the sparse steps (anchors, NMS, RoIAlign, decoding, paste
 """
 import torch
 import torch.nn.functional as F
+import torchvision
 from torch import nn
 
 
@@ -105,6 +106,78 @@ class BottleneckBlock(nn.Module):
         return F.relu(out + (self.shortcut(x) if self.shortcut is not None else x))
 
 
+class _DeformConv2d(torch.autograd.Function):
+    """torchvision's deform_conv2d (the same op detectron2 calls for DCNv1 on CPU, and the documented equivalent of
+    its CUDA-only ModulatedDeformConv), exported to ONNX as the standard DeformConv (opset 19).
+
+    torch 1.13's exporter stops at opset 17 and has no symbolic for torchvision::deform_conv2d: the symbolic emits
+    `maskrt::DeformConv` with DeformConv's inputs and attributes, and `package.py` moves it into the default domain
+    when it raises the graph's opset to 19 (docs/MODEL_PACKAGE.md, "Deformable convolution").
+    """
+
+    @staticmethod
+    def forward(ctx, x, offset, weight, mask, stride, dilation, groups, offset_groups):
+        return torchvision.ops.deform_conv2d(x, offset, weight, None, stride=stride, padding=dilation,
+                                             dilation=dilation, mask=mask)
+
+    @staticmethod
+    def symbolic(g, x, offset, weight, mask, stride, dilation, groups, offset_groups):
+        inputs = [x, weight, offset]
+        if mask is not None and not (hasattr(mask, "node") and mask.node().mustBeNone()):
+            inputs += [g.op("Constant", value_t=torch.zeros(weight.type().sizes()[0])), mask]  # B (zeros), mask
+        return g.op("maskrt::DeformConv", *inputs, kernel_shape_i=[3, 3], strides_i=[stride, stride],
+                    pads_i=[dilation] * 4, dilations_i=[dilation, dilation], group_i=groups,
+                    offset_group_i=offset_groups)
+
+
+class DeformConv(nn.Module):
+    """detectron2's DeformConv / ModulatedDeformConv as DeformBottleneckBlock builds them (3x3, no bias, a norm)."""
+
+    def __init__(self, in_channels, out_channels, stride, dilation, groups, deform_groups, norm):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(out_channels, in_channels // groups, 3, 3))
+        self.stride, self.dilation, self.groups, self.deform_groups = stride, dilation, groups, deform_groups
+        self.norm = norm
+
+    def forward(self, x, offset, mask=None):
+        x = _DeformConv2d.apply(x, offset, self.weight, mask, self.stride, self.dilation, self.groups,
+                                self.deform_groups)
+        return self.norm(x) if self.norm is not None else x
+
+
+class DeformBottleneckBlock(nn.Module):
+    """detectron2's DeformBottleneckBlock: conv2 is a deformable conv whose offsets (and, when modulated, masks)
+    come from conv2_offset; DCNv2 splits conv2_offset's output into offset (first 2/3) and sigmoid(mask)."""
+
+    def __init__(self, in_channels, out_channels, bottleneck_channels, stride, num_groups, norm, stride_in_1x1,
+                 dilation, deform_modulated, deform_num_groups):
+        super().__init__()
+        self.shortcut = None
+        if in_channels != out_channels:
+            self.shortcut = Conv2d(in_channels, out_channels, 1, stride=stride, bias=False,
+                                   norm=make_norm(norm, out_channels))
+        stride_1x1, stride_3x3 = (stride, 1) if stride_in_1x1 else (1, stride)
+        self.conv1 = Conv2d(in_channels, bottleneck_channels, 1, stride=stride_1x1, bias=False,
+                            norm=make_norm(norm, bottleneck_channels), relu=True)
+        self.deform_modulated = deform_modulated
+        offset_channels = 27 if deform_modulated else 18
+        self.conv2_offset = Conv2d(bottleneck_channels, offset_channels * deform_num_groups, 3, stride=stride_3x3,
+                                   padding=dilation, dilation=dilation)
+        self.conv2 = DeformConv(bottleneck_channels, bottleneck_channels, stride_3x3, dilation, num_groups,
+                                deform_num_groups, make_norm(norm, bottleneck_channels))
+        self.conv3 = Conv2d(bottleneck_channels, out_channels, 1, bias=False, norm=make_norm(norm, out_channels))
+
+    def forward(self, x):
+        out = self.conv1(x)
+        if self.deform_modulated:
+            offset_x, offset_y, mask = torch.chunk(self.conv2_offset(out), 3, dim=1)
+            out = self.conv2(out, torch.cat((offset_x, offset_y), dim=1), mask.sigmoid())
+        else:
+            out = self.conv2(out, self.conv2_offset(out))
+        out = self.conv3(F.relu(out))
+        return F.relu(out + (self.shortcut(x) if self.shortcut is not None else x))
+
+
 BLOCKS_PER_STAGE = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3]}
 
 
@@ -117,6 +190,7 @@ class ResNet(nn.Module):
         self.stem = BasicStem(3, arch["stem_out_channels"], norm)
         in_ch, out_ch = arch["stem_out_channels"], arch["res2_out_channels"]
         bottleneck = arch["num_groups"] * arch["width_per_group"]
+        deform_on = arch.get("deform_on_per_stage", [False] * 4)
         self.stage_names = []
         for idx, stage_idx in enumerate(range(2, 6)):
             dilation = arch["res5_dilation"] if stage_idx == 5 else 1
@@ -126,6 +200,10 @@ class ResNet(nn.Module):
                 stride = first_stride if b == 0 else 1
                 if depth in (18, 34):
                     blocks.append(BasicBlock(in_ch, out_ch, stride, norm))
+                elif deform_on[idx]:
+                    blocks.append(DeformBottleneckBlock(in_ch, out_ch, bottleneck, stride, arch["num_groups"], norm,
+                                                        arch["stride_in_1x1"], dilation, arch["deform_modulated"],
+                                                        arch["deform_num_groups"]))
                 else:
                     blocks.append(BottleneckBlock(in_ch, out_ch, bottleneck, stride, arch["num_groups"], norm,
                                                   arch["stride_in_1x1"], dilation))

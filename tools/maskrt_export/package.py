@@ -9,11 +9,12 @@ import os
 import numpy as np
 import onnx
 import torch
-from onnx import numpy_helper
+import torch.nn.functional as F
+from onnx import helper, numpy_helper
 from torch import nn
 
 from . import pipeline
-from .modules import FrozenBatchNorm2d, GeneralizedRCNN
+from .modules import BottleneckBlock, DeformBottleneckBlock, DeformConv, FrozenBatchNorm2d, GeneralizedRCNN
 
 FORMAT_VERSION = 1
 OPSET = 16
@@ -94,8 +95,12 @@ def _pieces(model):
 
 # ------------------------------------------------------------------------------------------------ random init
 
-def init_random(model, seed, settings):
+def init_random(model, seed, settings, calibration_image=None):
     """Seeded random weights that still give detections (see docs/MODEL_PACKAGE.md, "Random-weight packages").
+
+    `calibration_image`: a pre-processed image [1, 3, H, W] (H, W multiples of 32) to calibrate on, instead of the
+    seeded synthetic one: deep backbones (R50+, DCN) are calibrated on an image like the ones they will see, or
+    their scores saturate on real images.
 
     1. convs: He-normal (fan_out), linears He-uniform, biases N(0, 0.05); norm affine parameters N(1, 0.1) and
        N(0, 0.1).
@@ -118,7 +123,9 @@ def init_random(model, seed, settings):
             t.copy_(torch.randn(t.shape, generator=g) * std + mean)
 
     for m in model.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+        if isinstance(m, DeformConv):
+            normal_(m.weight, (2.0 / (m.weight.shape[0] * 9)) ** 0.5)
+        elif isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
             fan_out = m.weight.shape[0] * m.weight[0, 0].numel() if isinstance(m, nn.Conv2d) else \
                 m.weight.shape[1] * m.weight[0, 0].numel()
             normal_(m.weight, (2.0 / fan_out) ** 0.5)
@@ -136,7 +143,11 @@ def init_random(model, seed, settings):
         deconv = model.roi_heads.mask_head.deconv
         with torch.no_grad():  # equal taps (std kept): trained deconvs upsample smoothly, random ones paint a checkerboard
             deconv.weight.copy_(deconv.weight.mean(dim=(2, 3), keepdim=True).expand_as(deconv.weight) * 2.0)
-    image = _calibration_image(g)
+    with torch.no_grad():  # residual branches start small, as in trained ResNets (see RESIDUAL_BRANCH_SCALE)
+        for m in model.modules():
+            if isinstance(m, (BottleneckBlock, DeformBottleneckBlock)) and m.conv3.norm is not None:
+                m.conv3.norm.weight.mul_(RESIDUAL_BRANCH_SCALE)
+    image = _calibration_image(g) if calibration_image is None else calibration_image
     _calibrate_frozen_bn(model, image)
     if model.mask_on:
         normal_(model.roi_heads.mask_head.predictor.weight, 1.0)
@@ -151,6 +162,11 @@ CLS_SPREAD = 2.0
 BACKGROUND_BIAS = 6.5
 SINGLE_STAGE_BACKGROUND_BIAS = 5.0
 BOX_DELTA_STD = 1.0
+DEFORM_OFFSET_STD = 0.5
+# Bottleneck blocks' last norm scale (conv3.norm.weight), times N(1, 0.1): with full-size residual branches a deep
+# random ResNet (X152: 50 blocks) amplifies float noise ~1e4-fold, so ONNX Runtime and torch disagree on which boxes
+# survive; trained ResNets have small last-norm scales, and so does this initialisation.
+RESIDUAL_BRANCH_SCALE = 0.2
 
 
 def _calibration_image(g):
@@ -172,6 +188,8 @@ def _calibration_image(g):
 
 @torch.no_grad()
 def _calibrate_frozen_bn(model, image):
+    """FrozenBN statistics from the image (and deformable offsets scaled to DEFORM_OFFSET_STD pixels, as trained
+    DCN layers move their taps by about a pixel; DCNv2's mask channels get the same spread before the sigmoid)."""
     hooks = []
 
     def pre_hook(module, inputs):
@@ -179,9 +197,17 @@ def _calibrate_frozen_bn(model, image):
         module.running_mean.copy_(x.mean(dim=(0, 2, 3)))
         module.running_var.copy_(x.var(dim=(0, 2, 3), unbiased=False).clamp(min=1e-3))
 
+    def offset_hook(module, inputs, output):
+        _standardise_(module, output.permute(0, 2, 3, 1).reshape(-1, output.shape[1]), DEFORM_OFFSET_STD)
+        # the output again with the scaled weights (calling the module here would re-enter this hook)
+        return F.conv2d(inputs[0], module.weight, module.bias, module.stride, module.padding, module.dilation,
+                        module.groups)
+
     for m in model.modules():
         if isinstance(m, FrozenBatchNorm2d):
             hooks.append(m.register_forward_pre_hook(pre_hook))
+        elif isinstance(m, DeformBottleneckBlock):
+            hooks.append(m.conv2_offset.register_forward_hook(offset_hook))
     model.backbone(image)
     for h in hooks:
         h.remove()
@@ -245,18 +271,55 @@ def _initializer_aliases(path, state):
     return aliases
 
 
+# Deformable convolution is ONNX's DeformConv, an opset-19 operator; torch 1.13 exports at most opset 17.
+DEFORM_EXPORT_OPSET = 17
+DEFORM_OPSET = 19
+DEFORM_IR_VERSION = 9  # the IR version opset 19 needs (ONNX Runtime 1.29 reads up to 10)
+# Operators whose opset-17 form is not valid at opset 19 (18 turned the `axes` attribute of the reductions into an
+# input). The backbone graphs maskrt exports contain none of them: refuse rather than convert silently.
+_CHANGED_BY_OPSET_18_19 = {"ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean",
+                           "ReduceMin", "ReduceProd", "ReduceSumSquare", "Split", "Pad", "Resize", "ScatterElements",
+                           "ScatterND", "AveragePool", "Cast", "CastLike"}
+# of those, the ones whose opset-17 form means the same at 19 (attributes and inputs only added, with defaults)
+_SAME_AT_19 = {"Split", "Pad", "Resize", "ScatterElements", "ScatterND", "AveragePool", "Cast", "CastLike"}
+
+
+def _raise_to_deform_opset(path):
+    """The exported opset-17 backbone as an opset-19 graph: `maskrt::DeformConv` nodes move into the default domain
+    (their inputs and attributes are already DeformConv's), the opset import becomes 19 (IR version 9). The graph's
+    other operators are checked to mean the same at 19; the Debian onnx 1.12 used with torch 1.13 knows no opset 19,
+    so the graph is not passed to its checker (maskrt's Java tests load and run it in ONNX Runtime instead)."""
+    model = onnx.load(path)
+    for node in model.graph.node:
+        if node.domain == "maskrt":
+            if node.op_type != "DeformConv":
+                raise ValueError(f"{path}: unexpected maskrt operator {node.op_type}")
+            node.domain = ""
+        elif node.op_type in _CHANGED_BY_OPSET_18_19 and node.op_type not in _SAME_AT_19:
+            raise ValueError(f"{path}: {node.op_type} changed meaning between opsets 17 and 19; cannot raise the "
+                             f"graph to opset {DEFORM_OPSET} for DeformConv")
+    del model.opset_import[:]
+    model.opset_import.extend([helper.make_opsetid("", DEFORM_OPSET)])
+    model.ir_version = DEFORM_IR_VERSION
+    onnx.save(model, path)
+
+
 def export_package(model, settings, out_dir, source):
     """Writes the ONNX graphs and manifest.json of `model` into `out_dir`. Returns the manifest dict."""
     os.makedirs(out_dir, exist_ok=True)
     model.eval()
     arch = model.arch
+    deform = any(arch.get("deform_on_per_stage", []))
     files = {}
     for fname, piece, example, in_names, out_names, dyn in _pieces(model):
         path = os.path.join(out_dir, fname)
         piece.eval()
-        torch.onnx.export(piece, (example,), path, opset_version=OPSET, input_names=in_names, output_names=out_names,
-                          dynamic_axes=dyn, do_constant_folding=False)
-        onnx.checker.check_model(onnx.load(path))
+        torch.onnx.export(piece, (example,), path, opset_version=DEFORM_EXPORT_OPSET if deform else OPSET,
+                          input_names=in_names, output_names=out_names, dynamic_axes=dyn, do_constant_folding=False)
+        if deform and fname == "backbone.onnx":
+            _raise_to_deform_opset(path)
+        else:
+            onnx.checker.check_model(onnx.load(path))
         state = {k: v for k, v in piece.state_dict().items()}
         aliases = _initializer_aliases(path, state)
         files[fname] = aliases
@@ -297,7 +360,7 @@ def export_package(model, settings, out_dir, source):
         "format_version": FORMAT_VERSION,
         "flavour": "detectron2",
         "source": source,
-        "onnx_opset": OPSET,
+        "onnx_opset": DEFORM_OPSET if deform else OPSET,
         "num_classes": k,
         "class_names": settings["roi_heads"]["class_names"],
         "input": settings["input"],

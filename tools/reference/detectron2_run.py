@@ -63,6 +63,18 @@ TOOLS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if TOOLS_DIR not in sys.path:
     sys.path.insert(0, TOOLS_DIR)
 
+# Deformable convolution on CPU. detectron2 built without its C++/CUDA extension (as here) replaces DeformConv and
+# ModulatedDeformConv by dummies that raise (detectron2/layers/deform_conv.py:505-514), although its DCNv1 runs on CPU
+# through torchvision's deform_conv2d when deformable_groups is 1 (deform_conv.py:49-57). An empty module stands in
+# for `detectron2._C` so that the real classes (and resnet.py's DeformBottleneckBlock) are kept; nothing else this
+# script runs uses _C (NMS and RoIAlign are torchvision's). ModulatedDeformConv (DCNv2) raises NotImplementedError on
+# CPU (deform_conv.py:210-211), as does DCNv1 with deformable_groups > 1: for those the documented equivalent,
+# torchvision.ops.deform_conv2d with `mask` (the same offset layout: per deformable group and kernel tap, (dy, dx)),
+# is installed below.
+import types  # noqa: E402
+
+sys.modules.setdefault("detectron2._C", types.ModuleType("detectron2._C"))
+
 try:
     import detectron2
     from detectron2.config import get_cfg
@@ -84,6 +96,28 @@ except ImportError:  # pragma: no cover - fallback documented above
 
 from maskrt_export.modules import heads_kind  # noqa: E402
 from maskrt_export.package import load_package  # noqa: E402
+
+# Deformable convolution on CPU (see _install_deform_conv_cpu).
+from detectron2.layers import deform_conv as _d2_deform  # noqa: E402
+from torchvision.ops import deform_conv2d as _tv_deform_conv2d  # noqa: E402
+
+
+def _modulated_deform_conv_cpu(input, offset, mask, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
+                               deformable_groups=1):
+    return _tv_deform_conv2d(input, offset, weight, bias, stride=stride, padding=padding, dilation=dilation,
+                             mask=mask)
+
+
+def _deform_conv_cpu(input, offset, weight, stride=1, padding=0, dilation=1, groups=1, deformable_groups=1,
+                     im2col_step=64):
+    if deformable_groups == 1:  # detectron2's own CPU path (torchvision, deform_conv.py:49-57)
+        return _d2_deform._DeformConv.apply(input, offset, weight, stride, padding, dilation, groups,
+                                            deformable_groups, im2col_step)
+    return _tv_deform_conv2d(input, offset, weight, None, stride=stride, padding=padding, dilation=dilation)
+
+
+_d2_deform.deform_conv = _deform_conv_cpu
+_d2_deform.modulated_deform_conv = _modulated_deform_conv_cpu
 
 # iopath 0.1.9's telemetry hook raises (and prints a traceback) on the first local open; it logs nothing useful.
 PathManager.set_logging(False)
@@ -209,7 +243,10 @@ def build_config(manifest, score_thresh=None):
     r.RES5_DILATION = int(arch["res5_dilation"])
     r.RES2_OUT_CHANNELS = int(arch["res2_out_channels"])
     r.STEM_OUT_CHANNELS = int(arch["stem_out_channels"])
-    r.NORM = "FrozenBN"  # see the module docstring
+    r.NORM = "GN" if arch["resnet_norm"] == "GN" else "FrozenBN"  # see the module docstring
+    r.DEFORM_ON_PER_STAGE = [bool(x) for x in arch.get("deform_on_per_stage", [False] * 4)]
+    r.DEFORM_MODULATED = bool(arch.get("deform_modulated", False))
+    r.DEFORM_NUM_GROUPS = int(arch.get("deform_num_groups", 1))
     r.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
     m.FPN.IN_FEATURES = ["res2", "res3", "res4", "res5"]
     m.FPN.OUT_CHANNELS = int(arch["fpn_out_channels"])

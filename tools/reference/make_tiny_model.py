@@ -14,11 +14,17 @@
   src/test/resources/models/tiny-mask-rcnn/           detectron2 StandardROIHeads with masks (Mask R-CNN,
                                                       class-specific box regression), random weights, seed 1
   src/test/resources/models/tiny-faster-rcnn/         the same without a mask head (Faster R-CNN, box-only)
+  src/test/resources/models/tiny-cascade-x50-dconv/   the Sartorius recipe's cascade (ResNeXt, DCNv1 in res3..res5,
+                                                      GN heads, TTA settings) at depth 50 and test widths
+  src/test/resources/models/tiny-mask-rcnn-dconv-v2/  a Mask R-CNN with DCNv2 (modulated, 2 deformable groups)
+                                                      The two deformable ones are calibrated on the shared
+                                                      Sartorius image (--calibration-image, see DCN below)
 
 Their references are real detectron2's outputs (tools/reference/detectron2_run.py; the commands are in
 TinyDetectron2ParityTest and StandardHeadsDetectron2ParityTest).
 
-Run from the project root: /usr/bin/python3 tools/reference/make_tiny_model.py [--tta-only | --standard-only]
+Run from the project root: /usr/bin/python3 tools/reference/make_tiny_model.py [--tta-only | --standard-only |
+--dcn-only]
 """
 import json
 import os
@@ -89,6 +95,22 @@ def make_standard():
                         "--seed", "1", "--out", out], check=True)
 
 
+# Deep bottleneck backbones with random weights are calibrated on a real cell image: on the synthetic calibration
+# image their scores saturate on real images and float noise decides which boxes survive NMS.
+DCN = {"tiny-cascade-x50-dconv": "tools/configs/tiny_cascade_X_50_gn_dconv.yaml",
+       "tiny-mask-rcnn-dconv-v2": "tools/configs/tiny_mask_rcnn_R_50_FPN_dconv_v2.yaml"}
+DCN_CALIBRATION_IMAGE = "src/test/resources/image/sartorius-0030fd0e6378.png"
+
+
+def make_dcn():
+    for name, config in DCN.items():
+        out = os.path.join(ROOT, "src/test/resources/models", name)
+        if os.path.isdir(out):
+            shutil.rmtree(out)
+        subprocess.run([sys.executable, "-m", "tools.maskrt_export", "export", "--config", config, "--random-weights",
+                        "--seed", "1", "--calibration-image", DCN_CALIBRATION_IMAGE, "--out", out], check=True)
+
+
 def main():
     os.chdir(ROOT)
     if sys.argv[1:] == ["--tta-only"]:
@@ -96,6 +118,9 @@ def main():
         return
     if sys.argv[1:] == ["--standard-only"]:
         make_standard()
+        return
+    if sys.argv[1:] == ["--dcn-only"]:
+        make_dcn()
         return
     if os.path.isdir(PKG):
         shutil.rmtree(PKG)
@@ -113,6 +138,7 @@ def main():
                     "--out", os.path.join(REF, "reference.npz"), "--intermediates"], check=True)
     make_tiny_tta()
     make_standard()
+    make_dcn()
 
 
 if __name__ == "__main__":

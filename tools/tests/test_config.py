@@ -76,10 +76,16 @@ class ResolveTest(unittest.TestCase):
             leaf = write(os.path.join(d, "leaf.yaml"), f'_BASE_: "{R50_CONFIG}"\n' + text)  # absolute _BASE_
             return config.load_settings(leaf)
 
-    def test_deformable_convolutions_are_refused_with_a_clear_message(self):
+    def test_deformable_convolutions_are_read_and_refused_where_detectron2_refuses_them(self):
+        s = self._settings_with("MODEL:\n  RESNETS:\n    DEFORM_ON_PER_STAGE: [False, True, True, True]\n"
+                                "    DEFORM_MODULATED: True\n    DEFORM_NUM_GROUPS: 2\n")
+        self.assertEqual(s["architecture"]["deform_on_per_stage"], [False, True, True, True])
+        self.assertTrue(s["architecture"]["deform_modulated"])
+        self.assertEqual(s["architecture"]["deform_num_groups"], 2)
         with self.assertRaisesRegex(config.ConfigError,
-                                    r"leaf.yaml: MODEL.RESNETS.DEFORM_ON_PER_STAGE: deformable convolutions"):
-            self._settings_with("MODEL:\n  RESNETS:\n    DEFORM_ON_PER_STAGE: [False, True, True, True]\n")
+                                    r"leaf.yaml: MODEL.RESNETS.DEFORM_ON_PER_STAGE: deformable convolutions need"):
+            self._settings_with("MODEL:\n  RESNETS:\n    DEPTH: 18\n    RES2_OUT_CHANNELS: 64\n"
+                                "    DEFORM_ON_PER_STAGE: [False, True, True, True]\n")
 
     def test_mask_and_faster_rcnn_are_read(self):
         mask = config.load_settings(os.path.join(os.path.dirname(R50_CONFIG), "mask_rcnn_R_50_FPN_3x.yaml"))

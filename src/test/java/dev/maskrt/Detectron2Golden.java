@@ -50,12 +50,17 @@ public final class Detectron2Golden {
      * @return the number of reference detections compared
      */
     public static int assertMatches(Predictor predictor, JsonNode golden) {
+        return assertMatches(predictor, golden, ParityCriteria.FP32);
+    }
+
+    /** As {@link #assertMatches(Predictor, JsonNode)} under other criteria (a test says why). */
+    public static int assertMatches(Predictor predictor, JsonNode golden, ParityCriteria criteria) {
         List<Prediction> predictions = predictor.predictAll(inputs(golden));
         int compared = 0;
         for (int i = 0; i < predictions.size(); i++) {
             JsonNode image = golden.get("images").get(i);
             List<Instance> expected = instances(image, predictor.classNames());
-            ParityReport report = DetectionParity.compare(expected, predictions.get(i).instances(), ParityCriteria.FP32);
+            ParityReport report = DetectionParity.compare(expected, predictions.get(i).instances(), criteria);
             System.out.println((predictor.tta() ? "TTA " : "plain ") + image.get("file").asText() + ": " + report);
             assertTrue(report.passes(), image.get("file").asText() + ": " + report);
             compared += expected.size();
