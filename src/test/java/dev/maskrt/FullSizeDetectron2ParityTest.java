@@ -36,7 +36,10 @@ class FullSizeDetectron2ParityTest {
         JsonNode golden = new ObjectMapper().readTree(Path.of(System.getProperty("maskrt.d2parity.golden")).toFile());
         Path pkg = Path.of(System.getProperty("maskrt.d2parity.package"));
         boolean tta = golden.hasNonNull("tta");
-        try (Predictor predictor = Predictor.open(pkg, PredictorOptions.builder().threads(2).tta(tta).build())) {
+        // detectron2_run.py --score-thresh X: the same threshold here (a random package may pass nothing at 0.5)
+        float scoreThreshold = (float) golden.get("score_thresh").asDouble();
+        try (Predictor predictor = Predictor.open(pkg, PredictorOptions.builder().threads(2).tta(tta)
+                .scoreThreshold(scoreThreshold).build())) {
             int compared = Detectron2Golden.assertMatches(predictor, golden);
             assertTrue(compared > 0, "no detections to compare");
         }
