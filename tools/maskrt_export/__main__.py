@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from . import checkpoint, config, package, pipeline
-from .modules import CascadeMaskRCNN
+from .modules import GeneralizedRCNN
 
 
 def read_image(path):
@@ -30,10 +30,16 @@ def read_image(path):
 
 def cmd_export(args):
     settings = config.load_settings(args.config)
-    model = CascadeMaskRCNN(settings["architecture"]).eval()
+    model = GeneralizedRCNN(settings["architecture"]).eval()
     if args.random_weights:
-        package.init_random(model, args.seed, settings)
+        image = None
+        if args.calibration_image:
+            image = pipeline.preprocess(pipeline.to_model_channels(read_image(args.calibration_image),
+                                                                   settings["input"]["format"]), settings)[0]
+        package.init_random(model, args.seed, settings, image)
         source = {"config": os.path.basename(args.config), "weights": f"random (seed {args.seed})"}
+        if args.calibration_image:
+            source["calibration_image"] = os.path.basename(args.calibration_image)
     else:
         checkpoint.load_checkpoint(model, args.weights)
         source = {"config": os.path.basename(args.config), "weights": os.path.basename(args.weights)}
@@ -45,6 +51,10 @@ def cmd_export(args):
 def cmd_reference(args):
     torch.set_num_threads(args.threads)
     model, settings, _ = package.load_package(args.package)
+    kind = model.roi_heads.__class__.__name__
+    if kind != "CascadeROIHeads" or not model.mask_on:
+        sys.exit(f"{args.package}: the reference pipeline here follows Cascade Mask R-CNN only ({kind}, masks "
+                 f"{model.mask_on}); use real detectron2 (tools/reference/detectron2_run.py) as the reference")
     arrays, index = {}, []
     for i, path in enumerate(args.images):
         recorder = pipeline.DenseRecorder(model) if args.dense else None
@@ -74,6 +84,8 @@ def main(argv=None):
     w.add_argument("--weights", help="detectron2 checkpoint (.pkl or .pth)")
     w.add_argument("--random-weights", action="store_true", help="seeded random weights (tests, benchmarks)")
     e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--calibration-image", help="with --random-weights: calibrate on this image (resized and normalised "
+                                               "as the model's test input) instead of the synthetic one")
     e.add_argument("--out", required=True)
     r = sub.add_parser("reference", help="run the PyTorch reference pipeline on images")
     r.add_argument("--package", required=True)

@@ -153,6 +153,14 @@ public final class Predictor implements AutoCloseable {
     public List<String> classNames() { return model.manifest().classNames(); }
 
     /**
+     * Whether the model predicts masks.
+     *
+     * @return false for a box-only model (detectron2 Faster R-CNN, {@code MASK_ON} false), whose instances have no
+     *     mask ({@link Instance#hasMask()} false)
+     */
+    public boolean hasMasks() { return model.manifest().hasMasks(); }
+
+    /**
      * Whether this predictor uses test-time augmentation.
      *
      * @return true when every prediction runs detectron2's TTA ({@link PredictorOptions.Builder#tta(boolean)}, or the

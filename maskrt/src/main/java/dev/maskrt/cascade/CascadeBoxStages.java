@@ -13,9 +13,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * detectron2's {@code CascadeROIHeads._forward_box} at inference: for each stage k, pool the current boxes, run
- * box head k, take the softmax of its class logits and decode its class-agnostic deltas with the stage's weights;
- * those boxes, clipped, feed stage k + 1. Scores are the mean of all stages' probabilities. Thread-safe.
+ * The box stages of detectron2's ROI heads at inference. {@code CascadeROIHeads._forward_box}: for each stage k,
+ * pool the current boxes, run box head k, take the softmax of its class logits and decode its class-agnostic deltas
+ * with the stage's weights; those boxes, clipped, feed stage k + 1; scores are the mean of all stages'
+ * probabilities. {@code StandardROIHeads._forward_box} (Mask / Faster R-CNN) is the same with one stage, whose
+ * regression may be class-specific ({@code box_deltas [R, 4K]}: every proposal decoded once per class,
+ * {@code FastRCNNOutputLayers.predict_boxes}). Thread-safe.
  */
 final class CascadeBoxStages {
     private final RoiHeadSettings settings;
@@ -54,8 +57,11 @@ final class CascadeBoxStages {
             Map<String, HostTensor> out = heads.get(k).run(Map.of(TensorNames.FEATURES,
                     HostTensor.wrap(pooled, r, channels, s, s)));
             float[] probs = Activations.rows(Tensors.array(out.get(TensorNames.CLASS_LOGITS)), r);
-            current = boxes.applyDeltas(Tensors.array(out.get(TensorNames.BOX_DELTAS)), current,
-                    settings.stageWeights(k), settings.scaleClamp());
+            float[] deltas = Tensors.array(out.get(TensorNames.BOX_DELTAS));
+            // class-specific deltas [R, 4K] (one stage only): the proposal repeated per class, as apply_deltas
+            // broadcasts each row's box over its K delta groups
+            float[] reference = deltas.length == current.length ? current : perClass(current, deltas.length / current.length);
+            current = boxes.applyDeltas(deltas, reference, settings.stageWeights(k), settings.scaleClamp());
             stageBoxes.add(current);
             stageProbs.add(probs);
             if (sum == null) {
@@ -68,5 +74,14 @@ final class CascadeBoxStages {
         float inv = (float) (1.0 / heads.size()); // detectron2 multiplies by the Python float 1/stages
         for (int i = 0; i < sum.length; i++) sum[i] *= inv;
         return new StageOutput(sum, current, stageBoxes, stageProbs);
+    }
+
+    /** Each box of {@code boxes} ({@code float[4R]}) repeated {@code k} times: {@code float[4Rk]}. */
+    private static float[] perClass(float[] boxes, int k) {
+        float[] out = new float[boxes.length * k];
+        for (int r = 0, o = 0; r < boxes.length; r += 4) {
+            for (int c = 0; c < k; c++, o += 4) System.arraycopy(boxes, r, out, o, 4);
+        }
+        return out;
     }
 }

@@ -19,10 +19,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * detectron2's {@code GeneralizedRCNN} + {@code CascadeROIHeads} inference on a pre-processed batch, in paper
- * order, written once against {@link dev.maskrt.engine.Engine} and the ops interfaces ({@code docs/MODEL_PACKAGE.md}
- * gives every rule): backbone on the padded batch; then per image proposals, the cascade box stages, the final
- * detections, the mask head, and detector_postprocess with mask pasting.
+ * detectron2's {@code GeneralizedRCNN} inference on a pre-processed batch, in paper order, written once against
+ * {@link dev.maskrt.engine.Engine} and the ops interfaces ({@code docs/MODEL_PACKAGE.md} gives every rule): backbone
+ * on the padded batch; then per image proposals, the box stages (three for {@code CascadeROIHeads}, one for
+ * {@code StandardROIHeads}), the final detections, the mask head when the model has one, and detector_postprocess
+ * with mask pasting. A box-only model (Faster R-CNN) gives instances without masks.
  *
  * <p>Thread-safe: {@link #run} may be called concurrently (engines and ops are thread-safe; every call owns its
  * buffers). The pipeline does not own the model package or the ops' workers: close them yourself.
@@ -52,8 +53,8 @@ public final class CascadePipeline {
         this.boxStages = new CascadeBoxStages(manifest.roiHeads(), boxHeads,
                 new RoiPooler(manifest.roiHeads().boxPooler(), ops.roiAlign()), ops.boxTransform());
         this.selector = new DetectionSelector(ops.boxTransform(), ops.nms());
-        this.masks = new MaskPredictor(maskHead, new RoiPooler(manifest.roiHeads().maskPooler(),
-                ops.roiAlign()), manifest.roiHeads().maskClassAgnostic());
+        this.masks = manifest.hasMasks() ? new MaskPredictor(maskHead, new RoiPooler(manifest.roiHeads().maskPooler(),
+                ops.roiAlign()), manifest.roiHeads().maskClassAgnostic()) : null;
         this.postprocess = new DetectorPostprocess(ops.boxTransform(), ops.maskPaster());
     }
 
@@ -94,7 +95,7 @@ public final class CascadePipeline {
         BoxDetections b = detectBoxes(backbone, n, g, settings, timer);
         Detections d = b.detections();
         if (d.count() == 0) return new ImageResult(List.of(), b.proposals(), b.stages(), d, NO_MASKS);
-        MaskProbabilities probs = predictMasks(backbone, n, d, timer);
+        MaskProbabilities probs = hasMasks() ? predictMasks(backbone, n, d, timer) : null;
         Pasted pasted = postprocess(d, probs, g, settings, timer);
         return new ImageResult(pasted.instances(), b.proposals(), b.stages(), d, pasted.masks());
     }
@@ -102,6 +103,9 @@ public final class CascadePipeline {
     // ---- the steps, also used one by one by TestTimeAugmentation
 
     private static final MaskProbabilities NO_MASKS = new MaskProbabilities(new float[0], 1, 1);
+
+    /** Whether the model predicts masks (false for a box-only model). */
+    boolean hasMasks() { return masks != null; }
 
     /** The backbone on a padded batch. */
     BackboneOutput backbone(PreprocessedBatch batch, StageTimer timer) {
@@ -154,15 +158,21 @@ public final class CascadePipeline {
         return probs;
     }
 
-    /** The instances of detector_postprocess + paste, and the mask probabilities of those kept, in instance order. */
+    /**
+     * The instances of detector_postprocess + paste, and the mask probabilities of those kept, in instance order
+     * (null for a box-only model).
+     */
     record Pasted(List<Instance> instances, MaskProbabilities masks) {}
 
-    /** detector_postprocess: boxes of {@code d} scaled from {@code g}'s resized to its original size, masks pasted. */
+    /**
+     * detector_postprocess: boxes of {@code d} scaled from {@code g}'s resized to its original size, masks pasted
+     * ({@code probs} null for a box-only model: instances without masks).
+     */
     Pasted postprocess(Detections d, MaskProbabilities probs, ImageGeometry g, DetectionSettings settings,
             StageTimer timer) {
         long t = System.nanoTime();
         DetectorPostprocess.Scaled scaled = postprocess.scale(d, g);
-        MaskProbabilities kept = keep(probs, scaled.kept());
+        MaskProbabilities kept = probs == null ? null : keep(probs, scaled.kept());
         var instances = postprocess.paste(scaled, d, kept, g, manifest.classNames(), settings.maskThreshold());
         timer.add("paste", System.nanoTime() - t);
         return new Pasted(instances, kept);

@@ -7,9 +7,10 @@ import dev.maskrt.ops.Nms;
 import java.util.Arrays;
 
 /**
- * detectron2's {@code fast_rcnn_inference_single_image} with one class-agnostic box per proposal: drop rows with a
- * non-finite box or score, drop the background column, clip, keep every (row, class) scoring above the threshold,
- * NMS per class, keep the best {@code detectionsPerImage}. Thread-safe.
+ * detectron2's {@code fast_rcnn_inference_single_image}, with one class-agnostic box per proposal or one box per
+ * (proposal, class): drop rows with a non-finite box or score, drop the background column, clip, keep every (row,
+ * class) scoring above the threshold with that class's box (the row's only box when agnostic), NMS per class, keep
+ * the best {@code detectionsPerImage}. Thread-safe.
  */
 final class DetectionSelector {
     private final BoxTransform boxes;
@@ -21,15 +22,20 @@ final class DetectionSelector {
     }
 
     /**
-     * @param stageBoxes {@code float[4R]} the last stage's boxes
+     * @param stageBoxes the last stage's boxes: {@code float[4R]} (class-agnostic) or {@code float[4RK]} (one per
+     *     class, row-major)
      * @param scores {@code float[R * (K + 1)]} mean stage probabilities, background last
      */
     Detections select(float[] stageBoxes, float[] scores, int numClasses, int height, int width,
             DetectionSettings settings) {
-        int r = stageBoxes.length / 4, cols = numClasses + 1;
-        int[] valid = validRows(stageBoxes, scores, r, cols);
-        float[] kept = new float[4 * valid.length];
-        for (int i = 0; i < valid.length; i++) System.arraycopy(stageBoxes, 4 * valid[i], kept, 4 * i, 4);
+        int cols = numClasses + 1, r = scores.length / cols;
+        int perRow = r == 0 ? 1 : stageBoxes.length / (4 * r); // 1 (agnostic) or K
+        int[] valid = validRows(stageBoxes, scores, r, cols, perRow);
+        int rowLength = 4 * perRow;
+        float[] kept = new float[rowLength * valid.length];
+        for (int i = 0; i < valid.length; i++) {
+            System.arraycopy(stageBoxes, rowLength * valid[i], kept, rowLength * i, rowLength);
+        }
         boxes.clip(kept, height, width);
         // candidates: every (row, class) above the threshold, in row-major order as torch.nonzero gives them
         int n = 0;
@@ -52,7 +58,10 @@ final class DetectionSelector {
             }
         }
         float[] candidateBoxes = new float[4 * n];
-        for (int i = 0; i < n; i++) System.arraycopy(kept, 4 * rows[i], candidateBoxes, 4 * i, 4);
+        for (int i = 0; i < n; i++) {
+            int box = perRow == 1 ? rows[i] : rows[i] * perRow + classes[i];
+            System.arraycopy(kept, 4 * box, candidateBoxes, 4 * i, 4);
+        }
         Selection s = new Selection(candidateBoxes, Arrays.copyOf(candidateScores, n), Arrays.copyOf(classes, n));
         int[] keep = nms.batchedNms(s.boxes, s.scores, s.groups, settings.nmsThreshold());
         if (settings.detectionsPerImage() >= 0 && keep.length > settings.detectionsPerImage()) {
@@ -62,13 +71,13 @@ final class DetectionSelector {
         return new Detections(s.boxes, s.scores, s.groups);
     }
 
-    /** Rows whose four box coordinates and every score are finite. */
-    private static int[] validRows(float[] stageBoxes, float[] scores, int r, int cols) {
+    /** Rows whose box coordinates (all {@code 4 * perRow}) and every score are finite. */
+    private static int[] validRows(float[] stageBoxes, float[] scores, int r, int cols, int perRow) {
         int[] out = new int[r];
-        int n = 0;
+        int n = 0, rowLength = 4 * perRow;
         for (int i = 0; i < r; i++) {
             boolean ok = true;
-            for (int j = 0; j < 4; j++) ok &= Float.isFinite(stageBoxes[4 * i + j]);
+            for (int j = 0; j < rowLength; j++) ok &= Float.isFinite(stageBoxes[rowLength * i + j]);
             for (int c = 0; c < cols; c++) ok &= Float.isFinite(scores[i * cols + c]);
             if (ok) out[n++] = i;
         }

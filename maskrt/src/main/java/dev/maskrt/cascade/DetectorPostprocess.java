@@ -42,13 +42,14 @@ final class DetectorPostprocess {
         return new Scaled(kept, out);
     }
 
-    /** The instances of the kept detections, masks pasted with {@code threshold}. */
+    /** The instances of the kept detections, masks pasted with {@code threshold} ({@code masks} null: none). */
     List<Instance> paste(Scaled s, Detections d, MaskProbabilities masks, ImageGeometry g, List<String> classNames,
             float threshold) {
-        CompactMask[] pasted = paster.paste(masks.values(), masks.height(), masks.width(), s.boxes(),
-                g.originalHeight(), g.originalWidth(), threshold);
-        List<Instance> out = new ArrayList<>(pasted.length);
-        for (int i = 0; i < pasted.length; i++) {
+        int n = s.kept().length;
+        CompactMask[] pasted = masks == null ? new CompactMask[n] : paster.paste(masks.values(), masks.height(),
+                masks.width(), s.boxes(), g.originalHeight(), g.originalWidth(), threshold);
+        List<Instance> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
             int det = s.kept()[i], c = d.classes()[det];
             float[] b = s.boxes();
             out.add(new Instance(c, classNames.get(c), d.scores()[det], b[4 * i], b[4 * i + 1], b[4 * i + 2],

@@ -11,7 +11,8 @@ import java.util.List;
  * @param proposals the RPN proposals (resized-image pixels)
  * @param stages the cascade stages' boxes and probabilities for those proposals (null when there were none)
  * @param detections the final detections in resized-image pixels, before detector_postprocess
- * @param masks mask probabilities of the detections that survived detector_postprocess, in instance order
+ * @param masks mask probabilities of the detections that survived detector_postprocess, in instance order (null
+ *     for a box-only model)
  */
 public record ImageResult(List<Instance> instances, Proposals proposals, StageOutput stages, Detections detections,
         MaskProbabilities masks) {

@@ -9,6 +9,7 @@ import dev.maskrt.image.PreprocessedBatch;
 import dev.maskrt.image.Preprocessor;
 import dev.maskrt.image.ResizeShortestEdge;
 import dev.maskrt.model.TestAugSettings;
+import dev.maskrt.output.Instance;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -33,6 +34,8 @@ import java.util.List;
  *       28×28 probabilities averaged over the augmentations;</li>
  *   <li>{@code detector_postprocess} in the original image (scale 1): clip, drop empty boxes, paste.</li>
  * </ol>
+ * A box-only model (no mask head) stops after the merge and returns the merged detections as they are, as
+ * detectron2 does when {@code MODEL.MASK_ON} is false (no {@code detector_postprocess}, so no empty-box filter).
  *
  * Thread-safe (as the pipeline is); every call owns its buffers.
  */
@@ -95,6 +98,9 @@ public final class TestTimeAugmentation {
         timer.add("detections", System.nanoTime() - t);
         if (merged.count() == 0) {
             return new TtaResult(List.of(), augmentations, augmented, merged, new MaskProbabilities(new float[0], 1, 1));
+        }
+        if (!pipeline.hasMasks()) { // a box-only model: the merged detections as they are, no detector_postprocess
+            return new TtaResult(instances(merged), augmentations, augmented, merged, null);
         }
 
         // masks of the merged boxes in every augmented image (backbone run again, as detectron2 does), averaged
@@ -194,6 +200,19 @@ public final class TestTimeAugmentation {
         DetectionSettings merge = new DetectionSettings(MERGE_SCORE_THRESHOLD, settings.nmsThreshold(),
                 settings.detectionsPerImage(), settings.maskThreshold());
         return pipeline.select(boxes, scores, height, width, merge);
+    }
+
+    /** The merged detections of a box-only model as instances (boxes already clipped to the original image). */
+    private List<Instance> instances(Detections merged) {
+        List<String> names = pipeline.manifest().classNames();
+        List<Instance> out = new ArrayList<>(merged.count());
+        float[] b = merged.boxes();
+        for (int i = 0; i < merged.count(); i++) {
+            int c = merged.classes()[i];
+            out.add(new Instance(c, names.get(c), merged.scores()[i], b[4 * i], b[4 * i + 1], b[4 * i + 2],
+                    b[4 * i + 3], null));
+        }
+        return out;
     }
 
     /** {@code pred_masks.flip(dims=[3])}: each mask mirrored left to right. */

@@ -12,7 +12,7 @@ import java.util.List;
  * @param augmented per augmentation, its detections mapped back to original-image pixels (not clipped)
  * @param merged the merged detections in original-image pixels, before detector_postprocess
  * @param masks the averaged mask probabilities of the merged detections kept by detector_postprocess, in instance
- *     order
+ *     order; null for a box-only model
  */
 public record TtaResult(List<Instance> instances, List<Augmentation> augmentations, List<Detections> augmented,
         Detections merged, MaskProbabilities masks) {

@@ -151,14 +151,9 @@ final class ImageRenderer {
 
     /** The image's records as they sit inside the results array: {@code {...},{...}}, or empty. */
     private String cocoRecords(long imageId, List<Instance> instances) throws IOException {
-        List<CocoResultsWriter.Detection> detections = new ArrayList<>(instances.size());
-        for (Instance i : instances) {
-            detections.add(new CocoResultsWriter.Detection(i.classIndex(), i.score(), i.x0(), i.y0(), i.x1(), i.y1(),
-                    i.mask()));
-        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (CocoResultsWriter w = CocoResultsWriter.open(bytes, categories)) {
-            w.write(imageId, detections);
+            w.write(imageId, instances);
         }
         String array = bytes.toString(StandardCharsets.UTF_8); // "[...]"
         return array.substring(1, array.length() - 1);

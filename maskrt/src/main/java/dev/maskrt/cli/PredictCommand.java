@@ -132,6 +132,7 @@ final class PredictCommand implements Callable<Integer> {
         FinalOutputs.Totals totals;
         int resumed = journal == null ? 0 : journal.doneCount();
         try (Predictor predictor = Predictor.open(model, options.build())) {
+            refuseMaskFormats(chosen, predictor);
             ImageRenderer renderer = renderer(chosen, predictor.classNames(), inputs);
             if (journal == null) {
                 OutputDir.clear(out); // --overwrite, or nothing there: only now that the run can start
@@ -154,6 +155,18 @@ final class PredictCommand implements Callable<Integer> {
         }
         report(totals, resumed, failed, err);
         return failed.isEmpty() ? 0 : 1;
+    }
+
+    /** Kaggle submissions are run-length encoded masks: a box-only model can only write COCO results (and overlays). */
+    private void refuseMaskFormats(Set<Format> chosen, Predictor predictor) {
+        if (predictor.hasMasks()) return;
+        for (Format f : chosen) {
+            if (f != Format.coco) {
+                throw usage("--format " + f + ": the model " + model + " has no mask head (a box-only detectron2 "
+                        + "model, MASK_ON false) and Kaggle submissions are run-length encoded masks; use --format "
+                        + "coco (boxes) and --overlays");
+            }
+        }
     }
 
     /** Predicts the images not yet in the journal, appending each finished one. */

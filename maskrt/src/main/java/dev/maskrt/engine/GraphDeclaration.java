@@ -10,20 +10,20 @@ import java.util.Optional;
  * @param field the manifest field that declares it, e.g. {@code graphs.box_heads[1]} (used in error messages)
  * @param file graph file name relative to the package directory
  */
-public record GraphDeclaration(String field, String file, List<TensorDeclaration> inputs,
-        List<TensorDeclaration> outputs) {
+public record GraphDeclaration(String field, String file, List<TensorSpec> inputs,
+        List<TensorSpec> outputs) {
     public GraphDeclaration {
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
     }
 
     /** The declared input named {@code name}, if any. */
-    public Optional<TensorDeclaration> input(String name) {
+    public Optional<TensorSpec> input(String name) {
         return inputs.stream().filter(t -> t.name().equals(name)).findFirst();
     }
 
     /** The declared output named {@code name}, if any. */
-    public Optional<TensorDeclaration> output(String name) {
+    public Optional<TensorSpec> output(String name) {
         return outputs.stream().filter(t -> t.name().equals(name)).findFirst();
     }
 }

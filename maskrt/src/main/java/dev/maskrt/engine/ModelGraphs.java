@@ -11,7 +11,7 @@ import java.util.List;
  * @param manifestFile the manifest the values come from, for messages
  * @param backbone the backbone + FPN + RPN head graph
  * @param boxHeads the box heads in stage order
- * @param maskHead the mask head
+ * @param maskHead the mask head, or null for a box-only model
  * @param minSizeTest the test short side (0: images are not resized)
  * @param maxSizeTest the test long-side limit
  * @param sizeDivisibility the padding multiple of the backbone's input (0 or 1: none)

@@ -5,8 +5,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What a graph declares about one input or output: its name, element type and shape. A dynamic dimension is
- * {@code -1} in {@link #shape()}, with its symbolic name (e.g. {@code "num_rois"}) if the graph gives one.
+ * What a graph, or a package's manifest, declares about one input or output: its name, element type and shape. A
+ * dynamic dimension is {@code -1} in {@link #shape()}, with its symbolic name (e.g. {@code "num_rois"} in a graph,
+ * {@code "R"} or {@code "H/4"} in a manifest) if one is given.
  * Immutable and thread-safe.
  */
 public final class TensorSpec {
@@ -61,6 +62,25 @@ public final class TensorSpec {
 
     public boolean isDynamic(int axis) {
         return shape[axis] == DYNAMIC;
+    }
+
+    /** Whether axis {@code axis} has a fixed size. */
+    public boolean isFixed(int axis) {
+        return shape[axis] != DYNAMIC;
+    }
+
+    /** The fixed size of axis {@code axis}, or {@link #DYNAMIC} for a dynamic one. */
+    public long size(int axis) {
+        return shape[axis];
+    }
+
+    /**
+     * The symbolic name of a dynamic axis (e.g. {@code "R"} or {@code "H/4"} in a manifest), or {@code "?"} when the
+     * graph does not name it; for a fixed axis its size as text.
+     */
+    public String symbol(int axis) {
+        if (shape[axis] != DYNAMIC) return Long.toString(shape[axis]);
+        return dimensionNames[axis] != null ? dimensionNames[axis] : "?";
     }
 
     /** The symbolic name of axis {@code axis}, if the graph names it. */

@@ -1,6 +1,5 @@
 package dev.maskrt.model;
 
-import dev.maskrt.engine.TensorDeclaration;
 
 import dev.maskrt.engine.GraphDeclaration;
 
@@ -44,21 +43,21 @@ final class GraphValidator {
     static int checkDeclarations(ModelManifest m) {
         Path file = m.file();
         GraphDeclaration backbone = m.backbone();
-        TensorDeclaration image = require(file, backbone, backbone.input(IMAGE), "inputs", IMAGE);
+        TensorSpec image = require(file, backbone, backbone.input(IMAGE), "inputs", IMAGE);
         shape(file, backbone, "inputs", image, 4, null, 3, null, null);
         AnchorSettings anchors = m.anchors();
         int a = anchors.anchorsPerCell();
         int channels = -1;
         for (int l = 0; l < anchors.levels(); l++) {
             String name = anchors.featureName(l);
-            TensorDeclaration p = require(file, backbone, backbone.output(name), "outputs", name);
+            TensorSpec p = require(file, backbone, backbone.output(name), "outputs", name);
             shape(file, backbone, "outputs", p, 4, null, null, null, null);
             if (p.isFixed(1)) {
-                if (channels >= 0 && p.fixedSize(1) != channels) {
-                    throw fail(file, backbone, "outputs", name, "has " + p.fixedSize(1) + " channels, other levels "
+                if (channels >= 0 && p.size(1) != channels) {
+                    throw fail(file, backbone, "outputs", name, "has " + p.size(1) + " channels, other levels "
                             + channels);
                 }
-                channels = p.fixedSize(1);
+                channels = (int) p.size(1);
             }
             shape(file, backbone, "outputs", require(file, backbone, backbone.output(rpnLogits(name)), "outputs",
                     rpnLogits(name)), 4, null, a, null, null);
@@ -73,16 +72,17 @@ final class GraphValidator {
             shape(file, head, "outputs", require(file, head, head.output(CLASS_LOGITS), "outputs", CLASS_LOGITS), 2,
                     null, m.numClasses() + 1);
             shape(file, head, "outputs", require(file, head, head.output(BOX_DELTAS), "outputs", BOX_DELTAS), 2,
-                    null, 4);
+                    null, m.roiHeads().classAgnosticBoxes() ? 4 : 4 * m.numClasses());
         }
         GraphDeclaration mask = m.maskHead();
+        if (mask == null) return channels;
         int mres = m.roiHeads().maskPooler().resolution();
         shape(file, mask, "inputs", require(file, mask, mask.input(FEATURES), "inputs", FEATURES), 4, null, channels,
                 mres, mres);
-        TensorDeclaration logits = require(file, mask, mask.output(MASK_LOGITS), "outputs", MASK_LOGITS);
+        TensorSpec logits = require(file, mask, mask.output(MASK_LOGITS), "outputs", MASK_LOGITS);
         shape(file, mask, "outputs", logits, 4, null, m.roiHeads().maskClassAgnostic() ? 1 : m.numClasses(), null,
                 null);
-        if (!logits.isFixed(2) || !logits.isFixed(3) || logits.fixedSize(2) < 1 || logits.fixedSize(3) < 1) {
+        if (!logits.isFixed(2) || !logits.isFixed(3) || logits.size(2) < 1 || logits.size(3) < 1) {
             throw fail(file, mask, "outputs", MASK_LOGITS, "mask size (axes 2, 3) must be fixed, got "
                     + logits.shapeText());
         }
@@ -97,8 +97,8 @@ final class GraphValidator {
     }
 
     private static void compare(ModelManifest m, Path graph, GraphDeclaration declared, String kind,
-            List<TensorDeclaration> expected, List<TensorSpec> actual) {
-        Set<String> want = expected.stream().map(TensorDeclaration::name).collect(Collectors.toCollection(LinkedHashSet::new));
+            List<TensorSpec> expected, List<TensorSpec> actual) {
+        Set<String> want = expected.stream().map(TensorSpec::name).collect(Collectors.toCollection(LinkedHashSet::new));
         Set<String> have = actual.stream().map(TensorSpec::name).collect(Collectors.toCollection(LinkedHashSet::new));
         if (!want.equals(have)) {
             throw new InputFormatException(graph + ": " + kind + " " + have + " do not match " + m.file().getFileName()
@@ -106,11 +106,11 @@ final class GraphValidator {
         }
         java.util.Map<String, TensorSpec> byName = actual.stream()
                 .collect(Collectors.toMap(TensorSpec::name, Function.identity()));
-        for (TensorDeclaration d : expected) {
+        for (TensorSpec d : expected) {
             TensorSpec s = byName.get(d.name());
             boolean ok = s.rank() == d.rank();
             for (int i = 0; ok && i < d.rank(); i++) {
-                if (d.isFixed(i)) ok = s.isDynamic(i) || s.shape()[i] == d.fixedSize(i);
+                if (d.isFixed(i)) ok = s.isDynamic(i) || s.shape()[i] == d.size(i);
                 else ok = s.isDynamic(i);
             }
             if (!ok) {
@@ -121,18 +121,18 @@ final class GraphValidator {
         }
     }
 
-    private static TensorDeclaration require(Path file, GraphDeclaration g, java.util.Optional<TensorDeclaration> t,
+    private static TensorSpec require(Path file, GraphDeclaration g, java.util.Optional<TensorSpec> t,
             String kind, String name) {
         return t.orElseThrow(() -> InputFormatException.at(file, null, g.field() + "." + kind + "." + name,
                 "missing (the pipeline needs this tensor)"));
     }
 
     /** Checks rank and, for each non-null expected size, that the axis is fixed to it or dynamic. */
-    private static void shape(Path file, GraphDeclaration g, String kind, TensorDeclaration t, int rank,
+    private static void shape(Path file, GraphDeclaration g, String kind, TensorSpec t, int rank,
             Integer... sizes) {
         boolean ok = t.rank() == rank;
         for (int i = 0; ok && i < sizes.length; i++) {
-            if (sizes[i] != null && t.isFixed(i)) ok = t.fixedSize(i) == sizes[i];
+            if (sizes[i] != null && t.isFixed(i)) ok = t.size(i) == sizes[i];
         }
         if (!ok) {
             StringBuilder want = new StringBuilder("[");

@@ -1,6 +1,7 @@
 package dev.maskrt.model;
 
-import dev.maskrt.engine.TensorDeclaration;
+import dev.maskrt.engine.ElementType;
+import dev.maskrt.engine.TensorSpec;
 
 import dev.maskrt.engine.GraphDeclaration;
 
@@ -84,7 +85,16 @@ final class ManifestReader {
             String field = "graphs.box_heads[" + k + "]";
             boxHeads.add(graph(asObject(boxNodes.get(k), field), field, dir));
         }
-        GraphDeclaration maskHead = graph(object(graphs, "graphs", "mask_head"), "graphs.mask_head", dir);
+        GraphDeclaration maskHead = null;
+        if (graphs.has("mask_head")) {
+            if (!roiHeads.hasMaskHead()) {
+                throw fail("roi_heads.mask_pooler", "missing: graphs.mask_head declares a mask head");
+            }
+            maskHead = graph(object(graphs, "graphs", "mask_head"), "graphs.mask_head", dir);
+        } else if (roiHeads.hasMaskHead()) {
+            throw fail("graphs.mask_head", "missing: roi_heads.mask_pooler describes a mask head (a box-only model has "
+                    + "neither)");
+        }
         return new ModelManifest(file, numClasses, classNames, input, anchors, rpn, roiHeads, backbone, boxHeads,
                 maskHead, testAug(root));
     }
@@ -228,15 +238,25 @@ final class ManifestReader {
             String field = "roi_heads.stage_bbox_reg_weights[" + k + "]";
             stageWeights[k] = weights(numbers(stages.get(k), field, 4), field);
         }
+        // packages exported before Mask / Faster R-CNN were served are cascades, whose regression is class-agnostic
+        boolean boxAgnostic = !r.has("cls_agnostic_bbox_reg") || bool(r, "roi_heads", "cls_agnostic_bbox_reg");
+        if (stages.size() > 1 && !boxAgnostic) {
+            throw fail("roi_heads.cls_agnostic_bbox_reg", "must be true for " + stages.size()
+                    + " cascade stages (detectron2's cascade heads regress class-agnostic boxes)");
+        }
         float clamp = (float) number(r, "roi_heads", "scale_clamp");
         PoolerSettings box = pooler(r, "box_pooler", anchors);
+        if (!r.has("mask_pooler")) { // a box-only model (MASK_ON false)
+            return new RoiHeadSettings((float) score, nms, detections, stageWeights, boxAgnostic, clamp, box, null,
+                    RoiHeadSettings.DEFAULT_MASK_THRESHOLD, false);
+        }
         PoolerSettings mask = pooler(r, "mask_pooler", anchors);
         double maskThreshold = number(r, "roi_heads", "mask_threshold");
         if (!(maskThreshold >= 0) || Double.isInfinite(maskThreshold)) {
             throw fail("roi_heads.mask_threshold", "must be finite and >= 0, got " + maskThreshold);
         }
         boolean agnostic = bool(r, "roi_heads", "mask_cls_agnostic");
-        return new RoiHeadSettings((float) score, nms, detections, stageWeights, clamp, box, mask,
+        return new RoiHeadSettings((float) score, nms, detections, stageWeights, boxAgnostic, clamp, box, mask,
                 (float) maskThreshold, agnostic);
     }
 
@@ -278,9 +298,9 @@ final class ManifestReader {
         return new GraphDeclaration(field, name, tensors(g, field, "inputs"), tensors(g, field, "outputs"));
     }
 
-    private List<TensorDeclaration> tensors(JsonNode g, String field, String name) {
+    private List<TensorSpec> tensors(JsonNode g, String field, String name) {
         JsonNode node = object(g, field, name);
-        List<TensorDeclaration> out = new ArrayList<>();
+        List<TensorSpec> out = new ArrayList<>();
         Iterator<Map.Entry<String, JsonNode>> it = node.fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -289,14 +309,20 @@ final class ManifestReader {
             String dtype = string(t, f, "dtype");
             if (!dtype.equals("float32")) throw fail(f + ".dtype", "expected \"float32\", got \"" + dtype + "\"");
             JsonNode shape = array(t, f, "shape");
-            List<Object> dims = new ArrayList<>();
+            long[] sizes = new long[shape.size()];
+            String[] symbols = new String[shape.size()];
             for (int i = 0; i < shape.size(); i++) {
                 JsonNode d = shape.get(i);
-                if (d.isTextual()) dims.add(d.asText());
-                else if (d.canConvertToInt() && d.isIntegralNumber() && d.asInt() >= 0) dims.add(d.asInt());
-                else throw fail(f + ".shape[" + i + "]", "expected a size >= 0 or a symbolic name, got " + d);
+                if (d.isTextual() && !d.asText().isEmpty()) {
+                    sizes[i] = TensorSpec.DYNAMIC;
+                    symbols[i] = d.asText();
+                } else if (d.canConvertToInt() && d.isIntegralNumber() && d.asInt() >= 0) {
+                    sizes[i] = d.asInt();
+                } else {
+                    throw fail(f + ".shape[" + i + "]", "expected a size >= 0 or a symbolic name, got " + d);
+                }
             }
-            out.add(new TensorDeclaration(e.getKey(), dims));
+            out.add(new TensorSpec(e.getKey(), ElementType.FLOAT32, sizes, symbols));
         }
         if (out.isEmpty()) throw fail(field + "." + name, "must declare at least one tensor");
         return out;

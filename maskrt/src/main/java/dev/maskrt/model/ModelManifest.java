@@ -15,8 +15,8 @@ import java.util.List;
  * @param numClasses K, foreground classes, {@code >= 1}
  * @param classNames K names in class-index order ({@code "class<i>"} where the manifest gives none)
  * @param backbone the backbone + FPN + RPN head graph
- * @param boxHeads one box head graph per cascade stage
- * @param maskHead the mask head graph
+ * @param boxHeads one box head graph per box stage (three in a cascade, one in a Mask / Faster R-CNN)
+ * @param maskHead the mask head graph, or null for a box-only model
  * @param testAug test-time augmentation settings ({@code test_aug}; detectron2's defaults, disabled, when absent)
  */
 public record ModelManifest(Path file, int numClasses, List<String> classNames, InputSettings input,
@@ -32,14 +32,17 @@ public record ModelManifest(Path file, int numClasses, List<String> classNames, 
         boxHeads = List.copyOf(boxHeads);
     }
 
-    /** Every graph, backbone first, then the box heads in stage order, then the mask head. */
+    /** Every graph, backbone first, then the box heads in stage order, then the mask head if there is one. */
     public List<GraphDeclaration> graphs() {
         List<GraphDeclaration> all = new java.util.ArrayList<>();
         all.add(backbone);
         all.addAll(boxHeads);
-        all.add(maskHead);
+        if (maskHead != null) all.add(maskHead);
         return all;
     }
+
+    /** Whether the model predicts masks (false for a box-only model such as Faster R-CNN). */
+    public boolean hasMasks() { return maskHead != null; }
 
     /** The graphs and the settings that bound their input shapes, as the engines see them. */
     public ModelGraphs engineView() {

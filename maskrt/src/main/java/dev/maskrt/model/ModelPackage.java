@@ -84,7 +84,7 @@ public final class ModelPackage implements AutoCloseable {
         }
         int stages = manifest.boxHeads().size();
         return new ModelPackage(dir, manifest, channels, opened.get(0), opened.subList(1, 1 + stages),
-                opened.get(1 + stages));
+                manifest.hasMasks() ? opened.get(1 + stages) : null);
     }
 
     /**
@@ -107,9 +107,10 @@ public final class ModelPackage implements AutoCloseable {
     /** The backbone + FPN + RPN head graph. */
     public Engine backbone() { return backbone; }
 
-    /** The box head of cascade stage {@code k}. */
+    /** The box head of box stage {@code k}. */
     public Engine boxHead(int k) { return boxHeads.get(k); }
 
+    /** The mask head, or null for a box-only model. */
     public Engine maskHead() { return maskHead; }
 
     /** Closes every graph. Idempotent. */
@@ -117,6 +118,6 @@ public final class ModelPackage implements AutoCloseable {
     public void close() {
         backbone.close();
         boxHeads.forEach(Engine::close);
-        maskHead.close();
+        if (maskHead != null) maskHead.close();
     }
 }

@@ -26,19 +26,6 @@ import java.util.Objects;
  * {@link #close()} ends the array and closes the file.
  */
 public final class CocoResultsWriter implements Closeable {
-    /**
-     * One detected instance.
-     *
-     * @param classIndex model class index (0-based, background excluded)
-     * @param score confidence
-     * @param x0 left edge, pixels of the original image
-     * @param y0 top edge
-     * @param x1 right edge ({@code >= x0})
-     * @param y1 bottom edge ({@code >= y0})
-     * @param mask the instance mask over the original image, or null for box-only results
-     */
-    public record Detection(int classIndex, float score, float x0, float y0, float x1, float y1, CompactMask mask) {}
-
     private static final JsonFactory FACTORY = new JsonFactory();
     private final int[] categoryIds;
     private final OutputStream out;
@@ -123,17 +110,17 @@ public final class CocoResultsWriter implements Closeable {
     }
 
     /**
-     * Writes the detections of one image.
+     * Writes the instances of one image: a record per instance, with a {@code segmentation} when it has a mask.
      *
      * @param imageId the dataset's image id
-     * @param detections the image's detections
+     * @param detections the image's instances
      * @throws IOException when the file cannot be written
      * @throws IllegalArgumentException naming the detection whose class index has no category id, or whose box or
      *     score is not finite
      */
-    public synchronized void write(long imageId, List<Detection> detections) throws IOException {
+    public synchronized void write(long imageId, List<Instance> detections) throws IOException {
         for (int i = 0; i < detections.size(); i++) {
-            Detection d = detections.get(i);
+            Instance d = detections.get(i);
             if (d.classIndex() < 0 || d.classIndex() >= categoryIds.length) {
                 throw new IllegalArgumentException("detections[" + i + "].classIndex " + d.classIndex()
                         + " has no category id (" + categoryIds.length + " classes)");
@@ -143,7 +130,7 @@ public final class CocoResultsWriter implements Closeable {
                 throw new IllegalArgumentException("detections[" + i + "]: score and box must be finite");
             }
         }
-        for (Detection d : detections) {
+        for (Instance d : detections) {
             gen.writeStartObject();
             gen.writeNumberField("image_id", imageId);
             gen.writeNumberField("category_id", categoryIds[d.classIndex()]);
@@ -154,7 +141,7 @@ public final class CocoResultsWriter implements Closeable {
             gen.writeNumber((double) d.y1() - (double) d.y0());
             gen.writeEndArray();
             gen.writeNumberField("score", (double) d.score());
-            if (d.mask() != null) {
+            if (d.hasMask()) {
                 CocoRle rle = CocoRle.encode(d.mask());
                 gen.writeObjectFieldStart("segmentation");
                 gen.writeArrayFieldStart("size");

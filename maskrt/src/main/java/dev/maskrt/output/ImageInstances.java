@@ -33,6 +33,10 @@ public record ImageInstances(String imageId, int height, int width, List<Instanc
         instances = List.copyOf(instances);
         for (int i = 0; i < instances.size(); i++) {
             CompactMask m = instances.get(i).mask();
+            if (m == null) {
+                throw new IllegalArgumentException("instances[" + i + "] has no mask (a box-only model's instance): "
+                        + "Kaggle submissions are run-length encoded masks");
+            }
             if (m.imageHeight() != height || m.imageWidth() != width) {
                 throw new IllegalArgumentException("instances[" + i + "].mask is over a " + m.imageWidth() + "x"
                         + m.imageHeight() + " image, not the image's " + width + "x" + height);

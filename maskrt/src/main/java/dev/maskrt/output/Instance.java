@@ -3,7 +3,7 @@ package dev.maskrt.output;
 import java.util.Objects;
 
 /**
- * One detected instance in an original image: its class, score, box and mask.
+ * One detected instance in an original image: its class, score, box and, for a model with a mask head, its mask.
  *
  * @param classIndex 0-based index into the model's class list (background excluded)
  * @param className the class's name, as the model manifest gives it
@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param y0 top edge of the box
  * @param x1 right edge, {@code >= x0}
  * @param y1 bottom edge, {@code >= y0}
- * @param mask the binary mask over the original image; its image size is the image's
+ * @param mask the binary mask over the original image (its image size is the image's), or null when the model has
+ *     no mask head (a box-only model such as Faster R-CNN); see {@link #hasMask()}
  */
 public record Instance(int classIndex, String className, float score, float x0, float y0, float x1, float y1,
                        CompactMask mask) {
@@ -24,13 +25,13 @@ public record Instance(int classIndex, String className, float score, float x0, 
      * @param y0 top edge, finite
      * @param x1 right edge, finite, {@code >= x0}
      * @param y1 bottom edge, finite, {@code >= y0}
-     * @param mask the mask over the original image, not null
-     * @throws IllegalArgumentException naming the argument when one is null, negative, not finite or inverted
+     * @param mask the mask over the original image, or null for a box-only model's instance
+     * @throws IllegalArgumentException naming the argument when the class name is null, or a value is negative, not
+     *     finite or inverted
      */
     public Instance {
         if (classIndex < 0) throw new IllegalArgumentException("classIndex must be >= 0, got " + classIndex);
         if (className == null) throw new IllegalArgumentException("className must not be null");
-        if (mask == null) throw new IllegalArgumentException("mask must not be null");
         if (!Float.isFinite(score)) throw new IllegalArgumentException("score is not finite: " + score);
         if (!(Float.isFinite(x0) && Float.isFinite(y0) && Float.isFinite(x1) && Float.isFinite(y1))) {
             throw new IllegalArgumentException("box (" + x0 + ", " + y0 + ", " + x1 + ", " + y1 + ") is not finite");
@@ -38,6 +39,11 @@ public record Instance(int classIndex, String className, float score, float x0, 
         if (x1 < x0 || y1 < y0) {
             throw new IllegalArgumentException("box (" + x0 + ", " + y0 + ", " + x1 + ", " + y1 + ") has x1 < x0 or y1 < y0");
         }
+    }
+
+    /** Whether the instance has a mask (false for a box-only model's instances). */
+    public boolean hasMask() {
+        return mask != null;
     }
 
     /**

@@ -99,7 +99,8 @@ public final class OverlayRenderer {
      * Draws {@code instances} onto a copy of {@code image}.
      *
      * @param image 1, 3 (BGR) or 4 (BGRA) channels, 8- or 16-bit; not modified
-     * @param instances masks over an image of exactly {@code image}'s size
+     * @param instances masks over an image of exactly {@code image}'s size; instances without a mask (box-only
+     *     models) are drawn as their box
      * @return a new 8-bit BGR image; the caller closes it
      */
     public Mat render(Mat image, List<Instance> instances) {
@@ -108,6 +109,7 @@ public final class OverlayRenderer {
         int rows = image.rows(), cols = image.cols();
         for (int i = 0; i < instances.size(); i++) {
             CompactMask m = instances.get(i).mask();
+            if (m == null) continue; // a box-only model's instance: its box is drawn
             if (m.imageHeight() != rows || m.imageWidth() != cols) {
                 throw new IllegalArgumentException("instances[" + i + "].mask is over a " + m.imageWidth() + "x"
                         + m.imageHeight() + " image, the image is " + cols + "x" + rows);
@@ -117,14 +119,18 @@ public final class OverlayRenderer {
         try (PointerScope scope = new PointerScope()) {
             toBgr8(image, out);
             try (UByteIndexer px = out.createIndexer()) {
-                for (Instance inst : instances) tint(px, inst.mask(), classColorBgr(inst.classIndex()));
+                for (Instance inst : instances) {
+                    if (inst.hasMask()) tint(px, inst.mask(), classColorBgr(inst.classIndex()));
+                }
             }
             for (Instance inst : instances) {
                 int[] c = classColorBgr(inst.classIndex());
                 Scalar colour = new Scalar(c[0], c[1], c[2], 0);
                 int x0 = (int) Math.floor(inst.x0()), y0 = (int) Math.floor(inst.y0());
                 int x1 = Math.max(x0, (int) Math.ceil(inst.x1()) - 1), y1 = Math.max(y0, (int) Math.ceil(inst.y1()) - 1);
-                if (drawBoxes) rectangle(out, new Point(x0, y0), new Point(x1, y1), colour, 1, LINE_8, 0);
+                if (drawBoxes || !inst.hasMask()) { // a box-only instance has nothing else to show
+                    rectangle(out, new Point(x0, y0), new Point(x1, y1), colour, inst.hasMask() ? 1 : 2, LINE_8, 0);
+                }
                 if (drawLabels) {
                     String label = inst.className() + " " + String.format(Locale.ROOT, "%.2f", inst.score());
                     Point at = new Point(x0, y0 > 12 ? y0 - 3 : y0 + 11); // above the box when there is room

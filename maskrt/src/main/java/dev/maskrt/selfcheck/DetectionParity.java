@@ -47,7 +47,9 @@ public final class DetectionParity {
                 ok = false;
             }
             double scoreDiff = Math.abs((double) c.score() - r.score());
-            double maskIou = maskIou(r.mask(), c.mask());
+            // box-only instances (no masks on either side) have nothing to compare; one side without is a mismatch
+            double maskIou = r.hasMask() && c.hasMask() ? maskIou(r.mask(), c.mask())
+                    : r.hasMask() == c.hasMask() ? 1 : 0;
             worstBox = Math.min(worstBox, bestIou);
             worstScore = Math.max(worstScore, scoreDiff);
             worstMask = Math.min(worstMask, maskIou);

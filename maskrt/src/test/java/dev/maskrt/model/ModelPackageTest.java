@@ -207,4 +207,46 @@ class ModelPackageTest {
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         assertRefused(dir, "box_head_2.onnx", "graphs.box_heads[2]");
     }
+
+    @Test
+    void loadsMaskAndFasterRcnnPackages() {
+        try (ModelPackage p = ModelPackage.load(Path.of("src/test/resources/models/tiny-mask-rcnn"))) {
+            ModelManifest m = p.manifest();
+            assertEquals(1, m.roiHeads().stages());
+            assertFalse(m.roiHeads().classAgnosticBoxes());
+            assertArrayEquals(new float[] {10, 10, 5, 5}, m.roiHeads().stageWeights(0));
+            assertTrue(m.hasMasks());
+            assertEquals(java.util.List.of(-1L, 12L), java.util.Arrays.stream(p.boxHead(0).outputs().get(1).shape())
+                    .boxed().toList()); // box_deltas [R, 4K]
+        }
+        try (ModelPackage p = ModelPackage.load(Path.of("src/test/resources/models/tiny-faster-rcnn"))) {
+            assertFalse(p.manifest().hasMasks());
+            assertFalse(p.manifest().roiHeads().hasMaskHead());
+            assertEquals(null, p.maskHead());
+            assertEquals(2, p.manifest().graphs().size());
+        }
+        // packages written before Mask / Faster R-CNN were served have no cls_agnostic_bbox_reg: a cascade's
+        assertTrue(TinyPackages.tiny().roiHeads().classAgnosticBoxes());
+    }
+
+    @Test
+    void refusesAMaskHeadWithoutMaskSettingsAndTheReverse() throws IOException {
+        assertRefused(brokenCopy(r -> ((ObjectNode) r.get("graphs")).remove("mask_head")), "'graphs.mask_head'",
+                "missing", "box-only");
+        Files.walk(tmp).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        assertRefused(brokenCopy(r -> at(r, "roi_heads").remove("mask_pooler")), "'roi_heads.mask_pooler'",
+                "graphs.mask_head declares a mask head");
+    }
+
+    @Test
+    void refusesClassSpecificRegressionInACascadeAndDeltasOfTheWrongWidth() throws IOException {
+        assertRefused(brokenCopy(r -> at(r, "roi_heads").put("cls_agnostic_bbox_reg", false)),
+                "'roi_heads.cls_agnostic_bbox_reg'", "must be true for 3 cascade stages");
+        Files.walk(tmp).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        // a one-stage package whose box head declares class-agnostic deltas while the manifest says class-specific
+        Path dir = TinyPackages.edited(Path.of("src/test/resources/models/tiny-mask-rcnn"), tmp.resolve("pkg"),
+                r -> ((ArrayNode) r.get("graphs").get("box_heads").get(0).get("outputs").get("box_deltas").get("shape"))
+                        .set(1, 4));
+        assertRefused(dir, "'graphs.box_heads[0].outputs.box_deltas'", "does not match");
+    }
 }

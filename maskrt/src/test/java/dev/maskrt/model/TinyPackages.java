@@ -21,8 +21,13 @@ public final class TinyPackages {
 
     /** A copy of the tiny package in {@code dir} with its manifest changed by {@code edit}. */
     public static Path edited(Path dir, Consumer<ObjectNode> edit) throws IOException {
+        return edited(TINY, dir, edit);
+    }
+
+    /** A copy of package {@code from} in {@code dir} with its manifest changed by {@code edit}. */
+    public static Path edited(Path from, Path dir, Consumer<ObjectNode> edit) throws IOException {
         Files.createDirectories(dir);
-        try (Stream<Path> files = Files.list(TINY)) {
+        try (Stream<Path> files = Files.list(from)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 if (Files.isRegularFile(f)) Files.copy(f, dir.resolve(f.getFileName()));
             }

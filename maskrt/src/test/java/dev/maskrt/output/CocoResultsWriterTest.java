@@ -35,7 +35,7 @@ class CocoResultsWriterTest {
         List<String> classes = List.of("star", "arrow", "heart", "cloud");
         int[] ids = CocoResultsWriter.categoryIdsByName(classes, gt.categoryIdsByName());
         assertArrayEquals(new int[] {4, 3, 2, 1}, ids);
-        Map<Long, List<CocoResultsWriter.Detection>> byImage = new LinkedHashMap<>();
+        Map<Long, List<Instance>> byImage = new LinkedHashMap<>();
         for (JsonNode d : dets) {
             CocoGroundTruth.Image img = gt.imageById(d.get("image_id").asLong());
             List<double[]> polys = new ArrayList<>();
@@ -47,7 +47,7 @@ class CocoResultsWriterTest {
             CompactMask mask = CocoRle.fromPolygons(polys, img.height(), img.width()).toCompactMask();
             int cls = 4 - d.get("category_id").asInt();
             long imageId = gt.imageIdsByFileName().get(img.fileName());
-            byImage.computeIfAbsent(imageId, k -> new ArrayList<>()).add(new CocoResultsWriter.Detection(cls,
+            byImage.computeIfAbsent(imageId, k -> new ArrayList<>()).add(new Instance(cls, classes.get(cls),
                     (float) d.get("score").asDouble(), mask.x(), mask.y(), mask.x() + mask.width(),
                     mask.y() + mask.height(), mask));
         }
@@ -77,10 +77,24 @@ class CocoResultsWriterTest {
         assertThrows(IllegalArgumentException.class, () -> CocoResultsWriter.imageIdFromFileName("cells_a.png"));
         try (CocoResultsWriter w = CocoResultsWriter.open(tmp.resolve("r.json"), new int[] {1})) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> w.write(1,
-                    List.of(new CocoResultsWriter.Detection(3, 0.5f, 0, 0, 1, 1, null))));
+                    List.of(new Instance(3, "c3", 0.5f, 0, 0, 1, 1, null))));
             assertTrue(e.getMessage().startsWith("detections[0].classIndex"), e.getMessage());
             w.write(1, List.of());
         }
         assertEquals(0, new ObjectMapper().readTree(tmp.resolve("r.json").toFile()).size());
+    }
+
+    @Test
+    void boxOnlyInstancesHaveNoSegmentation() throws IOException {
+        Path out = tmp.resolve("boxes.json");
+        try (CocoResultsWriter w = CocoResultsWriter.open(out, new int[] {7})) {
+            w.write(42, List.of(new Instance(0, "cell", 0.75f, 1.5f, 2f, 11.5f, 4f, null)));
+        }
+        JsonNode r = new ObjectMapper().readTree(out.toFile()).get(0);
+        assertEquals(42, r.get("image_id").asLong());
+        assertEquals(7, r.get("category_id").asInt());
+        assertEquals("[1.5,2.0,10.0,2.0]", r.get("bbox").toString());
+        assertEquals(0.75, r.get("score").asDouble());
+        assertFalse(r.has("segmentation"), r.toString());
     }
 }

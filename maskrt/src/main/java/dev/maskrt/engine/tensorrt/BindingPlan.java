@@ -3,7 +3,6 @@ package dev.maskrt.engine.tensorrt;
 import dev.maskrt.engine.ElementType;
 import dev.maskrt.engine.TensorSpec;
 import dev.maskrt.engine.GraphDeclaration;
-import dev.maskrt.engine.TensorDeclaration;
 import dev.maskrt.error.InputFormatException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,8 +80,8 @@ public final class BindingPlan {
             throw new IllegalArgumentException("profile: is for " + profile.graphFile() + ", not " + graph.file());
         }
         List<Binding> out = new ArrayList<>();
-        for (TensorDeclaration t : graph.inputs()) out.add(binding(out.size(), t, Role.INPUT, graph, profile));
-        for (TensorDeclaration t : graph.outputs()) out.add(binding(out.size(), t, Role.OUTPUT, graph, profile));
+        for (TensorSpec t : graph.inputs()) out.add(binding(out.size(), t, Role.INPUT, graph, profile));
+        for (TensorSpec t : graph.outputs()) out.add(binding(out.size(), t, Role.OUTPUT, graph, profile));
         return new BindingPlan(graph, profile, out);
     }
 
@@ -105,10 +104,10 @@ public final class BindingPlan {
      * @throws IllegalArgumentException when a symbol it uses has no value
      */
     public long[] shape(String name, Map<String, Long> symbolValues) {
-        TensorDeclaration t = declaration(name);
+        TensorSpec t = declaration(name);
         long[] s = new long[t.rank()];
         for (int i = 0; i < s.length; i++) {
-            s[i] = t.isFixed(i) ? t.fixedSize(i) : evaluate(t.dims().get(i).toString(), symbolValues, graph, t);
+            s[i] = t.isFixed(i) ? t.size(i) : evaluate(t.symbol(i), symbolValues, graph, t);
         }
         return s;
     }
@@ -121,7 +120,7 @@ public final class BindingPlan {
      */
     public Map<String, Long> symbolValues(Map<String, long[]> inputShapes) {
         Map<String, Long> values = new HashMap<>();
-        for (TensorDeclaration t : graph.inputs()) {
+        for (TensorSpec t : graph.inputs()) {
             long[] shape = inputShapes.get(t.name());
             if (shape == null) throw new IllegalArgumentException("inputShapes: missing '" + t.name() + "' of " + graph.file());
             if (shape.length != t.rank()) {
@@ -134,7 +133,7 @@ public final class BindingPlan {
                         + " is outside " + graph.file() + "'s optimisation profile (" + r + ")");
             }
             for (int i = 0; i < shape.length; i++) {
-                if (!t.isFixed(i)) values.put(t.dims().get(i).toString(), shape[i]);
+                if (!t.isFixed(i)) values.put(t.symbol(i), shape[i]);
             }
         }
         return values;
@@ -153,8 +152,8 @@ public final class BindingPlan {
         checkSide("output", graph.outputs(), onnxOutputs, Role.OUTPUT);
     }
 
-    private void checkSide(String what, List<TensorDeclaration> declared, List<TensorSpec> onnx, Role role) {
-        List<String> names = declared.stream().map(TensorDeclaration::name).toList();
+    private void checkSide(String what, List<TensorSpec> declared, List<TensorSpec> onnx, Role role) {
+        List<String> names = declared.stream().map(TensorSpec::name).toList();
         List<String> onnxNames = onnx.stream().map(TensorSpec::name).toList();
         if (!new java.util.HashSet<>(names).equals(new java.util.HashSet<>(onnxNames)) || names.size() != onnxNames.size()) {
             throw new InputFormatException(graph.file() + ": the graph's " + what + "s are " + onnxNames
@@ -186,19 +185,19 @@ public final class BindingPlan {
         }
     }
 
-    private TensorDeclaration declaration(String name) {
-        for (TensorDeclaration t : graph.inputs()) if (t.name().equals(name)) return t;
-        for (TensorDeclaration t : graph.outputs()) if (t.name().equals(name)) return t;
+    private TensorSpec declaration(String name) {
+        for (TensorSpec t : graph.inputs()) if (t.name().equals(name)) return t;
+        for (TensorSpec t : graph.outputs()) if (t.name().equals(name)) return t;
         throw new IllegalArgumentException("name: " + graph.file() + " has no tensor '" + name + "'");
     }
 
-    private static Binding binding(int slot, TensorDeclaration t, Role role, GraphDeclaration g, GraphProfile p) {
+    private static Binding binding(int slot, TensorSpec t, Role role, GraphDeclaration g, GraphProfile p) {
         long[][] shapes = new long[3][t.rank()];
         for (int which = 0; which < 3; which++) {
             Map<String, Long> values = new HashMap<>();
             for (Map.Entry<String, long[]> e : p.symbols().entrySet()) values.put(e.getKey(), e.getValue()[which]);
             for (int i = 0; i < t.rank(); i++) {
-                shapes[which][i] = t.isFixed(i) ? t.fixedSize(i) : evaluate(t.dims().get(i).toString(), values, g, t);
+                shapes[which][i] = t.isFixed(i) ? t.size(i) : evaluate(t.symbol(i), values, g, t);
             }
         }
         long elements = 1;
@@ -207,7 +206,7 @@ public final class BindingPlan {
     }
 
     /** {@code S} or {@code S/k} (ceiling division). */
-    private static long evaluate(String expr, Map<String, Long> values, GraphDeclaration g, TensorDeclaration t) {
+    private static long evaluate(String expr, Map<String, Long> values, GraphDeclaration g, TensorSpec t) {
         String e = expr.replace(" ", "");
         int slash = e.indexOf('/');
         String symbol = slash < 0 ? e : e.substring(0, slash);

@@ -4,7 +4,7 @@ import dev.maskrt.config.TensorRtOptions;
 
 import dev.maskrt.engine.GraphDeclaration;
 import dev.maskrt.engine.ModelGraphs;
-import dev.maskrt.engine.TensorDeclaration;
+import dev.maskrt.engine.TensorSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,11 +59,11 @@ public final class ProfilePlan {
                 : manifest.detectionsPerImage();
         long maskRois = dpi >= 0 ? (long) Math.max(dpi, 1) * b
                 : (long) manifest.rpnPostNmsTopk() * manifest.numClasses() * b;
-        out.add(roiHead(manifest.maskHead(), maskRois));
+        if (manifest.maskHead() != null) out.add(roiHead(manifest.maskHead(), maskRois));
         return new ProfilePlan(out, b);
     }
 
-    /** Every graph's profile, backbone first, then the box heads in stage order, then the mask head. */
+    /** Every graph's profile, backbone first, then the box heads in stage order, then the mask head if any. */
     public List<GraphProfile> graphs() { return graphs; }
 
     /** The profile of {@code graphFile} (e.g. {@code box_head_1.onnx}). */
@@ -76,7 +76,7 @@ public final class ProfilePlan {
 
     private static GraphProfile backbone(ModelGraphs m, TensorRtOptions o) {
         GraphDeclaration g = m.backbone();
-        TensorDeclaration image = single(g);
+        TensorSpec image = single(g);
         if (image.rank() != 4) throw new IllegalArgumentException(g.file() + ": input '" + image.name() + "' must have rank 4");
         int d = Math.max(1, m.sizeDivisibility());
         int minSize = o.minSizeTest() != null ? o.minSizeTest() : m.minSizeTest();
@@ -108,7 +108,7 @@ public final class ProfilePlan {
     }
 
     private static GraphProfile roiHead(GraphDeclaration g, long maxRois) {
-        TensorDeclaration features = single(g);
+        TensorSpec features = single(g);
         if (features.rank() != 4) {
             throw new IllegalArgumentException(g.file() + ": input '" + features.name() + "' must have rank 4");
         }
@@ -117,7 +117,7 @@ public final class ProfilePlan {
     }
 
     /** {@code axes[i]} = {min, opt, max} for a dynamic axis i, null where the declaration must be fixed. */
-    private static GraphProfile profile(GraphDeclaration g, TensorDeclaration t, long[][] axes) {
+    private static GraphProfile profile(GraphDeclaration g, TensorSpec t, long[][] axes) {
         int rank = t.rank();
         long[] min = new long[rank];
         long[] opt = new long[rank];
@@ -125,7 +125,7 @@ public final class ProfilePlan {
         Map<String, long[]> symbols = new LinkedHashMap<>();
         for (int i = 0; i < rank; i++) {
             if (t.isFixed(i)) {
-                long v = t.fixedSize(i);
+                long v = t.size(i);
                 if (axes[i] != null && (axes[i][0] != v || axes[i][2] != v)) {
                     throw new IllegalArgumentException(g.file() + ": input '" + t.name() + "' axis " + i + " is fixed at "
                             + v + " but the plan needs " + axes[i][0] + ".." + axes[i][2]
@@ -135,18 +135,18 @@ public final class ProfilePlan {
             } else {
                 if (axes[i] == null) {
                     throw new IllegalArgumentException(g.file() + ": input '" + t.name() + "' axis " + i + " ('"
-                            + t.dims().get(i) + "') must be a fixed size");
+                            + t.symbol(i) + "') must be a fixed size");
                 }
                 min[i] = axes[i][0];
                 opt[i] = axes[i][1];
                 max[i] = axes[i][2];
-                symbols.put((String) t.dims().get(i), axes[i].clone());
+                symbols.put(t.symbol(i), axes[i].clone());
             }
         }
         return new GraphProfile(g.file(), Map.of(t.name(), new ShapeRange(min, opt, max)), symbols);
     }
 
-    private static TensorDeclaration single(GraphDeclaration g) {
+    private static TensorSpec single(GraphDeclaration g) {
         if (g.inputs().size() != 1) {
             throw new IllegalArgumentException(g.file() + ": expected one input, the manifest declares " + g.inputs().size());
         }

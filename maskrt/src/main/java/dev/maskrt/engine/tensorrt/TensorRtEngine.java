@@ -7,7 +7,6 @@ import dev.maskrt.error.EngineException;
 import dev.maskrt.engine.HostTensor;
 import dev.maskrt.engine.InputChecks;
 import dev.maskrt.engine.TensorSpec;
-import dev.maskrt.engine.TensorDeclaration;
 import dev.maskrt.ops.cuda.CudaStream;
 import dev.maskrt.ops.cuda.DeviceBuffer;
 import dev.maskrt.ops.cuda.DeviceMemoryPool;
@@ -66,8 +65,8 @@ public final class TensorRtEngine implements Engine {
         this.engine = engine;
         this.pool = pool;
         this.deviceId = deviceId;
-        this.inputs = specs(plan.graph().inputs());
-        this.outputs = specs(plan.graph().outputs());
+        this.inputs = plan.graph().inputs();
+        this.outputs = plan.graph().outputs();
     }
 
     /**
@@ -208,9 +207,9 @@ public final class TensorRtEngine implements Engine {
 
     private Map<String, HostTensor> emptyOutputs(Map<String, long[]> inShapes) {
         Map<String, Long> symbols = new LinkedHashMap<>();
-        for (TensorDeclaration t : plan.graph().inputs()) {
+        for (TensorSpec t : plan.graph().inputs()) {
             long[] s = inShapes.get(t.name());
-            for (int i = 0; i < s.length; i++) if (!t.isFixed(i)) symbols.put(t.dims().get(i).toString(), s[i]);
+            for (int i = 0; i < s.length; i++) if (!t.isFixed(i)) symbols.put(t.symbol(i), s[i]);
         }
         Map<String, HostTensor> out = new LinkedHashMap<>();
         for (TensorSpec s : outputs) out.put(s.name(), HostTensor.allocateDirect(plan.shape(s.name(), symbols)));
@@ -247,20 +246,6 @@ public final class TensorRtEngine implements Engine {
         if (!ctx.setTensorAddress(name, DevicePointers.at(address))) {
             throw new EngineException(graphName + ": TensorRT refused the address of '" + name + "'", null);
         }
-    }
-
-    private static List<TensorSpec> specs(List<TensorDeclaration> declared) {
-        List<TensorSpec> out = new ArrayList<>();
-        for (TensorDeclaration t : declared) {
-            long[] shape = new long[t.rank()];
-            String[] names = new String[t.rank()];
-            for (int i = 0; i < shape.length; i++) {
-                shape[i] = t.isFixed(i) ? t.fixedSize(i) : TensorSpec.DYNAMIC;
-                names[i] = t.isFixed(i) ? null : t.dims().get(i).toString();
-            }
-            out.add(new TensorSpec(t.name(), ElementType.FLOAT32, shape, names));
-        }
-        return List.copyOf(out);
     }
 
     /** An execution context with its own stream, for one host-path run at a time. */

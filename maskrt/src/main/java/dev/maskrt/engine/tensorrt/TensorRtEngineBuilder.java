@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.tensorrt.global.nvinfer;
+import org.bytedeco.tensorrt.global.nvinfer_plugin;
 import org.bytedeco.tensorrt.global.nvonnxparser;
 import org.bytedeco.tensorrt.nvinfer.Dims64;
 import org.bytedeco.tensorrt.nvinfer.IBuilder;
@@ -36,6 +37,24 @@ import org.bytedeco.tensorrt.nvonnxparser.IParser;
 final class TensorRtEngineBuilder {
     private TensorRtEngineBuilder() {}
 
+    private static final Object PLUGINS_LOCK = new Object();
+    private static boolean pluginsReady;
+
+    /**
+     * Registers TensorRT's built-in plugins once per JVM, before any graph is parsed: the ONNX parser imports
+     * {@code DeformConv} (deformable convolution, opset 19) through the {@code ModulatedDeformConv2d} plugin.
+     */
+    private static void initPlugins(ILogger logger) {
+        synchronized (PLUGINS_LOCK) {
+            if (pluginsReady) return;
+            if (!nvinfer_plugin.initLibNvInferPlugins(logger, "")) {
+                throw new EngineException("TensorRT: initLibNvInferPlugins failed (the plugin library is needed for "
+                        + "DeformConv)", null);
+            }
+            pluginsReady = true;
+        }
+    }
+
     /**
      * @param timingCache the timing cache file (created when missing), or null for none
      * @return the serialised plan
@@ -46,6 +65,7 @@ final class TensorRtEngineBuilder {
             Path timingCache) {
         DevicePointers.useDevice(deviceId);
         ILogger logger = TrtLogger.get();
+        initPlugins(logger);
         IBuilder builder = nvinfer.createInferBuilder(logger);
         if (builder == null || builder.isNull()) throw new EngineException("TensorRT: createInferBuilder failed", null);
         INetworkDefinition network = builder.createNetworkV2(0);
