@@ -47,7 +47,7 @@ import org.apache.spark.sql.types.StructType;
  *   <li>{@code class_id} (the model's class index, from 0), {@code class_name}, {@code score};</li>
  *   <li>{@code bbox}: {@code [x, y, width, height]} in image pixels, as {@code coco_results.json} writes it;</li>
  *   <li>{@code coco_rle}: the mask's compressed COCO RLE counts (size {@code [height, width]}), as in
- *       {@code coco_results.json};</li>
+ *       {@code coco_results.json}; null for a box-only model (Faster R-CNN);</li>
  *   <li>{@code kaggle_rle}: the mask as a Kaggle submission row has it: overlaps with higher-scoring instances
  *       removed, runs in the pixel order of {@link MaskrtSparkOptions#kaggleFormat()}; null when the instance has
  *       fewer than {@code minPixels} pixels left (the submission leaves it out);</li>
@@ -188,13 +188,15 @@ public final class MaskrtSpark {
             if (instances.isEmpty()) {
                 return List.of(RowFactory.create(path, id, w, h, null, null, null, null, null, null, null, null));
             }
-            String[] kaggle = kaggleRles(instances, h, w, overlaps);
+            // a box-only model (Faster R-CNN) has no masks: coco_rle and kaggle_rle are null
+            boolean masks = instances.get(0).hasMask();
+            String[] kaggle = masks ? kaggleRles(instances, h, w, overlaps) : new String[instances.size()];
             List<Row> rows = new ArrayList<>(instances.size());
             for (int k = 0; k < instances.size(); k++) {
                 Instance i = instances.get(k);
                 double[] bbox = {i.x0(), i.y0(), (double) i.x1() - (double) i.x0(), (double) i.y1() - (double) i.y0()};
                 rows.add(RowFactory.create(path, id, w, h, k, i.classIndex(), i.className(), i.score(), bbox,
-                        CocoRle.encode(i.mask()).toCompressedString(), kaggle[k], null));
+                        masks ? CocoRle.encode(i.mask()).toCompressedString() : null, kaggle[k], null));
             }
             return rows;
         }

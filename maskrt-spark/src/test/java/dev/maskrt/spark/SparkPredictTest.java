@@ -247,6 +247,25 @@ class SparkPredictTest {
     }
 
     @Test
+    @Order(6)
+    void aBoxOnlyModelGivesBoxesWithoutRlesAndNoKaggleFiles() {
+        String fasterRcnn = ROOT.resolve("maskrt/src/test/resources/models/tiny-faster-rcnn").toString();
+        Dataset<Row> df = spark.read().format("binaryFile").load(IMAGES.get(0).toString());
+        List<Row> rows = MaskrtSpark.predict(df, MaskrtSparkOptions.builder(fasterRcnn).build()).collectAsList();
+        assertFalse(rows.isEmpty());
+        for (Row r : rows) {
+            assertNull(r.getAs("error"), r.toString());
+            if (r.isNullAt(4)) continue; // no instance
+            assertEquals(4, r.getList(8).size());
+            assertNull(r.getAs("coco_rle"));
+            assertNull(r.getAs("kaggle_rle"));
+        }
+        Result refused = job("--out", tmp.resolve("box-only").toString(), "--model", fasterRcnn, "--format", "coco,dsb");
+        assertEquals(2, refused.status, refused.err);
+        assertTrue(refused.err.contains("no mask head"), refused.err);
+    }
+
+    @Test
     void predictorThreadsDivideTheExecutorsCoresAmongItsTasks() {
         assertEquals(1, Tasks.predictorThreads(spark, 0), "local[2]: two tasks at once, one core each");
         assertEquals(3, Tasks.predictorThreads(spark, 3), "the options' count wins");
