@@ -68,9 +68,12 @@ public final class Predictor implements AutoCloseable {
         InputSettings in = m.input();
         int minSize = options.minSizeTest() != null ? options.minSizeTest() : in.minSizeTest();
         int maxSize = options.maxSizeTest() != null ? options.maxSizeTest() : in.maxSizeTest();
+        var conventions = m.conventions();
         this.preprocessor = new Preprocessor(in.format(), in.pixelMean(), in.pixelStd(),
-                new ResizeShortestEdge(minSize, maxSize), in.sizeDivisibility(), workers);
-        this.decoder = new ImageDecoder(in.format(), options.maxImageFileBytes()).asDetectron2Reads();
+                conventions.maskrcnnBenchmarkResize() ? ResizeShortestEdge.maskrcnnBenchmark(minSize, maxSize)
+                        : new ResizeShortestEdge(minSize, maxSize), in.sizeDivisibility(), workers);
+        ImageDecoder plain = new ImageDecoder(in.format(), options.maxImageFileBytes());
+        this.decoder = conventions.exifOrientation() ? plain.asDetectron2Reads() : plain.asPilConvertReads();
         RoiHeadSettings r = m.roiHeads();
         this.settings = new DetectionSettings(
                 options.scoreThreshold() != null ? options.scoreThreshold() : r.scoreThreshold(),
@@ -82,7 +85,12 @@ public final class Predictor implements AutoCloseable {
     }
 
     private static boolean ttaEnabled(PredictorOptions options, ModelManifest m) {
-        return options.tta() != null ? options.tta() : m.testAug().enabled();
+        boolean on = options.tta() != null ? options.tta() : m.testAug().enabled();
+        if (on && !m.conventions().isDetectron2()) {
+            throw new IllegalArgumentException("tta: test-time augmentation is detectron2's (GeneralizedRCNNWithTTA); "
+                    + m.file() + " is a " + m.flavour() + " model");
+        }
+        return on;
     }
 
     /**
