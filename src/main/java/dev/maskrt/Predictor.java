@@ -169,6 +169,22 @@ public final class Predictor implements AutoCloseable {
     public boolean hasMasks() { return model.manifest().hasMasks(); }
 
     /**
+     * The trainer whose inference the model follows.
+     *
+     * @return the manifest's {@code flavour}: {@code "detectron2"} or {@code "maskrcnn_benchmark"}
+     */
+    public String flavour() { return model.manifest().flavour(); }
+
+    /**
+     * Whether the instances' boxes are inclusive pixel ranges, as maskrcnn-benchmark gives them (its "+1"
+     * convention: a box covers pixels {@code x0 .. x1}, width {@code x1 - x0 + 1}; COCO results then carry that
+     * width, as its {@code coco_eval.py} writes them) rather than detectron2's continuous coordinates.
+     *
+     * @return true for a maskrcnn-benchmark model
+     */
+    public boolean inclusiveBoxes() { return model.manifest().conventions().plusOneBoxes(); }
+
+    /**
      * Whether this predictor uses test-time augmentation.
      *
      * @return true when every prediction runs detectron2's TTA ({@link PredictorOptions.Builder#tta(boolean)}, or the

@@ -140,6 +140,10 @@ final class ManifestReader {
         boolean mbResize = choice(c, "resize", "detectron2", "maskrcnn_benchmark");
         boolean exif = bool(c, "conventions", "exif_orientation");
         boolean plusOneCoco = choice(c, "coco_bbox", "xywh", "xywh_plus_one");
+        if (plusOneCoco != plusOneBoxes) {
+            throw fail("conventions.coco_bbox", "must be \"" + (plusOneBoxes ? "xywh_plus_one" : "xywh")
+                    + "\" for box_coordinates \"" + (plusOneBoxes ? "plus_one" : "continuous") + "\"");
+        }
         return new Conventions(plusOneBoxes, mbAnchors, plusOneNms, perLevel, eps, kthvalue, scaleOnly, masker,
                 mbResize, exif, plusOneCoco);
     }
