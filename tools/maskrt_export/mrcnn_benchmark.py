@@ -284,14 +284,14 @@ def conventions(post_nms_topk_per_level):
     "maskrcnn-benchmark packages")."""
     return {
         "box_coordinates": "plus_one",          # box_coder.py:64-93, bounding_box.py:214-236
-        "anchor_generator": "maskrcnn_benchmark",  # anchor_generator.py:213-289
+        "anchor_generator": "maskrcnn_benchmark",  # anchor_generator.py:220-289
         "nms": "plus_one_iou_ge",               # csrc/cpu/nms_cpu.cpp:22, :56-61
         "rpn_post_nms_topk_per_level": post_nms_topk_per_level,  # rpn/inference.py:116-121
         "rpn_score": "sigmoid",                 # rpn/inference.py:88
-        "level_mapper_eps": 1e-6,               # poolers.py:111, :135
+        "level_mapper_eps": 1e-6,               # poolers.py:16, :40
         "detections": "per_class_kthvalue",     # box_head/inference.py:108-149
         "postprocess": "scale_only",            # bounding_box.py:91-127, coco_eval.py:81, :119
-        "mask_paste": "maskrcnn_benchmark_masker",  # mask_head/inference.py:263-331
+        "mask_paste": "maskrcnn_benchmark_masker",  # mask_head/inference.py:91-159
         "resize": "maskrcnn_benchmark",         # data/transforms/transforms.py:35-55
         "exif_orientation": False,              # data/datasets/coco.py: PIL open + convert("RGB")
         "coco_bbox": "xywh_plus_one",           # bounding_box.py:61-70, coco_eval.py:82

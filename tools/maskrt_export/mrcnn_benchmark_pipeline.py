@@ -65,7 +65,7 @@ def to_image_list(tensors, size_divisible):
 # ------------------------------------------------------------------------------------------------- boxes
 
 def _whctrs(anchor):
-    """modeling/rpn/anchor_generator.py:245-251."""
+    """modeling/rpn/anchor_generator.py:246-252."""
     w = anchor[2] - anchor[0] + 1
     h = anchor[3] - anchor[1] + 1
     x_ctr = anchor[0] + 0.5 * (w - 1)
@@ -74,15 +74,15 @@ def _whctrs(anchor):
 
 
 def _mkanchors(ws, hs, x_ctr, y_ctr):
-    """anchor_generator.py:254-268."""
+    """anchor_generator.py:255-269."""
     ws = ws[:, np.newaxis]
     hs = hs[:, np.newaxis]
     return np.hstack((x_ctr - 0.5 * (ws - 1), y_ctr - 0.5 * (hs - 1), x_ctr + 0.5 * (ws - 1), y_ctr + 0.5 * (hs - 1)))
 
 
 def generate_anchors(stride, sizes, aspect_ratios):
-    """anchor_generator.py:219-242 generate_anchors/_generate_anchors, :271-289 _ratio_enum/_scale_enum (float64,
-    np.round = round half to even), then `.float()` (:258-269)."""
+    """anchor_generator.py:220-243 generate_anchors/_generate_anchors, :272-289 _ratio_enum/_scale_enum (float64,
+    np.round = round half to even), then `.float()` (AnchorGenerator.__init__, :57-64)."""
     scales = np.array(sizes, dtype=np.float64) / stride
     ratios = np.array(aspect_ratios, dtype=np.float64)
     anchor = np.array([1, 1, stride, stride], dtype=np.float64) - 1
@@ -102,7 +102,7 @@ def generate_anchors(stride, sizes, aspect_ratios):
 
 
 def grid_anchors(grid_h, grid_w, stride, base_anchors):
-    """anchor_generator.py:72-94 grid_anchors: shifts arange(0, W*stride, stride) float32, (y, x, a) order."""
+    """anchor_generator.py:73-94 grid_anchors: shifts arange(0, W*stride, stride) float32, (y, x, a) order."""
     shifts_x = torch.arange(0, grid_w * stride, step=stride, dtype=torch.float32)
     shifts_y = torch.arange(0, grid_h * stride, step=stride, dtype=torch.float32)
     shift_y, shift_x = torch.meshgrid(shifts_y, shifts_x, indexing="ij")
@@ -215,7 +215,7 @@ def permute_and_flatten(layer, N, A, C, H, W):
 
 def rpn_proposals(features, objectness, box_regression, image_sizes, settings):
     """modeling/rpn/inference.py RPNPostProcessor at test time: forward_for_single_feature_map (:76-123) per
-    level, cat, select_over_all_levels (:154-181; at test always per image). Anchors: anchor_generator.py:72-94
+    level, cat, select_over_all_levels (:154-181; at test always per image). Anchors: anchor_generator.py:73-94
     (strides, one size per level). Returns per image (boxes [P, 4], objectness [P]) in descending objectness."""
     rpn, conv = settings["rpn"], settings["conventions"]
     anchors_cfg = settings["anchors"]
@@ -330,7 +330,7 @@ def roi_align(features, rois, spatial_scale, pooled_h, pooled_w, sampling_ratio)
 
 
 def level_mapper(boxes, k_min=2, k_max=5, canonical_scale=224, canonical_level=4, eps=1e-6):
-    """modeling/poolers.py:106-137 LevelMapper (area with +1, bounding_box.py:226-236): level index from k_min."""
+    """modeling/poolers.py:11-42 LevelMapper (area with +1, bounding_box.py:226-236): level index from k_min."""
     s = torch.sqrt(area(boxes))
     target_lvls = torch.floor(canonical_level + torch.log2(s / canonical_scale + eps))
     target_lvls = torch.clamp(target_lvls, min=k_min, max=k_max)
@@ -338,7 +338,7 @@ def level_mapper(boxes, k_min=2, k_max=5, canonical_scale=224, canonical_level=4
 
 
 def pooler(features, boxes_list, settings_pooler, scales=(0.25, 0.125, 0.0625, 0.03125)):
-    """modeling/poolers.py:140-216 Pooler.forward (convert_to_roi_format, per-level ROIAlign)."""
+    """modeling/poolers.py:45-121 Pooler (forward :91-121) (convert_to_roi_format, per-level ROIAlign)."""
     res, sampling = settings_pooler["resolution"], settings_pooler["sampling_ratio"]
     concat = torch.cat(boxes_list, dim=0)
     ids = torch.cat([torch.full((len(b), 1), i, dtype=concat.dtype) for i, b in enumerate(boxes_list)], dim=0)
@@ -413,7 +413,7 @@ def to_xywh(boxes):
 
 
 def paste_mask_in_image(mask, box, im_h, im_w, thresh=0.5, padding=1):
-    """modeling/roi_heads/mask_head/inference.py:263-331 expand_boxes, expand_masks, paste_mask_in_image (strict >)."""
+    """modeling/roi_heads/mask_head/inference.py:91-159 expand_boxes, expand_masks, paste_mask_in_image (strict >)."""
     mask = mask.float()
     box = box.float()
     M = mask.shape[-1]
@@ -470,7 +470,7 @@ def run_image(model, settings, pil_rgb):
     boxes, scores, labels = box_post_processor(class_logits, box_regression, proposals, (h, w), settings)
     mask_probs = masks = None
     if model.mask_on:
-        # roi_heads/mask_head/mask_head.py:70-75, inference.py:199-233 (MaskPostProcessor without a masker)
+        # roi_heads/mask_head/mask_head.py:70-75, inference.py:27-61 (MaskPostProcessor without a masker)
         if len(boxes):
             x = pooler(features[:4], [boxes], settings["roi_heads"]["mask_pooler"])
             mask_logits = model.run_mask_head(x)

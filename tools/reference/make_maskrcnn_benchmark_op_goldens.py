@@ -2,7 +2,7 @@
 """Goldens for maskrt's maskrcnn-benchmark ops (MaskrcnnBenchmarkOpsTest), from the torch reference
 (tools/maskrt_export/mrcnn_benchmark_pipeline.py, after maskrcnn-benchmark's source):
 
-  src/test/resources/ops/maskrcnn_benchmark/paste.json   Masker's paste_mask_in_image (mask_head/inference.py:263-331)
+  src/test/resources/ops/maskrcnn_benchmark/paste.json   Masker's paste_mask_in_image (mask_head/inference.py:91-159)
       on seeded random 28x28 probabilities and boxes (inside and across the image edges, sub-pixel boxes):
       per case the image size, the box, the mask (float32 little-endian, base64) and the pasted mask as run lengths
       over the row-major pixels, starting with a run of zeros

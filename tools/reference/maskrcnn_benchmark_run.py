@@ -112,7 +112,7 @@ def main():
         f.write("\n")
     if args.coco_dir:
         os.makedirs(args.coco_dir, exist_ok=True)
-        # coco_eval.py:347-350 evaluate_predictions_on_coco: json.dump(coco_results, f)
+        # coco_eval.py:305-311 evaluate_predictions_on_coco: json.dump(coco_results, f)
         with open(os.path.join(args.coco_dir, "bbox.json"), "w") as f:
             json.dump(bbox_json, f)
         if manifest["graphs"].get("mask_head"):

@@ -42,7 +42,7 @@ public final class Anchors {
     }
 
     /**
-     * maskrcnn-benchmark's cell anchors ({@code maskrcnn_benchmark/modeling/rpn/anchor_generator.py}:219-289
+     * maskrcnn-benchmark's cell anchors ({@code maskrcnn_benchmark/modeling/rpn/anchor_generator.py}:220-289
      * {@code generate_anchors}, after Detectron's): a base window {@code [0, 0, stride - 1, stride - 1]}; for each
      * aspect ratio (outer loop) {@code ws = round(sqrt(stride² / ratio))}, {@code hs = round(ws · ratio)} (numpy's
      * round: half to even); for each {@code size / stride} scale (inner loop) the window {@code ws·scale × hs·scale}

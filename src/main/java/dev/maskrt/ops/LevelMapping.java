@@ -98,7 +98,7 @@ public final class LevelMapping {
     }
 
     /**
-     * maskrcnn-benchmark's {@code LevelMapper} ({@code maskrcnn_benchmark/modeling/poolers.py}:106-137): detectron2's
+     * maskrcnn-benchmark's {@code LevelMapper} ({@code maskrcnn_benchmark/modeling/poolers.py}:11-42): detectron2's
      * formula, {@code floor(canonicalLevel + log2(sqrt(area) / canonicalScale + eps))} clamped, but on the area of
      * inclusive pixel ranges, {@code (x1 - x0 + 1) * (y1 - y0 + 1)} ({@code BoxList.area},
      * {@code structures/bounding_box.py}:226-236); its default {@code eps} is {@code 1e-6}.

@@ -40,7 +40,7 @@ public interface MaskPaster {
             float threshold);
 
     /**
-     * maskrcnn-benchmark's {@code Masker(threshold, padding=1)} ({@code modeling/roi_heads/mask_head/inference.py}:263-331,
+     * maskrcnn-benchmark's {@code Masker(threshold, padding=1)} ({@code modeling/roi_heads/mask_head/inference.py}:91-159,
      * what {@code coco_eval.py} pastes with): each {@code M×M} mask is padded by one zero pixel on every side; its
      * box is scaled about its centre by {@code float32((M + 2) / M)} ({@code expand_boxes}) and truncated to integers
      * (toward zero); the padded mask is resized to {@code (y1 - y0 + 1) × (x1 - x0 + 1)} (each at least 1) with

@@ -53,8 +53,8 @@ public interface Nms {
     int[] topK(float[] scores, int k);
 
     /**
-     * maskrcnn-benchmark's NMS ({@code maskrcnn_benchmark/csrc/cpu/nms_cpu.cpp}:5-65; the CUDA kernel decides the
-     * same): areas and intersections of inclusive pixel ranges ({@code x1 - x0 + 1}), greedy in descending score
+     * maskrcnn-benchmark's NMS ({@code maskrcnn_benchmark/csrc/cpu/nms_cpu.cpp}:5-65; its CUDA kernel suppresses at
+     * {@code >} instead, which differs only at an IoU exactly equal to the threshold): areas and intersections of inclusive pixel ranges ({@code x1 - x0 + 1}), greedy in descending score
      * order (ties by ascending index), and box {@code j} is suppressed when {@code iou >= iouThreshold}, both float32
      * (the kernel's {@code const float threshold}).
      *

@@ -4,7 +4,7 @@ import dev.maskrt.output.CompactMask;
 
 /**
  * maskrcnn-benchmark's {@code paste_mask_in_image} for one mask ({@code maskrcnn_benchmark/modeling/roi_heads/
- * mask_head/inference.py}:263-331), the paste of its {@code Masker(threshold=0.5, padding=1)} that {@code coco_eval.py}
+ * mask_head/inference.py}:91-159), the paste of its {@code Masker(threshold=0.5, padding=1)} that {@code coco_eval.py}
  * uses: pad the {@code M×M} mask by one zero pixel, scale the box about its centre by {@code float32((M + 2) / M)}
  * ({@code expand_boxes}), truncate it to integers, resize the padded mask to the box's inclusive size with torch's
  * {@code upsample_bilinear2d} ({@code align_corners=False}, size given), threshold with {@code >}, place it at the
