@@ -567,6 +567,8 @@ CLS_SPREAD = 2.0
 BACKGROUND_BIAS = 8.0  # one box stage; higher than detectron2's 5.0 so that the tiny R-50 gives tens of detections, not hundreds
 BOX_DELTA_STD = 1.0
 RESIDUAL_BRANCH_SCALE = 0.2
+MASK_LOGIT_STD = 3.0
+MASK_CALIBRATION_ROIS = 100
 
 
 @torch.no_grad()
@@ -582,8 +584,8 @@ def init_random(model, seed, settings, image):
     """Seeded random weights calibrated as tools/maskrt_export/package.py init_random calibrates detectron2 models
     (docs/MODEL_PACKAGE.md, "Random-weight packages"), on `image` ([1, 3, H, W], normalised, padded): He init,
     FrozenBN statistics from the image, small last norms of the residual branches, RPN objectness std 2 / deltas std
-    0.15, box classifier columns std 2 with the background (column 0 here) +5, box regression std 1, mask predictor
-    std 1 with an equal-tap deconv."""
+    0.15, box classifier columns std 2 with the background (column 0 here) +8, box regression std 1, mask predictor
+    N(0, 1) with an equal-tap deconv, then its logits standardised per class to std MASK_LOGIT_STD."""
     from . import mrcnn_benchmark_pipeline as mbp
     g = torch.Generator().manual_seed(seed)
 
@@ -640,6 +642,16 @@ def init_random(model, seed, settings, image):
     _standardise_(pred.cls_score, pred.cls_score(feats), CLS_SPREAD)
     pred.cls_score.bias[0] += BACKGROUND_BIAS
     _standardise_(pred.bbox_pred, pred.bbox_pred(feats), BOX_DELTA_STD)
+    if model.mask_on:
+        # mask logits standardised per class channel over the best proposals' 28x28 maps: with the N(0, 1) predictor
+        # alone a full-width (256-channel) head saturates them, sigmoid gives exactly 0 and 1, and the Masker's
+        # bilinear midpoints land exactly on its strict 0.5 threshold, where float noise decides
+        x = mbp.pooler(features[:4], [proposals[:MASK_CALIBRATION_ROIS]], settings["roi_heads"]["mask_pooler"])
+        head = model.roi_heads.mask
+        hidden = F.relu(head.predictor.conv5_mask(head.feature_extractor(x)))
+        logits = head.predictor.mask_fcn_logits(hidden)
+        _standardise_(head.predictor.mask_fcn_logits, logits.permute(0, 2, 3, 1).reshape(-1, logits.shape[1]),
+                      MASK_LOGIT_STD)
     return model
 
 

@@ -31,7 +31,7 @@ def main():
     g = torch.Generator().manual_seed(11)
     cases = []
     for i in range(40):
-        h, w = int(torch.randint(20, 90, (1,), generator=g)), int(torch.randint(20, 90, (1,), generator=g))
+        h, w = int(torch.randint(20, 200, (1,), generator=g)), int(torch.randint(20, 200, (1,), generator=g))
         # smooth-ish probabilities around 0.5 so that many pixels are near the threshold
         m = torch.sigmoid(torch.randn((1, 1, 7, 7), generator=g) * 3)
         m = torch.nn.functional.interpolate(m, size=(28, 28), mode="bilinear", align_corners=False)[0, 0]
@@ -39,8 +39,8 @@ def main():
         # paste fails on a box wholly outside the image: its slices go negative)
         x0 = float(torch.rand(1, generator=g)) * (w + 4) - 5
         y0 = float(torch.rand(1, generator=g)) * (h + 4) - 5
-        bw = float(torch.rand(1, generator=g)) * (40 if i % 5 else 1.5)
-        bh = float(torch.rand(1, generator=g)) * (40 if i % 5 else 1.5)
+        bw = float(torch.rand(1, generator=g)) * ((40 if i % 2 else 150) if i % 5 else 1.5)
+        bh = float(torch.rand(1, generator=g)) * ((40 if i % 2 else 150) if i % 5 else 1.5)
         bw, bh = max(bw, 0.25 - x0), max(bh, 0.25 - y0)  # x1, y1 >= 0, as after the pipeline's clipping
         box = torch.tensor([x0, y0, x0 + bw, y0 + bh], dtype=torch.float32)
         pasted = mbp.paste_mask_in_image(m, box, h, w, 0.5, 1)
