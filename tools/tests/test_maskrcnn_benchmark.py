@@ -69,6 +69,17 @@ class ConfigTest(unittest.TestCase):
                 self.assertIn(key, str(e.exception))
                 self.assertIn(path, str(e.exception))
 
+    def test_r101_fpn_body(self):
+        import yaml
+        with open(os.path.join(MB_CONFIGS, "e2e_mask_rcnn_R_50_FPN_1x.yaml")) as f:
+            cfg = yaml.safe_load(f)
+        cfg["MODEL"]["BACKBONE"]["CONV_BODY"] = "R-101-FPN"
+        with tempfile.TemporaryDirectory() as tmp:
+            s = mb.load_settings(write(os.path.join(tmp, "r101.yaml"), yaml.safe_dump(cfg)))
+        self.assertEqual([3, 4, 23, 3], s["architecture"]["stage_blocks"])
+        model = mb.MaskRcnnBenchmark(s["architecture"])
+        self.assertIn("backbone.body.layer3.22.conv3.weight", model.state_dict())
+
     def test_tuples_are_read_as_yacs_reads_them(self):
         cfg = mb.load_config(TINY_MASK)
         self.assertEqual((4, 8, 16, 32, 64), cfg["MODEL"]["RPN"]["ANCHOR_STRIDE"])
