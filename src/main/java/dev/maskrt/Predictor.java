@@ -68,9 +68,12 @@ public final class Predictor implements AutoCloseable {
         InputSettings in = m.input();
         int minSize = options.minSizeTest() != null ? options.minSizeTest() : in.minSizeTest();
         int maxSize = options.maxSizeTest() != null ? options.maxSizeTest() : in.maxSizeTest();
+        var conventions = m.conventions();
         this.preprocessor = new Preprocessor(in.format(), in.pixelMean(), in.pixelStd(),
-                new ResizeShortestEdge(minSize, maxSize), in.sizeDivisibility(), workers);
-        this.decoder = new ImageDecoder(in.format(), options.maxImageFileBytes()).asDetectron2Reads();
+                conventions.maskrcnnBenchmarkResize() ? ResizeShortestEdge.maskrcnnBenchmark(minSize, maxSize)
+                        : new ResizeShortestEdge(minSize, maxSize), in.sizeDivisibility(), workers);
+        ImageDecoder plain = new ImageDecoder(in.format(), options.maxImageFileBytes());
+        this.decoder = conventions.exifOrientation() ? plain.asDetectron2Reads() : plain.asPilConvertReads();
         RoiHeadSettings r = m.roiHeads();
         this.settings = new DetectionSettings(
                 options.scoreThreshold() != null ? options.scoreThreshold() : r.scoreThreshold(),
@@ -82,7 +85,12 @@ public final class Predictor implements AutoCloseable {
     }
 
     private static boolean ttaEnabled(PredictorOptions options, ModelManifest m) {
-        return options.tta() != null ? options.tta() : m.testAug().enabled();
+        boolean on = options.tta() != null ? options.tta() : m.testAug().enabled();
+        if (on && !m.conventions().isDetectron2()) {
+            throw new IllegalArgumentException("tta: test-time augmentation is detectron2's (GeneralizedRCNNWithTTA); "
+                    + m.file() + " is a " + m.flavour() + " model");
+        }
+        return on;
     }
 
     /**
@@ -159,6 +167,22 @@ public final class Predictor implements AutoCloseable {
      *     mask ({@link Instance#hasMask()} false)
      */
     public boolean hasMasks() { return model.manifest().hasMasks(); }
+
+    /**
+     * The trainer whose inference the model follows.
+     *
+     * @return the manifest's {@code flavour}: {@code "detectron2"} or {@code "maskrcnn_benchmark"}
+     */
+    public String flavour() { return model.manifest().flavour(); }
+
+    /**
+     * Whether the instances' boxes are inclusive pixel ranges, as maskrcnn-benchmark gives them (its "+1"
+     * convention: a box covers pixels {@code x0 .. x1}, width {@code x1 - x0 + 1}; COCO results then carry that
+     * width, as its {@code coco_eval.py} writes them) rather than detectron2's continuous coordinates.
+     *
+     * @return true for a maskrcnn-benchmark model
+     */
+    public boolean inclusiveBoxes() { return model.manifest().conventions().plusOneBoxes(); }
 
     /**
      * Whether this predictor uses test-time augmentation.

@@ -46,7 +46,8 @@ import picocli.CommandLine.Option;
             "maskrt predict --model DIR --images DIR|FILE... --out DIR [--format coco,sartorius,dsb,airbus] "
                 + "[--overlays] [--threads N] [--score-thresh X] [--tta | --no-tta] [--coco-gt GT.json] "
                 + "[--resume | --overwrite]",
-            "Outputs in --out: coco_results.json, submission_sartorius.csv, submission_dsb.csv, "
+            "Outputs in --out: coco_results.json (and, for a maskrcnn-benchmark model, bbox.json and segm.json as its "
+                + "coco_eval.py writes them), submission_sartorius.csv, submission_dsb.csv, "
                 + "submission_airbus.csv, overlays/ID.png; predict-journal.jsonl while the run is incomplete.",
             "Ids: the file's stem when unique among the inputs, else its path under the inputs' common folder "
                 + "with separators replaced by _.",
@@ -133,7 +134,7 @@ final class PredictCommand implements Callable<Integer> {
         int resumed = journal == null ? 0 : journal.doneCount();
         try (Predictor predictor = Predictor.open(model, options.build())) {
             refuseMaskFormats(chosen, predictor);
-            ImageRenderer renderer = renderer(chosen, predictor.classNames(), inputs);
+            ImageRenderer renderer = renderer(chosen, predictor, inputs);
             if (journal == null) {
                 OutputDir.clear(out); // --overwrite, or nothing there: only now that the run can start
                 journal = PredictJournal.create(out, header);
@@ -144,7 +145,7 @@ final class PredictCommand implements Callable<Integer> {
             try {
                 predictAll(predictor, renderer, inputs, journal, failed, err);
                 totals = FinalOutputs.write(out, inputs, journal, chosen.contains(Format.coco), renderer.headers(),
-                        renderer.sequentialImageIds());
+                        renderer.sequentialImageIds(), predictor.inclusiveBoxes(), predictor.hasMasks());
                 if (failed.isEmpty()) journal.delete();
             } finally {
                 journal.close();
@@ -347,10 +348,11 @@ final class PredictCommand implements Callable<Integer> {
         }
     }
 
-    private ImageRenderer renderer(Set<Format> chosen, List<String> classNames, List<InputImage> inputs)
+    private ImageRenderer renderer(Set<Format> chosen, Predictor predictor, List<InputImage> inputs)
             throws IOException {
         try {
-            return new ImageRenderer(chosen, classNames, inputs, cocoGt, minPixels);
+            return new ImageRenderer(chosen, predictor.classNames(), inputs, cocoGt, minPixels,
+                    predictor.inclusiveBoxes());
         } catch (IllegalArgumentException e) {
             throw usage("--coco-gt: " + e.getMessage());
         }

@@ -61,10 +61,13 @@ final class ManifestReader {
         }
         String flavour = string(root, "flavour");
         if (flavour.equals("mmdetection")) {
-            throw fail("flavour", "\"mmdetection\" packages are not supported yet (only \"detectron2\")");
+            throw fail("flavour", "\"mmdetection\" packages are not supported yet (only \"detectron2\" and "
+                    + "\"maskrcnn_benchmark\")");
         }
-        if (!flavour.equals(ModelManifest.FLAVOUR_DETECTRON2)) {
-            throw fail("flavour", "unknown flavour \"" + flavour + "\" (expected \"detectron2\")");
+        if (!flavour.equals(ModelManifest.FLAVOUR_DETECTRON2)
+                && !flavour.equals(ModelManifest.FLAVOUR_MASKRCNN_BENCHMARK)) {
+            throw fail("flavour", "unknown flavour \"" + flavour
+                    + "\" (expected \"detectron2\" or \"maskrcnn_benchmark\")");
         }
         int numClasses = integer(root, "num_classes");
         if (numClasses < 1) throw fail("num_classes", "must be >= 1, got " + numClasses);
@@ -95,8 +98,62 @@ final class ManifestReader {
             throw fail("graphs.mask_head", "missing: roi_heads.mask_pooler describes a mask head (a box-only model has "
                     + "neither)");
         }
+        Conventions conventions = conventions(root, flavour);
+        if (flavour.equals(ModelManifest.FLAVOUR_MASKRCNN_BENCHMARK) && roiHeads.stages() != 1) {
+            throw fail("roi_heads.stage_bbox_reg_weights", "a maskrcnn_benchmark model has one box stage, got "
+                    + roiHeads.stages());
+        }
+        TestAugSettings testAug = testAug(root);
+        if (!conventions.isDetectron2() && root.has("test_aug")) {
+            throw fail("test_aug", "test-time augmentation is detectron2's; a package with non-detectron2 "
+                    + "conventions cannot have it");
+        }
         return new ModelManifest(file, numClasses, classNames, input, anchors, rpn, roiHeads, backbone, boxHeads,
-                maskHead, testAug(root));
+                maskHead, testAug, flavour, conventions);
+    }
+
+    /**
+     * {@code conventions}: required for {@code maskrcnn_benchmark} packages (every field), optional for detectron2
+     * ones (absent: {@link Conventions#DETECTRON2}; fields given must name detectron2's rules or another trainer's).
+     */
+    private Conventions conventions(JsonNode root, String flavour) {
+        JsonNode c = root.get("conventions");
+        boolean detectron2 = flavour.equals(ModelManifest.FLAVOUR_DETECTRON2);
+        if (c == null) {
+            if (detectron2) return Conventions.DETECTRON2;
+            throw fail("conventions", "missing: a " + flavour + " package must record its conventions");
+        }
+        asObject(c, "conventions");
+        boolean plusOneBoxes = choice(c, "box_coordinates", "continuous", "plus_one");
+        boolean mbAnchors = choice(c, "anchor_generator", "detectron2", "maskrcnn_benchmark");
+        boolean plusOneNms = choice(c, "nms", "torchvision_iou_gt", "plus_one_iou_ge");
+        int perLevel = 0;
+        if (c.has("rpn_post_nms_topk_per_level") && !c.get("rpn_post_nms_topk_per_level").isNull()) {
+            perLevel = positive(c, "conventions", "rpn_post_nms_topk_per_level");
+        }
+        choice(c, "rpn_score", "logit", "sigmoid"); // a monotonic score: the ranking is the same (docs)
+        double eps = number(c, "conventions", "level_mapper_eps");
+        if (!(eps >= 0) || eps >= 1) throw fail("conventions.level_mapper_eps", "must be in [0, 1), got " + eps);
+        boolean kthvalue = choice(c, "detections", "batched_topk", "per_class_kthvalue");
+        boolean scaleOnly = choice(c, "postprocess", "clip_drop_empty", "scale_only");
+        boolean masker = choice(c, "mask_paste", "detectron2_grid_sample", "maskrcnn_benchmark_masker");
+        boolean mbResize = choice(c, "resize", "detectron2", "maskrcnn_benchmark");
+        boolean exif = bool(c, "conventions", "exif_orientation");
+        boolean plusOneCoco = choice(c, "coco_bbox", "xywh", "xywh_plus_one");
+        if (plusOneCoco != plusOneBoxes) {
+            throw fail("conventions.coco_bbox", "must be \"" + (plusOneBoxes ? "xywh_plus_one" : "xywh")
+                    + "\" for box_coordinates \"" + (plusOneBoxes ? "plus_one" : "continuous") + "\"");
+        }
+        return new Conventions(plusOneBoxes, mbAnchors, plusOneNms, perLevel, eps, kthvalue, scaleOnly, masker,
+                mbResize, exif, plusOneCoco);
+    }
+
+    /** A string field of {@code conventions} that must be {@code first} (false) or {@code second} (true). */
+    private boolean choice(JsonNode c, String name, String first, String second) {
+        String v = string(c, "conventions", name);
+        if (v.equals(first)) return false;
+        if (v.equals(second)) return true;
+        throw fail("conventions." + name, "expected \"" + first + "\" or \"" + second + "\", got \"" + v + "\"");
     }
 
     private List<String> classNames(JsonNode root, int numClasses) {

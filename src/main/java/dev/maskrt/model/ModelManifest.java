@@ -8,7 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A parsed and validated {@code manifest.json} of a model package (format version 1, flavour {@code detectron2};
+ * A parsed and validated {@code manifest.json} of a model package (format version 1, flavour {@code detectron2} or
+ * {@code maskrcnn_benchmark};
  * see {@code docs/MODEL_PACKAGE.md}). Everything the pipeline needs between the graphs is here. Immutable.
  *
  * @param file the manifest file it was read from (named in error messages)
@@ -18,14 +19,19 @@ import java.util.List;
  * @param boxHeads one box head graph per box stage (three in a cascade, one in a Mask / Faster R-CNN)
  * @param maskHead the mask head graph, or null for a box-only model
  * @param testAug test-time augmentation settings ({@code test_aug}; detectron2's defaults, disabled, when absent)
+ * @param flavour {@code "detectron2"} or {@code "maskrcnn_benchmark"}: the trainer whose inference the package follows
+ * @param conventions the rules the pipeline applies ({@link Conventions#DETECTRON2} for detectron2 packages)
  */
 public record ModelManifest(Path file, int numClasses, List<String> classNames, InputSettings input,
         AnchorSettings anchors, RpnSettings rpn, RoiHeadSettings roiHeads, GraphDeclaration backbone,
-        List<GraphDeclaration> boxHeads, GraphDeclaration maskHead, TestAugSettings testAug) {
+        List<GraphDeclaration> boxHeads, GraphDeclaration maskHead, TestAugSettings testAug, String flavour,
+        Conventions conventions) {
     /** The only {@code format_version} this build reads. */
     public static final int FORMAT_VERSION = 1;
-    /** The only {@code flavour} this build serves. */
+    /** detectron2's flavour (the package format's original one). */
     public static final String FLAVOUR_DETECTRON2 = "detectron2";
+    /** maskrcnn-benchmark's flavour: its legacy conventions, recorded in {@code conventions}. */
+    public static final String FLAVOUR_MASKRCNN_BENCHMARK = "maskrcnn_benchmark";
 
     public ModelManifest {
         classNames = List.copyOf(classNames);
