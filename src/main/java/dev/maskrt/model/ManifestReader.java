@@ -8,6 +8,7 @@ import dev.maskrt.engine.GraphDeclaration;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.maskrt.config.Precision;
 import dev.maskrt.image.ChannelFormat;
 import dev.maskrt.error.InputFormatException;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -109,7 +111,7 @@ final class ManifestReader {
                     + "conventions cannot have it");
         }
         return new ModelManifest(file, numClasses, classNames, input, anchors, rpn, roiHeads, backbone, boxHeads,
-                maskHead, testAug, flavour, conventions);
+                maskHead, testAug, graphSets(root, backbone, boxHeads, maskHead, dir), flavour, conventions);
     }
 
     /**
@@ -353,6 +355,61 @@ final class ManifestReader {
         Path path = dir.resolve(name);
         if (!Files.isRegularFile(path)) throw fail(field + ".file", "graph file " + path + " not found");
         return new GraphDeclaration(field, name, tensors(g, field, "inputs"), tensors(g, field, "outputs"));
+    }
+
+    /**
+     * {@code graph_sets}: optional; {@code {"int8": {"backbone": {"file", "precision"}, "box_heads": [...],
+     * "mask_head": {...}, "quantization": {...}}}}. Each graph keeps the fp32 graph's declared inputs and outputs;
+     * its precision is {@code "int8"} or {@code "fp32"} (a graph left in float32), at least one {@code "int8"}.
+     */
+    private Map<Precision, GraphSet> graphSets(JsonNode root, GraphDeclaration backbone, List<GraphDeclaration> boxHeads,
+            GraphDeclaration maskHead, Path dir) {
+        Map<Precision, GraphSet> out = new EnumMap<>(Precision.class);
+        JsonNode sets = root.get("graph_sets");
+        if (sets == null) return out;
+        asObject(sets, "graph_sets");
+        Iterator<Map.Entry<String, JsonNode>> it = sets.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String field = "graph_sets." + e.getKey();
+            if (!e.getKey().equals(Precision.INT8.id())) {
+                throw fail(field, "unknown graph set \"" + e.getKey() + "\" (expected \"int8\"; the fp32 graphs are "
+                        + "'graphs')");
+            }
+            JsonNode set = asObject(e.getValue(), field);
+            List<Precision> precisions = new ArrayList<>();
+            GraphDeclaration b = setGraph(object(set, field, "backbone"), field + ".backbone", backbone, dir,
+                    precisions);
+            JsonNode boxNodes = array(set, field, "box_heads");
+            if (boxNodes.size() != boxHeads.size()) {
+                throw fail(field + ".box_heads", boxNodes.size() + " box heads for " + boxHeads.size()
+                        + " in graphs.box_heads");
+            }
+            List<GraphDeclaration> boxes = new ArrayList<>();
+            for (int k = 0; k < boxNodes.size(); k++) {
+                String f = field + ".box_heads[" + k + "]";
+                boxes.add(setGraph(asObject(boxNodes.get(k), f), f, boxHeads.get(k), dir, precisions));
+            }
+            GraphDeclaration m = maskHead == null ? null // a box-only model has no mask head in any set
+                    : setGraph(object(set, field, "mask_head"), field + ".mask_head", maskHead, dir, precisions);
+            if (!precisions.contains(Precision.INT8)) {
+                throw fail(field, "no graph has precision \"int8\"");
+            }
+            out.put(Precision.INT8, new GraphSet(Precision.INT8, b, boxes, m, precisions));
+        }
+        return out;
+    }
+
+    private GraphDeclaration setGraph(JsonNode g, String field, GraphDeclaration fp32, Path dir,
+            List<Precision> precisions) {
+        String name = string(g, field, "file");
+        Path path = dir.resolve(name);
+        if (!Files.isRegularFile(path)) throw fail(field + ".file", "graph file " + path + " not found");
+        String precision = string(g, field, "precision");
+        if (precision.equals(Precision.INT8.id())) precisions.add(Precision.INT8);
+        else if (precision.equals(Precision.FP32.id())) precisions.add(Precision.FP32);
+        else throw fail(field + ".precision", "expected \"int8\" or \"fp32\", got \"" + precision + "\"");
+        return new GraphDeclaration(field, name, fp32.inputs(), fp32.outputs());
     }
 
     private List<TensorSpec> tensors(JsonNode g, String field, String name) {
