@@ -4,7 +4,7 @@ and per stage, beside maskrt's PipelineBenchmark on the same packages and images
 
     source /work/d2env/env.sh      # PYTHONPATH of upstream detectron2 (tools/reference/setup_detectron2.sh)
     /usr/bin/python3 benchmarks/anchors/pipeline_real_detectron2.py [r50|dsb...] [--runs N] [--warmup N]
-        [--java-cp CP] [--no-maskrt] [--json-out FILE]
+        [--java-cp CP] [--no-maskrt] [--json-out FILE] [--precisions fp32,int8] [--package W=DIR]
 
 Workloads:
   r50   the calibrated random-weight cascade_mask_rcnn_R_50_FPN_3x package (benchmarks/target/models/cascade_r50,
@@ -30,6 +30,8 @@ warm-up runs, then the median of N runs per image (each stage's median separatel
 maskrt side: `java -Xmx6g -cp CP dev.maskrt.bench.PipelineBenchmark --model PKG --name W --runs N IMAGE...` (CP:
 --java-cp, else $MASKRT_BENCH_CP, else benchmarks/target/benchmarks.jar), 2 threads, same images, run after the
 detectron2 side (never concurrently). Its "backbone" is one ONNX graph with ResNet + FPN + the RPN head.
+`--precisions fp32,int8` runs it once per precision (`--precision int8`: the package's int8 graph set, made by
+`python3 -m tools.quantize`), each beside the same detectron2 run.
 
 Prints one JSON line per (workload, implementation, image) and a Markdown table per workload: stage medians
 (averaged over the workload's images), ratio = detectron2 / maskrt (above 1: maskrt is faster).
@@ -209,9 +211,9 @@ def run_detectron2(package, images, runs, warmup):
 
 # ---------------------------------------------------------------------------------------------- maskrt side
 
-def run_maskrt(java_cp, name, package, images, runs, warmup):
+def run_maskrt(java_cp, name, package, images, runs, warmup, precision="fp32"):
     cmd = ["java", "-Xmx6g", "-cp", java_cp, "dev.maskrt.bench.PipelineBenchmark", "--model", package, "--name",
-           name, "--runs", str(runs), "--warmup", str(warmup)] + images
+           name, "--runs", str(runs), "--warmup", str(warmup), "--precision", precision] + images
     proc = subprocess.run(cmd, cwd=os.path.join(ROOT, "benchmarks"), check=True, stdout=subprocess.PIPE, text=True)
     return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
 
@@ -224,28 +226,32 @@ def mean_over_images(results, key=None):
     return statistics.mean(r["stages_ms"].get(key, 0.0) for r in results)
 
 
-def table(name, d2, mr):
-    def row(label, a, b):
-        ratio = f"**{a / b:.2f}×**" if a and b else "—"
-        fa = f"{a:.1f}" if a is not None else "—"
-        fb = f"{b:.1f}" if b is not None else "—"
-        return f"| {label} | {fa} | {fb} | {ratio} |"
+def table(name, d2, mrs):
+    """mrs: {precision: maskrt results} (empty: detectron2 only); one maskrt ms + ratio column pair per precision."""
+    def row(label, a, bs):
+        cells = [f"{a:.1f}" if a is not None else "—"]
+        for b in bs:
+            cells.append(f"{b:.1f}" if b is not None else "—")
+            cells.append(f"**{a / b:.2f}×**" if a and b else "—")
+        return f"| {label} | " + " | ".join(cells) + " |"
 
-    lines = [f"### {name} ({len(d2)} image(s); per-image medians, mean over images)", "",
-             "| stage | detectron2 ms | maskrt ms | ratio |", "|---|---:|---:|---:|"]
+    head = "| stage | detectron2 ms | " + " | ".join(f"maskrt {p} ms | ratio {p}" for p in mrs) + " |"
+    lines = [f"### {name} ({len(d2)} image(s); per-image medians, mean over images)", "", head,
+             "|---|---:|" + "---:|---:|" * len(mrs)]
 
     def both(key_d2, key_mr=None):
-        return mean_over_images(d2, key_d2), (mean_over_images(mr, key_mr or key_d2) if mr else None)
+        return mean_over_images(d2, key_d2), [mean_over_images(mr, key_mr or key_d2) for mr in mrs.values()]
 
     for stage in ["decode", "preprocess"]:
         lines.append(row(stage, *both(stage)))
     a = mean_over_images(d2, "backbone") + mean_over_images(d2, "rpn head")
-    lines.append(row("backbone + FPN + RPN head", a, mean_over_images(mr, "backbone") if mr else None))
+    lines.append(row("backbone + FPN + RPN head", a, [mean_over_images(mr, "backbone") for mr in mrs.values()]))
     for stage in ["proposals", "box stage 0", "box stage 1", "box stage 2", "detections", "mask head", "paste"]:
         lines.append(row(stage, *both(stage)))
-    lines.append(row("**end to end**", mean_over_images(d2), mean_over_images(mr) if mr else None))
+    lines.append(row("**end to end**", mean_over_images(d2), [mean_over_images(mr) for mr in mrs.values()]))
     det = ", ".join(f"{os.path.basename(r['image'])[:12]} {r['size'][0]}x{r['size'][1]}: d2 {r['detections']}"
-                    + (f" / maskrt {m['detections']}" if m else "") for r, m in zip(d2, mr or [None] * len(d2)))
+                    + "".join(f" / maskrt {p} {mr[i]['detections']}" for p, mr in mrs.items())
+                    for i, r in enumerate(d2))
     lines += ["", f"detections: {det}", ""]
     parts = ["box pooler (all stages)", "box head FCs (all stages)", "mask pooler", "mask head convs"]
     lines.append("detectron2 parts: " + ", ".join(f"{p} {mean_over_images(d2, p):.1f}" for p in parts))
@@ -261,6 +267,10 @@ def main(argv=None):
                                                         os.path.join(ROOT, "benchmarks", "target", "benchmarks.jar")))
     ap.add_argument("--no-maskrt", action="store_true", help="time detectron2 only")
     ap.add_argument("--json-out", default=None, help="also append every JSON line to this file")
+    ap.add_argument("--package", action="append", default=[], metavar="W=DIR",
+                    help="use package DIR for workload W (e.g. dsb=a copy of the bundled model with int8 graphs)")
+    ap.add_argument("--precisions", default="fp32",
+                    help="maskrt graph sets to time, comma-separated (fp32, int8: the package's int8 graphs)")
     args = ap.parse_args(argv)
     unknown = [w for w in args.workloads if w not in WORKLOADS]
     if unknown:
@@ -269,20 +279,24 @@ def main(argv=None):
     tables = []
     for w in args.workloads or list(WORKLOADS):
         name, package_fn, images_fn = WORKLOADS[w]
-        package, images = package_fn(), images_fn()
+        overrides = dict(o.split("=", 1) for o in args.package)
+        package = os.path.abspath(overrides[w]) if w in overrides else package_fn()
+        images = images_fn()
         d2 = run_detectron2(package, images, args.runs, args.warmup)
         lines = [dict(workload=name, impl="detectron2 DefaultPredictor", threads=torch.get_num_threads(), **r)
                  for r in d2]
-        mr = None
+        mrs = {}
         if not args.no_maskrt:
-            mr = run_maskrt(args.java_cp, name, os.path.abspath(package), images, args.runs, args.warmup)
-            lines += mr
+            for precision in [p.strip() for p in args.precisions.split(",") if p.strip()]:
+                mrs[precision] = run_maskrt(args.java_cp, name, os.path.abspath(package), images, args.runs,
+                                            args.warmup, precision)
+                lines += mrs[precision]
         for line in lines:
             print(json.dumps(line), flush=True)
             if args.json_out:
                 with open(args.json_out, "a") as f:
                     f.write(json.dumps(line) + "\n")
-        tables.append(table(name, d2, mr))
+        tables.append(table(name, d2, mrs))
     print()
     print("\n\n".join(tables))
 

@@ -1,7 +1,7 @@
 """Command line:
 
   /usr/bin/python3 -m tools.maskrt_export export --config CFG.yaml (--weights W.pkl|W.pth | --random-weights
-      [--seed N]) --out DIR
+      [--seed N]) --out DIR [--framework detectron2|maskrcnn_benchmark]
   /usr/bin/python3 -m tools.maskrt_export reference --package DIR --images IMG... --out OUT.npz [--intermediates]
       [--dense]
 """
@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import torch
 
-from . import checkpoint, config, package, pipeline
+from . import checkpoint, config, mrcnn_benchmark, package, pipeline
 from .modules import GeneralizedRCNN
 
 
@@ -28,7 +28,36 @@ def read_image(path):
         return np.asarray(im.convert("RGB"))
 
 
+def cmd_export_maskrcnn_benchmark(args):
+    """maskrcnn-benchmark YAML + .pth (or random weights) -> a flavour "maskrcnn_benchmark" package."""
+    from PIL import Image
+    from . import mrcnn_benchmark as mb
+    from . import mrcnn_benchmark_pipeline as mbp
+    settings = mb.load_settings(args.config)
+    model = mb.MaskRcnnBenchmark(settings["architecture"]).eval()
+    if args.random_weights:
+        if args.calibration_image:
+            with Image.open(args.calibration_image) as im:
+                image = mbp.preprocess(im.convert("RGB"), settings)
+            image = mbp.to_image_list([image], max(settings["input"]["size_divisibility"], 32))[0]
+        else:
+            g = torch.Generator().manual_seed(args.seed)
+            image = package._calibration_image(g)
+        mb.init_random(model, args.seed, settings, image)
+        source = {"config": os.path.basename(args.config), "weights": f"random (seed {args.seed})"}
+        if args.calibration_image:
+            source["calibration_image"] = os.path.basename(args.calibration_image)
+    else:
+        mb.load_checkpoint(model, args.weights)
+        source = {"config": os.path.basename(args.config), "weights": os.path.basename(args.weights)}
+    mb.export_package(model, settings, args.out, source)
+    total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
+    print(f"wrote {args.out} ({total / 1024:.0f} KiB)")
+
+
 def cmd_export(args):
+    if args.framework == "maskrcnn_benchmark":
+        return cmd_export_maskrcnn_benchmark(args)
     settings = config.load_settings(args.config)
     model = GeneralizedRCNN(settings["architecture"]).eval()
     if args.random_weights:
@@ -87,6 +116,8 @@ def main(argv=None):
     e.add_argument("--calibration-image", help="with --random-weights: calibrate on this image (resized and normalised "
                                                "as the model's test input) instead of the synthetic one")
     e.add_argument("--out", required=True)
+    e.add_argument("--framework", choices=["detectron2", "maskrcnn_benchmark"], default="detectron2",
+                   help="the trainer of the config and checkpoint (default detectron2)")
     r = sub.add_parser("reference", help="run the PyTorch reference pipeline on images")
     r.add_argument("--package", required=True)
     r.add_argument("--images", nargs="+", required=True)
@@ -98,7 +129,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     try:
         cmd_export(args) if args.command == "export" else cmd_reference(args)
-    except (config.ConfigError, checkpoint.CheckpointError, package.PackageError) as err:
+    except (config.ConfigError, checkpoint.CheckpointError, package.PackageError, mrcnn_benchmark.ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

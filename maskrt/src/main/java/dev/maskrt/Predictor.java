@@ -1,7 +1,9 @@
 package dev.maskrt;
 
 import dev.maskrt.cascade.CascadePipeline;
+import dev.maskrt.config.Backend;
 import dev.maskrt.config.DetectionSettings;
+import dev.maskrt.config.Precision;
 import dev.maskrt.cascade.ImageResult;
 import dev.maskrt.cascade.TestTimeAugmentation;
 import dev.maskrt.config.StageTimer;
@@ -57,6 +59,7 @@ public final class Predictor implements AutoCloseable {
     private final int batchSize;
     /** Test-time augmentation, or null when off. */
     private final TestTimeAugmentation tta;
+    private final Precision precision;
     private volatile boolean closed;
 
     private Predictor(ModelPackage model, EngineFactory engines, Workers workers, PredictorOptions options) {
@@ -68,9 +71,12 @@ public final class Predictor implements AutoCloseable {
         InputSettings in = m.input();
         int minSize = options.minSizeTest() != null ? options.minSizeTest() : in.minSizeTest();
         int maxSize = options.maxSizeTest() != null ? options.maxSizeTest() : in.maxSizeTest();
+        var conventions = m.conventions();
         this.preprocessor = new Preprocessor(in.format(), in.pixelMean(), in.pixelStd(),
-                new ResizeShortestEdge(minSize, maxSize), in.sizeDivisibility(), workers);
-        this.decoder = new ImageDecoder(in.format(), options.maxImageFileBytes()).asDetectron2Reads();
+                conventions.maskrcnnBenchmarkResize() ? ResizeShortestEdge.maskrcnnBenchmark(minSize, maxSize)
+                        : new ResizeShortestEdge(minSize, maxSize), in.sizeDivisibility(), workers);
+        ImageDecoder plain = new ImageDecoder(in.format(), options.maxImageFileBytes());
+        this.decoder = conventions.exifOrientation() ? plain.asDetectron2Reads() : plain.asPilConvertReads();
         RoiHeadSettings r = m.roiHeads();
         this.settings = new DetectionSettings(
                 options.scoreThreshold() != null ? options.scoreThreshold() : r.scoreThreshold(),
@@ -78,11 +84,17 @@ public final class Predictor implements AutoCloseable {
                 options.detectionsPerImage() != null ? options.detectionsPerImage() : r.detectionsPerImage(),
                 options.maskThreshold() != null ? options.maskThreshold() : r.maskThreshold());
         this.batchSize = options.batchSize();
+        this.precision = options.precision();
         this.tta = ttaEnabled(options, m) ? new TestTimeAugmentation(pipeline, preprocessor, m.testAug()) : null;
     }
 
     private static boolean ttaEnabled(PredictorOptions options, ModelManifest m) {
-        return options.tta() != null ? options.tta() : m.testAug().enabled();
+        boolean on = options.tta() != null ? options.tta() : m.testAug().enabled();
+        if (on && !m.conventions().isDetectron2()) {
+            throw new IllegalArgumentException("tta: test-time augmentation is detectron2's (GeneralizedRCNNWithTTA); "
+                    + m.file() + " is a " + m.flavour() + " model");
+        }
+        return on;
     }
 
     /**
@@ -102,7 +114,8 @@ public final class Predictor implements AutoCloseable {
      * @param modelDir the package directory ({@code manifest.json} and its ONNX graphs)
      * @param options backend, threads, overrides of the manifest's settings
      * @return an open predictor; close it to release its engines and threads
-     * @throws dev.maskrt.error.InputFormatException naming the file and field when the package is bad
+     * @throws dev.maskrt.error.InputFormatException naming the file and field when the package is bad, or when
+     *     {@link PredictorOptions#precision()} asks for a graph set the package does not have (e.g. int8)
      * @throws dev.maskrt.error.BackendUnavailableException when the requested backend cannot run here
      */
     public static Predictor open(Path modelDir, PredictorOptions options) {
@@ -114,12 +127,15 @@ public final class Predictor implements AutoCloseable {
                 .detectionsPerImage(options.detectionsPerImage());
         if (options.minSizeTest() != null) trt.minSizeTest(options.minSizeTest());
         if (options.maxSizeTest() != null) trt.maxSizeTest(options.maxSizeTest());
-        ModelManifest manifest = ModelPackage.readManifest(modelDir); // TTA decides the TensorRT profiles
+        // TTA decides the TensorRT profiles; the precision picks the graph set (refused when the package lacks it)
+        ModelManifest manifest = ModelPackage.readManifest(modelDir).forPrecision(options.precision());
         if (ttaEnabled(options, manifest)) {
             trt.tta(manifest.testAug().minSizes(), manifest.testAug().maxSize())
                     .batchSize(Math.max(options.batchSize(), TestTimeAugmentation.BATCH_SIZE));
         }
-        EngineFactory engines = EngineFactory.forBackend(options.backend(), ort, trt.build());
+        // int8 graphs run on ONNX Runtime: AUTO means the CPU (PredictorOptions refuses TENSORRT with INT8)
+        Backend backend = options.precision() == Precision.INT8 ? Backend.CPU : options.backend();
+        EngineFactory engines = EngineFactory.forBackend(backend, ort, trt.build());
         ModelPackage model;
         try {
             model = ModelPackage.load(modelDir, manifest, engines);
@@ -146,6 +162,13 @@ public final class Predictor implements AutoCloseable {
     public dev.maskrt.config.Backend backend() { return engines.backend(); }
 
     /**
+     * The package's graph set this predictor runs ({@link PredictorOptions#precision()}).
+     *
+     * @return {@link Precision#FP32} or {@link Precision#INT8}
+     */
+    public Precision precision() { return precision; }
+
+    /**
      * The model's classes.
      *
      * @return the class names, in class-index order (background excluded)
@@ -159,6 +182,22 @@ public final class Predictor implements AutoCloseable {
      *     mask ({@link Instance#hasMask()} false)
      */
     public boolean hasMasks() { return model.manifest().hasMasks(); }
+
+    /**
+     * The trainer whose inference the model follows.
+     *
+     * @return the manifest's {@code flavour}: {@code "detectron2"} or {@code "maskrcnn_benchmark"}
+     */
+    public String flavour() { return model.manifest().flavour(); }
+
+    /**
+     * Whether the instances' boxes are inclusive pixel ranges, as maskrcnn-benchmark gives them (its "+1"
+     * convention: a box covers pixels {@code x0 .. x1}, width {@code x1 - x0 + 1}; COCO results then carry that
+     * width, as its {@code coco_eval.py} writes them) rather than detectron2's continuous coordinates.
+     *
+     * @return true for a maskrcnn-benchmark model
+     */
+    public boolean inclusiveBoxes() { return model.manifest().conventions().plusOneBoxes(); }
 
     /**
      * Whether this predictor uses test-time augmentation.

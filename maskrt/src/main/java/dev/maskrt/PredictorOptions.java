@@ -1,6 +1,7 @@
 package dev.maskrt;
 
 import dev.maskrt.config.Backend;
+import dev.maskrt.config.Precision;
 import dev.maskrt.config.TensorRtOptions;
 
 /**
@@ -30,6 +31,7 @@ public final class PredictorOptions {
     private final TensorRtOptions tensorRt;
     private final long maxImageFileBytes;
     private final Boolean tta;
+    private final Precision precision;
 
     private PredictorOptions(Builder b) {
         backend = b.backend;
@@ -45,6 +47,7 @@ public final class PredictorOptions {
         tensorRt = b.tensorRt;
         maxImageFileBytes = b.maxImageFileBytes;
         tta = b.tta;
+        precision = b.precision;
     }
 
     /**
@@ -100,6 +103,12 @@ public final class PredictorOptions {
      */
     public Boolean tta() { return tta; }
 
+    /**
+     * @return the package's graph set that runs: {@link Precision#FP32} (default, the manifest's {@code graphs}) or
+     *     {@link Precision#INT8} (its {@code graph_sets.int8}, on the CPU)
+     */
+    public Precision precision() { return precision; }
+
     /** Builds {@link PredictorOptions}; every setter checks its argument and names it when it is out of range. */
     public static final class Builder {
         private Backend backend = Backend.AUTO;
@@ -115,6 +124,7 @@ public final class PredictorOptions {
         private TensorRtOptions tensorRt = TensorRtOptions.defaults();
         private long maxImageFileBytes = DEFAULT_MAX_IMAGE_FILE_BYTES;
         private Boolean tta;
+        private Precision precision = Precision.FP32;
 
         private Builder() {}
 
@@ -295,7 +305,39 @@ public final class PredictorOptions {
             return this;
         }
 
-        /** @return the options */
-        public PredictorOptions build() { return new PredictorOptions(this); }
+        /**
+         * Which of the package's graph sets runs: {@link Precision#FP32} (default: the fp32 graphs, the manifest's
+         * {@code graphs}) or {@link Precision#INT8} (static int8 graphs made by {@code tools/quantize}, the
+         * manifest's {@code graph_sets.int8}: faster on CPUs with VNNI, at the accuracy cost measured in
+         * {@code benchmarks/RESULTS.md}). INT8 runs on ONNX Runtime (CPU): with {@link Backend#AUTO} the predictor
+         * uses the CPU, {@link Backend#TENSORRT} is refused by {@link #build()}. A package without int8 graphs is
+         * refused when the predictor opens it (never an fp32 fallback). {@link Precision#FP16} is a TensorRT engine
+         * setting ({@link TensorRtOptions.Builder#precision(Precision)}), refused here.
+         *
+         * @param precision the value
+         * @return this builder
+         * @throws IllegalArgumentException naming {@code precision} when null or FP16
+         */
+        public Builder precision(Precision precision) {
+            if (precision == null) throw new IllegalArgumentException("precision must not be null");
+            if (precision == Precision.FP16) {
+                throw new IllegalArgumentException("precision must be FP32 or INT8 (graph sets of the package); FP16 "
+                        + "is a TensorRT engine setting: tensorRt(TensorRtOptions.builder().precision(FP16)...)");
+            }
+            this.precision = precision;
+            return this;
+        }
+
+        /**
+         * @return the options
+         * @throws IllegalArgumentException when precision INT8 is combined with backend TENSORRT
+         */
+        public PredictorOptions build() {
+            if (precision == Precision.INT8 && backend == Backend.TENSORRT) {
+                throw new IllegalArgumentException("precision INT8 runs the package's int8 graphs on the CPU (ONNX "
+                        + "Runtime): backend TENSORRT cannot run them (use backend CPU or AUTO)");
+            }
+            return new PredictorOptions(this);
+        }
     }
 }

@@ -61,12 +61,19 @@ public final class Detectron2Golden {
 
     /** As {@link #assertMatches(Predictor, JsonNode)} under other criteria (a test says why). */
     public static int assertMatches(Predictor predictor, JsonNode golden, ParityCriteria criteria) {
+        return assertMatches(predictor, golden, criteria, false);
+    }
+
+    /** As above; {@code inclusiveBoxes}: box IoU on inclusive pixel ranges (maskrcnn-benchmark models). */
+    public static int assertMatches(Predictor predictor, JsonNode golden, ParityCriteria criteria,
+            boolean inclusiveBoxes) {
         List<Prediction> predictions = predictor.predictAll(inputs(golden));
         int compared = 0;
         for (int i = 0; i < predictions.size(); i++) {
             JsonNode image = golden.get("images").get(i);
             List<Instance> expected = instances(image, predictor.classNames());
-            ParityReport report = DetectionParity.compare(expected, predictions.get(i).instances(), criteria);
+            ParityReport report = DetectionParity.compare(expected, predictions.get(i).instances(), criteria,
+                    inclusiveBoxes);
             System.out.println((predictor.tta() ? "TTA " : "plain ") + image.get("file").asText() + ": " + report);
             assertTrue(report.passes(), image.get("file").asText() + ": " + report);
             compared += expected.size();

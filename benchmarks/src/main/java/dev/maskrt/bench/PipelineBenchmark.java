@@ -3,6 +3,7 @@ package dev.maskrt.bench;
 import dev.maskrt.ImageInput;
 import dev.maskrt.Predictor;
 import dev.maskrt.PredictorOptions;
+import dev.maskrt.config.Precision;
 import dev.maskrt.config.StageTimer;
 import dev.maskrt.config.Backend;
 import java.nio.file.Files;
@@ -23,14 +24,18 @@ import java.util.Map;
  * paste) and the process's peak resident memory.
  *
  * <p>Run from benchmarks/: {@code java -cp target/benchmarks.jar dev.maskrt.bench.PipelineBenchmark [workload...]},
- * or with {@code --model DIR [--name NAME] [--runs N] [--warmup N] IMAGE...} on any package and images (one JSON
+ * or with {@code --model DIR [--name NAME] [--runs N] [--warmup N] [--precision fp32|int8] IMAGE...} on any package and images (one JSON
  * line per image; {@code anchors/pipeline_real_detectron2.py} runs it beside real detectron2);
  * {@code -Dmaskrt.bench.spin=true} lets ONNX Runtime's threads spin between runs (default off).
  */
 public final class PipelineBenchmark {
     private PipelineBenchmark() {}
 
-    private record Workload(String name, Path model, int runs) {}
+    private record Workload(String name, Path model, int runs, Precision precision) {
+        Workload(String name, Path model, int runs) {
+            this(name, model, runs, Precision.FP32);
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         Path inputs = Path.of(System.getProperty("maskrt.bench.inputs", "target/inputs"));
@@ -64,6 +69,7 @@ public final class PipelineBenchmark {
         Path model = null;
         String name = "pipeline";
         int runs = 5, warmup = 1;
+        Precision precision = Precision.FP32;
         List<Path> images = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -71,19 +77,22 @@ public final class PipelineBenchmark {
                 case "--name": name = args[++i]; break;
                 case "--runs": runs = Integer.parseInt(args[++i]); break;
                 case "--warmup": warmup = Integer.parseInt(args[++i]); break;
+                case "--precision": precision = Precision.parse(args[++i]); break;
                 default:
                     if (args[i].startsWith("--")) throw new IllegalArgumentException("unknown option " + args[i]);
                     images.add(Path.of(args[i]));
             }
         }
         if (model == null || images.isEmpty()) {
-            throw new IllegalArgumentException("usage: --model DIR [--name NAME] [--runs N] [--warmup N] IMAGE...");
+            throw new IllegalArgumentException("usage: --model DIR [--name NAME] [--runs N] [--warmup N] "
+                    + "[--precision fp32|int8] IMAGE...");
         }
-        run(new Workload(name, model, runs), images, warmup, spin);
+        run(new Workload(name, model, runs, precision), images, warmup, spin);
     }
 
     private static void run(Workload w, List<Path> images, int warmup, boolean spin) {
-        PredictorOptions options = PredictorOptions.builder().backend(Backend.CPU).threads(2).engineSpinning(spin).build();
+        PredictorOptions options = PredictorOptions.builder().backend(Backend.CPU).threads(2).engineSpinning(spin)
+                .precision(w.precision()).build();
         try (Predictor predictor = Predictor.open(w.model(), options)) {
             for (Path image : images) {
                 ImageInput input = ImageInput.of(image);
@@ -101,9 +110,9 @@ public final class PipelineBenchmark {
                 }
                 StringBuilder perStage = new StringBuilder();
                 stages.forEach((k, v) -> perStage.append(String.format(Locale.ROOT, ", \"%s\": %.1f", k, median(v))));
-                System.out.printf(Locale.ROOT, "{\"workload\": \"%s\", \"impl\": \"maskrt\", \"image\": \"%s\", "
+                System.out.printf(Locale.ROOT, "{\"workload\": \"%s\", \"impl\": \"maskrt\", \"precision\": \"%s\", \"image\": \"%s\", "
                         + "\"ms\": %.1f, \"detections\": %d, \"spin\": %b, \"peak_rss_mb\": %d, \"stages_ms\": {%s}}%n",
-                        w.name(), image.getFileName(), median(total), detections, spin, peakRssMb(),
+                        w.name(), w.precision().id(), image.getFileName(), median(total), detections, spin, peakRssMb(),
                         perStage.length() > 0 ? perStage.substring(2) : "");
             }
         }

@@ -174,7 +174,7 @@ public final class MaskrtSpark {
             try {
                 Prediction p = predictor.predictAll(List.of(ImageInput.of(content, path))).get(0);
                 if (!p.isSuccess()) return List.of(error(path, id, p.error().orElseThrow().getMessage()));
-                return instanceRows(path, id, p, overlaps);
+                return instanceRows(path, id, p, overlaps, predictor);
             } catch (PredictorClosedException e) {
                 throw e; // the executor is shutting down: let Spark run the task elsewhere
             } catch (RuntimeException e) {
@@ -182,7 +182,8 @@ public final class MaskrtSpark {
             }
         }
 
-        private List<Row> instanceRows(String path, String id, Prediction p, NonOverlappingMasks overlaps) {
+        private List<Row> instanceRows(String path, String id, Prediction p, NonOverlappingMasks overlaps,
+                                       Predictor predictor) {
             List<Instance> instances = p.instances();
             int w = p.width(), h = p.height();
             if (instances.isEmpty()) {
@@ -191,10 +192,13 @@ public final class MaskrtSpark {
             // a box-only model (Faster R-CNN) has no masks: coco_rle and kaggle_rle are null
             boolean masks = instances.get(0).hasMask();
             String[] kaggle = masks ? kaggleRles(instances, h, w, overlaps) : new String[instances.size()];
+            boolean inclusive = predictor.inclusiveBoxes(); // maskrcnn-benchmark's boxes: widths x1 - x0 + 1
             List<Row> rows = new ArrayList<>(instances.size());
             for (int k = 0; k < instances.size(); k++) {
                 Instance i = instances.get(k);
-                double[] bbox = {i.x0(), i.y0(), (double) i.x1() - (double) i.x0(), (double) i.y1() - (double) i.y0()};
+                double[] bbox = inclusive
+                        ? new double[] {i.x0(), i.y0(), i.x1() - i.x0() + 1f, i.y1() - i.y0() + 1f}
+                        : new double[] {i.x0(), i.y0(), (double) i.x1() - (double) i.x0(), (double) i.y1() - (double) i.y0()};
                 rows.add(RowFactory.create(path, id, w, h, k, i.classIndex(), i.className(), i.score(), bbox,
                         masks ? CocoRle.encode(i.mask()).toCompressedString() : null, kaggle[k], null));
             }

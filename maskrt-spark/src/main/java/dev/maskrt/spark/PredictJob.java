@@ -173,8 +173,7 @@ final class PredictJob implements Callable<Integer> {
         }
         PredictOutputs.Plan plan;
         try {
-            plan = PredictOutputs.plan(inputs.files(), inputs.names(), formats, driverSide.classNames(), cocoGt,
-                    minPixels);
+            plan = PredictOutputs.plan(inputs.files(), inputs.names(), formats, cocoGt, minPixels, driverSide);
         } catch (IllegalArgumentException e) {
             throw usage((cocoGt != null ? "--coco-gt: " : "--format: ") + e.getMessage());
         }

@@ -24,13 +24,18 @@ final class CascadeBoxStages {
     private final RoiHeadSettings settings;
     private final List<Engine> heads;
     private final RoiPooler pooler;
-    private final BoxTransform boxes;
+    private final BoxRules rules;
 
     CascadeBoxStages(RoiHeadSettings settings, List<Engine> heads, RoiPooler pooler, BoxTransform boxes) {
+        this(settings, heads, pooler, new BoxRules(dev.maskrt.model.Conventions.DETECTRON2, boxes, null));
+    }
+
+    /** With the box rules of the model's conventions (maskrcnn-benchmark: BoxCoder.decode with inclusive boxes). */
+    CascadeBoxStages(RoiHeadSettings settings, List<Engine> heads, RoiPooler pooler, BoxRules rules) {
         this.settings = settings;
         this.heads = List.copyOf(heads);
         this.pooler = pooler;
-        this.boxes = boxes;
+        this.rules = rules;
     }
 
     int stages() { return heads.size(); }
@@ -49,7 +54,7 @@ final class CascadeBoxStages {
             if (k > 0) {
                 current = current.clone();
                 // detectron2 clips the previous stage's boxes but keeps empty ones, so rows stay aligned across stages
-                boxes.clip(current, height, width);
+                rules.clip(current, height, width);
             }
             int s = pooler.resolution();
             float[] pooled = pooler.pool(levels, current, n);
@@ -61,7 +66,7 @@ final class CascadeBoxStages {
             // class-specific deltas [R, 4K] (one stage only): the proposal repeated per class, as apply_deltas
             // broadcasts each row's box over its K delta groups
             float[] reference = deltas.length == current.length ? current : perClass(current, deltas.length / current.length);
-            current = boxes.applyDeltas(deltas, reference, settings.stageWeights(k), settings.scaleClamp());
+            current = rules.decode(deltas, reference, settings.stageWeights(k), settings.scaleClamp());
             stageBoxes.add(current);
             stageProbs.add(probs);
             if (sum == null) {

@@ -49,13 +49,17 @@ public final class CascadePipeline {
         if (ops == null) throw new IllegalArgumentException("ops must not be null");
         this.manifest = manifest;
         this.backbone = backbone;
-        this.proposals = new ProposalGenerator(manifest.anchors(), manifest.rpn(), ops.boxTransform(), ops.nms());
+        // the conventions (detectron2's, or maskrcnn-benchmark's legacy rules) choose the box ops of every step
+        BoxRules rules = new BoxRules(manifest.conventions(), ops.boxTransform(), ops.nms());
+        this.proposals = new ProposalGenerator(manifest.anchors(), manifest.rpn(), rules);
+        var box = manifest.roiHeads().boxPooler();
         this.boxStages = new CascadeBoxStages(manifest.roiHeads(), boxHeads,
-                new RoiPooler(manifest.roiHeads().boxPooler(), ops.roiAlign()), ops.boxTransform());
-        this.selector = new DetectionSelector(ops.boxTransform(), ops.nms());
-        this.masks = manifest.hasMasks() ? new MaskPredictor(maskHead, new RoiPooler(manifest.roiHeads().maskPooler(),
-                ops.roiAlign()), manifest.roiHeads().maskClassAgnostic()) : null;
-        this.postprocess = new DetectorPostprocess(ops.boxTransform(), ops.maskPaster());
+                new RoiPooler(box, ops.roiAlign(), rules.levelMapping(box)), rules);
+        this.selector = new DetectionSelector(rules);
+        var mask = manifest.roiHeads().maskPooler();
+        this.masks = manifest.hasMasks() ? new MaskPredictor(maskHead, new RoiPooler(mask, ops.roiAlign(),
+                rules.levelMapping(mask)), manifest.roiHeads().maskClassAgnostic()) : null;
+        this.postprocess = new DetectorPostprocess(ops.boxTransform(), ops.maskPaster(), manifest.conventions());
     }
 
     private static ModelPackage requireModel(ModelPackage model) {

@@ -1,7 +1,8 @@
 package dev.maskrt.cascade;
 
 /**
- * The final detections of one image in resized-image pixels, in descending score order.
+ * The final detections of one image in resized-image pixels, in descending score order (maskrcnn-benchmark models:
+ * in its order, classes in turn, each class's survivors in proposal order).
  *
  * @param boxes {@code float[4n]} clipped to the resized image
  * @param scores {@code float[n]}

@@ -16,10 +16,20 @@ import java.util.List;
 final class DetectorPostprocess {
     private final BoxTransform boxes;
     private final MaskPaster paster;
+    private final dev.maskrt.model.Conventions conventions;
 
     DetectorPostprocess(BoxTransform boxes, MaskPaster paster) {
+        this(boxes, paster, dev.maskrt.model.Conventions.DETECTRON2);
+    }
+
+    /**
+     * With the model's conventions: maskrcnn-benchmark's ({@code postprocess: "scale_only"}) only scales the boxes
+     * ({@code BoxList.resize}, what coco_eval.py does before writing), and pastes with its {@code Masker}.
+     */
+    DetectorPostprocess(BoxTransform boxes, MaskPaster paster, dev.maskrt.model.Conventions conventions) {
         this.boxes = boxes;
         this.paster = paster;
+        this.conventions = conventions;
     }
 
     /** Indices of the detections kept, and their boxes in original-image pixels. */
@@ -35,6 +45,11 @@ final class DetectorPostprocess {
             b[i + 2] *= sx;
             b[i + 3] *= sy;
         }
+        if (conventions.scaleOnlyPostprocess()) {
+            int[] all = new int[b.length / 4];
+            for (int i = 0; i < all.length; i++) all[i] = i;
+            return new Scaled(all, b);
+        }
         boxes.clip(b, g.originalHeight(), g.originalWidth());
         int[] kept = boxes.nonEmpty(b, 0f);
         float[] out = new float[4 * kept.length];
@@ -46,8 +61,12 @@ final class DetectorPostprocess {
     List<Instance> paste(Scaled s, Detections d, MaskProbabilities masks, ImageGeometry g, List<String> classNames,
             float threshold) {
         int n = s.kept().length;
-        CompactMask[] pasted = masks == null ? new CompactMask[n] : paster.paste(masks.values(), masks.height(),
-                masks.width(), s.boxes(), g.originalHeight(), g.originalWidth(), threshold);
+        CompactMask[] pasted = masks == null ? new CompactMask[n]
+                : conventions.maskerPaste()
+                        ? paster.pasteMasker(masks.values(), masks.height(), masks.width(), s.boxes(),
+                                g.originalHeight(), g.originalWidth(), threshold)
+                        : paster.paste(masks.values(), masks.height(), masks.width(), s.boxes(), g.originalHeight(),
+                                g.originalWidth(), threshold);
         List<Instance> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             int det = s.kept()[i], c = d.classes()[det];

@@ -21,17 +21,29 @@ final class ProposalGenerator {
     private final RpnSettings rpn;
     private final BoxTransform boxes;
     private final Nms nms;
+    private final BoxRules rules;
     private final float[][] cellAnchors;
     private final Map<Long, float[]> gridCache = new ConcurrentHashMap<>();
 
     ProposalGenerator(AnchorSettings anchors, RpnSettings rpn, BoxTransform boxes, Nms nms) {
+        this(anchors, rpn, new BoxRules(dev.maskrt.model.Conventions.DETECTRON2, boxes, nms));
+    }
+
+    /** With the box rules of the model's conventions (detectron2's or maskrcnn-benchmark's). */
+    ProposalGenerator(AnchorSettings anchors, RpnSettings rpn, BoxRules rules) {
         this.anchors = anchors;
         this.rpn = rpn;
-        this.boxes = boxes;
-        this.nms = nms;
+        this.boxes = rules.boxOp();
+        this.nms = rules.nmsOp();
+        this.rules = rules;
         double[][] sizes = anchors.sizes(), ratios = anchors.aspectRatios();
+        int[] strides = anchors.strides();
         cellAnchors = new float[anchors.levels()][];
-        for (int l = 0; l < cellAnchors.length; l++) cellAnchors[l] = Anchors.cellAnchors(sizes[l], ratios[l]);
+        for (int l = 0; l < cellAnchors.length; l++) {
+            cellAnchors[l] = rules.conventions().maskrcnnBenchmarkAnchors()
+                    ? Anchors.maskrcnnBenchmarkCellAnchors(strides[l], sizes[l], ratios[l])
+                    : Anchors.cellAnchors(sizes[l], ratios[l]);
+        }
     }
 
     /** Proposals of image {@code n} of the batch, whose resized (unpadded) size is {@code height × width}. */
@@ -60,7 +72,7 @@ final class ProposalGenerator {
                 System.arraycopy(grid, 4 * idx, refs, 4 * i, 4);
                 for (int j = 0; j < 4; j++) deltas[4 * i + j] = out.deltas[l][deltaBase + (4 * k + j) * cells + cell];
             }
-            levelBoxes[l] = boxes.applyDeltas(deltas, refs, rpn.bboxRegWeights(), rpn.scaleClamp());
+            levelBoxes[l] = rules.decode(deltas, refs, rpn.bboxRegWeights(), rpn.scaleClamp());
             levelScores[l] = scores;
             total += top.length;
         }
@@ -74,13 +86,36 @@ final class ProposalGenerator {
             o += levelScores[l].length;
         }
         Selection s = new Selection(allBoxes, allScores, allLevels).keep(boxes.finite(allBoxes, allScores));
-        boxes.clip(s.boxes, height, width);
-        s = s.keep(boxes.nonEmpty(s.boxes, rpn.minBoxSize()));
+        rules.clip(s.boxes, height, width);
+        s = s.keep(rules.minSize(s.boxes, rpn.minBoxSize()));
+        int perLevel = rules.conventions().rpnPostNmsTopkPerLevel();
+        if (perLevel > 0) return perLevelThenBest(s, levels, perLevel);
         // NMS within each level (level id as the group), then the best post_nms_topk over all levels
-        int[] kept = nms.batchedNms(s.boxes, s.scores, s.groups, rpn.nmsThreshold());
+        int[] kept = rules.batched(s.boxes, s.scores, s.groups, rpn.nmsThreshold());
         if (kept.length > rpn.postNmsTopk()) kept = java.util.Arrays.copyOf(kept, rpn.postNmsTopk());
         s = s.keep(kept);
         return new Proposals(s.boxes, s.scores);
+    }
+
+    /**
+     * maskrcnn-benchmark's RPNPostProcessor (rpn/inference.py:110-121 per level, :154-181 over levels at test time):
+     * each level's NMS (its boxes are in descending score order already) keeps at most {@code perLevel}; then the
+     * best {@code post_nms_topk} of all levels' survivors, in descending score order.
+     */
+    private Proposals perLevelThenBest(Selection s, int levels, int perLevel) {
+        int[] keptAll = new int[s.count()];
+        int n = 0;
+        for (int l = 0; l < levels; l++) {
+            int count = 0;
+            int[] members = new int[s.count()];
+            for (int i = 0; i < s.count(); i++) if (s.groups[i] == l) members[count++] = i;
+            Selection level = s.keep(java.util.Arrays.copyOf(members, count));
+            int[] kept = rules.nms(level.boxes, level.scores, rpn.nmsThreshold());
+            for (int k = 0; k < Math.min(kept.length, perLevel); k++) keptAll[n++] = members[kept[k]];
+        }
+        Selection survivors = s.keep(java.util.Arrays.copyOf(keptAll, n));
+        survivors = survivors.keep(nms.topK(survivors.scores, rpn.postNmsTopk()));
+        return new Proposals(survivors.boxes, survivors.scores);
     }
 
     private float[] grid(int level, int gh, int gw) {

@@ -8,7 +8,8 @@ import dev.maskrt.ops.RoiAlign;
 /**
  * detectron2's {@code ROIPooler} for one pooler of the manifest: multi-level RoIAlign of one image's boxes, each
  * from the level {@code floor(canonical_level + log2(sqrt(area) / canonical_box_size + 1e-8))} clamped to the
- * pooler's levels. Thread-safe.
+ * pooler's levels (maskrcnn-benchmark's {@code Pooler}: the same with inclusive areas and {@code eps = 1e-6}).
+ * Thread-safe.
  */
 final class RoiPooler {
     private final PoolerSettings settings;
@@ -16,10 +17,15 @@ final class RoiPooler {
     private final LevelMapping mapping;
 
     RoiPooler(PoolerSettings settings, RoiAlign roiAlign) {
+        this(settings, roiAlign, LevelMapping.detectron2(settings.canonicalBoxSize(), settings.canonicalLevel(),
+                LevelMapping.DETECTRON2_EPS_LEGACY));
+    }
+
+    /** With the level mapping of the model's conventions ({@link BoxRules#levelMapping}). */
+    RoiPooler(PoolerSettings settings, RoiAlign roiAlign, LevelMapping mapping) {
         this.settings = settings;
         this.roiAlign = roiAlign;
-        this.mapping = LevelMapping.detectron2(settings.canonicalBoxSize(), settings.canonicalLevel(),
-                LevelMapping.DETECTRON2_EPS_LEGACY);
+        this.mapping = mapping;
     }
 
     int resolution() { return settings.resolution(); }

@@ -30,6 +30,7 @@ final class ImageRenderer {
     private final Map<String, Long> cocoImageIds;
     private final boolean idsByFileName;
     private final boolean sequentialIds;
+    private final boolean inclusiveBoxes;
     private final Map<PredictCommand.Format, KaggleSubmissionWriter> kaggle = new LinkedHashMap<>();
     private final Map<PredictCommand.Format, String> headers = new LinkedHashMap<>();
     private final StringWriter rows = new StringWriter();
@@ -40,6 +41,13 @@ final class ImageRenderer {
      */
     ImageRenderer(Set<PredictCommand.Format> formats, List<String> classNames, List<InputImage> inputs, Path cocoGt,
                   int minPixels) throws IOException {
+        this(formats, classNames, inputs, cocoGt, minPixels, false);
+    }
+
+    /** @param inclusiveBoxes COCO boxes as maskrcnn-benchmark writes them ({@code Predictor.inclusiveBoxes()}) */
+    ImageRenderer(Set<PredictCommand.Format> formats, List<String> classNames, List<InputImage> inputs, Path cocoGt,
+                  int minPixels, boolean inclusiveBoxes) throws IOException {
+        this.inclusiveBoxes = inclusiveBoxes;
         coco = formats.contains(PredictCommand.Format.coco);
         int[] cats = new int[classNames.size()];
         Map<String, Long> ids = Map.of();
@@ -70,8 +78,11 @@ final class ImageRenderer {
      * String, Prediction)}): what {@link PredictOutputs} runs where the inputs are not all at hand.
      *
      * @param categories the COCO category id of each class index
+     * @param inclusiveBoxes COCO boxes as maskrcnn-benchmark writes them ({@code Predictor.inclusiveBoxes()})
      */
-    ImageRenderer(Set<PredictCommand.Format> formats, int[] categories, int minPixels) throws IOException {
+    ImageRenderer(Set<PredictCommand.Format> formats, int[] categories, int minPixels, boolean inclusiveBoxes)
+            throws IOException {
+        this.inclusiveBoxes = inclusiveBoxes;
         coco = formats.contains(PredictCommand.Format.coco);
         this.categories = categories.clone();
         cocoImageIds = Map.of();
@@ -152,7 +163,7 @@ final class ImageRenderer {
     /** The image's records as they sit inside the results array: {@code {...},{...}}, or empty. */
     private String cocoRecords(long imageId, List<Instance> instances) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (CocoResultsWriter w = CocoResultsWriter.open(bytes, categories)) {
+        try (CocoResultsWriter w = CocoResultsWriter.open(bytes, categories, inclusiveBoxes)) {
             w.write(imageId, instances);
         }
         String array = bytes.toString(StandardCharsets.UTF_8); // "[...]"

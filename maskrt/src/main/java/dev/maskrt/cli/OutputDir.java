@@ -27,6 +27,7 @@ final class OutputDir {
     /** Whether a file name in {@code --out} is one of maskrt predict's outputs. */
     static boolean isOutput(String name) {
         return name.equals("coco_results.json") || name.equals("coco_image_ids.json")
+                || name.equals(FinalOutputs.BBOX_JSON) || name.equals(FinalOutputs.SEGM_JSON)
                 || (name.startsWith("submission_") && name.endsWith(".csv")) || name.equals(OVERLAYS)
                 || name.equals(PredictJournal.FILE_NAME) || name.endsWith(PARTIAL);
     }

@@ -8,6 +8,7 @@ import dev.maskrt.ImageInput;
 import dev.maskrt.Prediction;
 import dev.maskrt.Predictor;
 import dev.maskrt.PredictorOptions;
+import dev.maskrt.config.Precision;
 import dev.maskrt.output.OverlayRenderer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -46,7 +47,8 @@ import picocli.CommandLine.Option;
             "maskrt predict --model DIR --images DIR|FILE... --out DIR [--format coco,sartorius,dsb,airbus] "
                 + "[--overlays] [--threads N] [--score-thresh X] [--tta | --no-tta] [--coco-gt GT.json] "
                 + "[--resume | --overwrite]",
-            "Outputs in --out: coco_results.json, submission_sartorius.csv, submission_dsb.csv, "
+            "Outputs in --out: coco_results.json (and, for a maskrcnn-benchmark model, bbox.json and segm.json as its "
+                + "coco_eval.py writes them), submission_sartorius.csv, submission_dsb.csv, "
                 + "submission_airbus.csv, overlays/ID.png; predict-journal.jsonl while the run is incomplete.",
             "Ids: the file's stem when unique among the inputs, else its path under the inputs' common folder "
                 + "with separators replaced by _.",
@@ -89,6 +91,11 @@ final class PredictCommand implements Callable<Integer> {
                 + "and flip; --no-tta turns it off.", "Default: the model's test_aug.enabled (TEST.AUG.ENABLED)."})
     Boolean tta;
 
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|int8",
+            description = {"The package's graphs to run: fp32 (default) or int8 (its static int8 graphs, made by",
+                "python3 -m tools.quantize; on the CPU). A package without int8 graphs is refused."})
+    String precision;
+
     @Option(names = "--min-pixels", defaultValue = "1", paramLabel = "N",
             description = "Kaggle formats: drop instances with fewer pixels after overlap removal (default 1).")
     int minPixels;
@@ -128,12 +135,13 @@ final class PredictCommand implements Callable<Integer> {
         if (scoreThreshold != null) options.scoreThreshold(scoreThreshold);
         if (detectionsPerImage != null) options.detectionsPerImage(detectionsPerImage);
         if (tta != null) options.tta(tta);
+        options.precision(precision());
         Map<Path, String> failed = new LinkedHashMap<>();
         FinalOutputs.Totals totals;
         int resumed = journal == null ? 0 : journal.doneCount();
         try (Predictor predictor = Predictor.open(model, options.build())) {
             refuseMaskFormats(chosen, predictor);
-            ImageRenderer renderer = renderer(chosen, predictor.classNames(), inputs);
+            ImageRenderer renderer = renderer(chosen, predictor, inputs);
             if (journal == null) {
                 OutputDir.clear(out); // --overwrite, or nothing there: only now that the run can start
                 journal = PredictJournal.create(out, header);
@@ -144,7 +152,7 @@ final class PredictCommand implements Callable<Integer> {
             try {
                 predictAll(predictor, renderer, inputs, journal, failed, err);
                 totals = FinalOutputs.write(out, inputs, journal, chosen.contains(Format.coco), renderer.headers(),
-                        renderer.sequentialImageIds());
+                        renderer.sequentialImageIds(), predictor.inclusiveBoxes(), predictor.hasMasks());
                 if (failed.isEmpty()) journal.delete();
             } finally {
                 journal.close();
@@ -233,10 +241,19 @@ final class PredictCommand implements Callable<Integer> {
             throw usage("--detections-per-image must be >= 1, got " + detectionsPerImage);
         }
         if (minPixels < 0) throw usage("--min-pixels must be >= 0, got " + minPixels);
+        precision();
         if (resume && overwrite) throw usage("--resume and --overwrite exclude each other");
         long bytes = parseSize(maxImageBytes);
         if (bytes < 1) throw usage("--max-image-bytes must be a size >= 1 like 500m or 2g, got '" + maxImageBytes + "'");
         return bytes;
+    }
+
+    /** {@code --precision}: fp32 or int8 (any case). */
+    private Precision precision() {
+        String p = precision.trim().toLowerCase(Locale.ROOT);
+        if (p.equals(Precision.FP32.id())) return Precision.FP32;
+        if (p.equals(Precision.INT8.id())) return Precision.INT8;
+        throw usage("--precision must be fp32 or int8, got '" + precision + "'");
     }
 
     /** {@code N}, {@code Nk}, {@code Nm}, {@code Ng} (powers of 1024) in bytes, or -1 when not such a size. */
@@ -331,6 +348,8 @@ final class PredictCommand implements Callable<Integer> {
         else s.putNull("detections_per_image");
         s.put("min_pixels", minPixels);
         if (tta != null) s.put("tta", tta); else s.putNull("tta"); // null: the model's test_aug.enabled
+        // null: fp32, the default (as in journals written before --precision existed)
+        if (precision() != Precision.FP32) s.put("precision", precision().id()); else s.putNull("precision");
         s.put("coco_gt", cocoGt == null ? null : cocoGt.toAbsolutePath().normalize().toString());
         ArrayNode in = h.putArray("inputs");
         for (InputImage i : inputs) in.addArray().add(i.id()).add(i.path().toString());
@@ -346,10 +365,11 @@ final class PredictCommand implements Callable<Integer> {
         }
     }
 
-    private ImageRenderer renderer(Set<Format> chosen, List<String> classNames, List<InputImage> inputs)
+    private ImageRenderer renderer(Set<Format> chosen, Predictor predictor, List<InputImage> inputs)
             throws IOException {
         try {
-            return new ImageRenderer(chosen, classNames, inputs, cocoGt, minPixels);
+            return new ImageRenderer(chosen, predictor.classNames(), inputs, cocoGt, minPixels,
+                    predictor.inclusiveBoxes());
         } catch (IllegalArgumentException e) {
             throw usage("--coco-gt: " + e.getMessage());
         }

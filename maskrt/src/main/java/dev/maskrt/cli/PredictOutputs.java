@@ -75,11 +75,15 @@ public final class PredictOutputs {
         private final List<String> formats;
         private final int[] categories;
         private final int minPixels;
+        private final boolean inclusiveBoxes;
+        private final boolean masks;
 
-        Spec(List<String> formats, int[] categories, int minPixels) {
+        Spec(List<String> formats, int[] categories, int minPixels, boolean inclusiveBoxes, boolean masks) {
             this.formats = List.copyOf(formats);
             this.categories = categories.clone();
             this.minPixels = minPixels;
+            this.inclusiveBoxes = inclusiveBoxes;
+            this.masks = masks;
         }
 
         /** @return the formats, in option order */
@@ -95,7 +99,7 @@ public final class PredictOutputs {
          * @throws IOException never in practice (the Kaggle headers are written to memory)
          */
         public Renderer renderer() throws IOException {
-            return new Renderer(new ImageRenderer(parse(formats), categories, minPixels));
+            return new Renderer(new ImageRenderer(parse(formats), categories, minPixels, inclusiveBoxes));
         }
     }
 
@@ -142,37 +146,39 @@ public final class PredictOutputs {
      * @param classNames the model's classes (COCO category ids: index + 1, or by name from {@code cocoGt})
      * @param cocoGt a COCO ground truth giving image and category ids, or null
      * @param minPixels Kaggle formats: instances with fewer pixels after overlap removal are dropped
+     * @param predictor the open predictor of the run (its classes, box convention and masks)
      * @return the plan
      * @throws IllegalArgumentException when a format is unknown, or {@code cocoGt} lacks one of the classes
      * @throws IOException when {@code cocoGt} cannot be read
      */
-    public static Plan plan(List<Path> files, List<String> formats, List<String> classNames, Path cocoGt,
-                            int minPixels) throws IOException {
-        return plan(files, null, formats, classNames, cocoGt, minPixels);
+    public static Plan plan(List<Path> files, List<String> formats, Path cocoGt, int minPixels,
+                            dev.maskrt.Predictor predictor) throws IOException {
+        return plan(files, null, formats, cocoGt, minPixels, predictor);
     }
 
     /**
-     * {@link #plan(List, List, List, Path, int)} for files that are named otherwise than by their path (URIs of other
-     * file systems): {@code files} give the ids (and the keys of sequential COCO ids), {@code names} the
-     * {@link Input#path()}.
+     * {@link #plan(List, List, Path, int, dev.maskrt.Predictor)} for files that are named otherwise than by their
+     * path (URIs of other file systems): {@code files} give the ids (and the keys of sequential COCO ids),
+     * {@code names} the {@link Input#path()}.
      *
      * @param files the inputs as paths, in order
      * @param names how each is named, or null for the paths themselves
      * @param formats {@link #FORMATS} names, at least one
-     * @param classNames the model's classes
      * @param cocoGt a COCO ground truth giving image and category ids, or null
      * @param minPixels Kaggle formats: instances with fewer pixels after overlap removal are dropped
+     * @param predictor the open predictor of the run (its classes, box convention and masks)
      * @return the plan
      * @throws IOException when {@code cocoGt} cannot be read
      */
-    public static Plan plan(List<Path> files, List<String> names, List<String> formats, List<String> classNames,
-                            Path cocoGt, int minPixels) throws IOException {
+    public static Plan plan(List<Path> files, List<String> names, List<String> formats, Path cocoGt, int minPixels,
+                            dev.maskrt.Predictor predictor) throws IOException {
+        List<String> classNames = predictor.classNames();
         if (names != null && names.size() != files.size()) throw new IllegalArgumentException("names: one per file");
         Set<PredictCommand.Format> chosen = parse(formats);
         List<String> ids = OutputIds.stems(files), fileIds = OutputIds.fileNames(files);
         List<InputImage> images = new ArrayList<>(files.size());
         for (int i = 0; i < files.size(); i++) images.add(new InputImage(files.get(i), ids.get(i), fileIds.get(i)));
-        ImageRenderer r = new ImageRenderer(chosen, classNames, images, cocoGt, minPixels);
+        ImageRenderer r = new ImageRenderer(chosen, classNames, images, cocoGt, minPixels, predictor.inclusiveBoxes());
         List<Input> inputs = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
             InputImage in = images.get(i);
@@ -180,13 +186,15 @@ public final class PredictOutputs {
             inputs.add(new Input(name, in.id(), in.fileId(), r.cocoImageId(in), r.cocoKey(in)));
         }
         List<String> formatNames = chosen.stream().map(Enum::name).toList();
-        return new Plan(new Spec(formatNames, r.categories(), minPixels), List.copyOf(inputs), r.sequentialImageIds(),
+        return new Plan(new Spec(formatNames, r.categories(), minPixels, predictor.inclusiveBoxes(), predictor.hasMasks()),
+                List.copyOf(inputs), r.sequentialImageIds(),
                 List.copyOf(classNames));
     }
 
     /**
      * Writes the final files of a run into {@code out}: {@code coco_results.json}, {@code submission_FORMAT.csv},
-     * {@code coco_image_ids.json} (sequential ids), each as a temporary {@code .NAME.partial} renamed into place.
+     * {@code coco_image_ids.json} (sequential ids), for a maskrcnn-benchmark model also {@code bbox.json} and
+     * {@code segm.json}, each as a temporary {@code .NAME.partial} renamed into place.
      *
      * @param out the output folder (exists)
      * @param plan the run
@@ -196,9 +204,10 @@ public final class PredictOutputs {
      */
     public static Totals write(Path out, Plan plan, Iterator<ImageRecord> records) throws IOException {
         Set<PredictCommand.Format> chosen = parse(plan.spec().formats());
-        ImageRenderer headers = new ImageRenderer(chosen, plan.spec().categories, plan.spec().minPixels);
-        FinalOutputs.Totals t = FinalOutputs.write(out, records, plan.spec().coco(), headers.headers(),
-                plan.sequentialIds());
+        Spec spec = plan.spec();
+        ImageRenderer headers = new ImageRenderer(chosen, spec.categories, spec.minPixels, spec.inclusiveBoxes);
+        FinalOutputs.Totals t = FinalOutputs.write(out, records, spec.coco(), headers.headers(), plan.sequentialIds(),
+                spec.inclusiveBoxes, spec.masks);
         return new Totals(t.images(), t.instances());
     }
 

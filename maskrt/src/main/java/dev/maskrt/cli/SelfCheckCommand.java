@@ -104,7 +104,8 @@ final class SelfCheckCommand implements Callable<Integer> {
             ParityReport total = ParityReport.empty();
             ParityCriteria criteria = p == Precision.FP32 ? ParityCriteria.FP32 : new ParityCriteria(1e-9, 1, 0);
             for (int i = 0; i < files.size(); i++) {
-                ParityReport r = DetectionParity.compare(cpu.instances.get(i), trt.instances.get(i), criteria);
+                ParityReport r = DetectionParity.compare(cpu.instances.get(i), trt.instances.get(i), criteria,
+                        cpu.inclusiveBoxes);
                 total = total.plus(r);
                 out.println("  " + files.get(i).getFileName() + ": " + r.summary()
                         + (p == Precision.FP32 ? (r.passes() ? "  MATCH" : "  DIFFERENT") : ""));
@@ -151,7 +152,7 @@ final class SelfCheckCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - t0) / 1e9;
             List<List<Instance>> instances = new ArrayList<>();
             for (Prediction p : predictions) instances.add(p.instances());
-            return new RunResult(instances, timer.millis(), seconds, inputs.size());
+            return new RunResult(instances, timer.millis(), seconds, inputs.size(), predictor.inclusiveBoxes());
         }
     }
 
@@ -190,7 +191,9 @@ final class SelfCheckCommand implements Callable<Integer> {
         return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
-    private record RunResult(List<List<Instance>> instances, Map<String, Double> stageMillis, double seconds, int images) {
+    /** @param inclusiveBoxes the model's boxes are inclusive pixel ranges (maskrcnn-benchmark): IoU with +1 */
+    private record RunResult(List<List<Instance>> instances, Map<String, Double> stageMillis, double seconds, int images,
+            boolean inclusiveBoxes) {
         String describe(String label) {
             StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%s: %.1f images/s; ms per image by stage:",
                     label, images / seconds));

@@ -128,12 +128,17 @@ public final class TensorRtOptions {
         private Builder() {}
 
         /**
-         * @param precision FP32 or FP16 layers (inputs and outputs stay float32)
+         * @param precision FP32 or FP16 layers (inputs and outputs stay float32); not {@link Precision#INT8}, which
+         *     is a graph set of the package run on the CPU ({@code PredictorOptions.builder().precision(INT8)})
          * @return this builder
          * @throws IllegalArgumentException naming the setting when the value is out of range
          */
         public Builder precision(Precision precision) {
             if (precision == null) throw new IllegalArgumentException("precision must not be null");
+            if (precision == Precision.INT8) {
+                throw new IllegalArgumentException("precision: TensorRT engines are built as fp32 or fp16; int8 is "
+                        + "the package's int8 graph set on the CPU backend (PredictorOptions precision INT8)");
+            }
             this.precision = precision;
             return this;
         }

@@ -57,6 +57,7 @@ public final class ImageDecoder {
     private final ChannelFormat format;
     private final long maxFileBytes;
     private final boolean asDetectron2;
+    private final boolean exifOrientation;
 
     /** @param format the model's channel order (detectron2 {@code INPUT.FORMAT}); files up to 1 GiB */
     public ImageDecoder(ChannelFormat format) {
@@ -69,15 +70,16 @@ public final class ImageDecoder {
      * @throws IllegalArgumentException for a null format or {@code maxFileBytes < 1}
      */
     public ImageDecoder(ChannelFormat format, long maxFileBytes) {
-        this(format, maxFileBytes, false);
+        this(format, maxFileBytes, false, false);
     }
 
-    private ImageDecoder(ChannelFormat format, long maxFileBytes, boolean asDetectron2) {
+    private ImageDecoder(ChannelFormat format, long maxFileBytes, boolean asDetectron2, boolean exifOrientation) {
         if (format == null) throw new IllegalArgumentException("format must not be null");
         if (maxFileBytes < 1) throw new IllegalArgumentException("maxFileBytes must be >= 1, got " + maxFileBytes);
         this.format = format;
         this.maxFileBytes = maxFileBytes;
         this.asDetectron2 = asDetectron2;
+        this.exifOrientation = exifOrientation;
     }
 
     /**
@@ -93,7 +95,15 @@ public final class ImageDecoder {
      * </ul>
      */
     public ImageDecoder asDetectron2Reads() {
-        return new ImageDecoder(format, maxFileBytes, true);
+        return new ImageDecoder(format, maxFileBytes, true, true);
+    }
+
+    /**
+     * As {@link #asDetectron2Reads()} but without the EXIF orientation: PIL's {@code Image.open(path).convert("RGB")}
+     * alone, which is how maskrcnn-benchmark's datasets read images ({@code torchvision.datasets.CocoDetection}).
+     */
+    public ImageDecoder asPilConvertReads() {
+        return new ImageDecoder(format, maxFileBytes, true, false);
     }
 
     /** A decoder for detectron2's default {@link ChannelFormat#BGR}. */
@@ -182,7 +192,7 @@ public final class ImageDecoder {
                 throw new InputFormatException(name + ": cannot decode image (not a PNG, JPEG or TIFF, or corrupt or"
                         + " truncated)");
             }
-            if (asDetectron2) mat = ExifOrientation.apply(mat, ExifOrientation.of(encoded));
+            if (asDetectron2 && exifOrientation) mat = ExifOrientation.apply(mat, ExifOrientation.of(encoded));
             return fromMat(mat, name);
         }
     }

@@ -8,6 +8,7 @@ import dev.maskrt.engine.GraphDeclaration;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.maskrt.config.Precision;
 import dev.maskrt.image.ChannelFormat;
 import dev.maskrt.error.InputFormatException;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -61,10 +63,13 @@ final class ManifestReader {
         }
         String flavour = string(root, "flavour");
         if (flavour.equals("mmdetection")) {
-            throw fail("flavour", "\"mmdetection\" packages are not supported yet (only \"detectron2\")");
+            throw fail("flavour", "\"mmdetection\" packages are not supported yet (only \"detectron2\" and "
+                    + "\"maskrcnn_benchmark\")");
         }
-        if (!flavour.equals(ModelManifest.FLAVOUR_DETECTRON2)) {
-            throw fail("flavour", "unknown flavour \"" + flavour + "\" (expected \"detectron2\")");
+        if (!flavour.equals(ModelManifest.FLAVOUR_DETECTRON2)
+                && !flavour.equals(ModelManifest.FLAVOUR_MASKRCNN_BENCHMARK)) {
+            throw fail("flavour", "unknown flavour \"" + flavour
+                    + "\" (expected \"detectron2\" or \"maskrcnn_benchmark\")");
         }
         int numClasses = integer(root, "num_classes");
         if (numClasses < 1) throw fail("num_classes", "must be >= 1, got " + numClasses);
@@ -95,8 +100,62 @@ final class ManifestReader {
             throw fail("graphs.mask_head", "missing: roi_heads.mask_pooler describes a mask head (a box-only model has "
                     + "neither)");
         }
+        Conventions conventions = conventions(root, flavour);
+        if (flavour.equals(ModelManifest.FLAVOUR_MASKRCNN_BENCHMARK) && roiHeads.stages() != 1) {
+            throw fail("roi_heads.stage_bbox_reg_weights", "a maskrcnn_benchmark model has one box stage, got "
+                    + roiHeads.stages());
+        }
+        TestAugSettings testAug = testAug(root);
+        if (!conventions.isDetectron2() && root.has("test_aug")) {
+            throw fail("test_aug", "test-time augmentation is detectron2's; a package with non-detectron2 "
+                    + "conventions cannot have it");
+        }
         return new ModelManifest(file, numClasses, classNames, input, anchors, rpn, roiHeads, backbone, boxHeads,
-                maskHead, testAug(root));
+                maskHead, testAug, graphSets(root, backbone, boxHeads, maskHead, dir), flavour, conventions);
+    }
+
+    /**
+     * {@code conventions}: required for {@code maskrcnn_benchmark} packages (every field), optional for detectron2
+     * ones (absent: {@link Conventions#DETECTRON2}; fields given must name detectron2's rules or another trainer's).
+     */
+    private Conventions conventions(JsonNode root, String flavour) {
+        JsonNode c = root.get("conventions");
+        boolean detectron2 = flavour.equals(ModelManifest.FLAVOUR_DETECTRON2);
+        if (c == null) {
+            if (detectron2) return Conventions.DETECTRON2;
+            throw fail("conventions", "missing: a " + flavour + " package must record its conventions");
+        }
+        asObject(c, "conventions");
+        boolean plusOneBoxes = choice(c, "box_coordinates", "continuous", "plus_one");
+        boolean mbAnchors = choice(c, "anchor_generator", "detectron2", "maskrcnn_benchmark");
+        boolean plusOneNms = choice(c, "nms", "torchvision_iou_gt", "plus_one_iou_ge");
+        int perLevel = 0;
+        if (c.has("rpn_post_nms_topk_per_level") && !c.get("rpn_post_nms_topk_per_level").isNull()) {
+            perLevel = positive(c, "conventions", "rpn_post_nms_topk_per_level");
+        }
+        choice(c, "rpn_score", "logit", "sigmoid"); // a monotonic score: the ranking is the same (docs)
+        double eps = number(c, "conventions", "level_mapper_eps");
+        if (!(eps >= 0) || eps >= 1) throw fail("conventions.level_mapper_eps", "must be in [0, 1), got " + eps);
+        boolean kthvalue = choice(c, "detections", "batched_topk", "per_class_kthvalue");
+        boolean scaleOnly = choice(c, "postprocess", "clip_drop_empty", "scale_only");
+        boolean masker = choice(c, "mask_paste", "detectron2_grid_sample", "maskrcnn_benchmark_masker");
+        boolean mbResize = choice(c, "resize", "detectron2", "maskrcnn_benchmark");
+        boolean exif = bool(c, "conventions", "exif_orientation");
+        boolean plusOneCoco = choice(c, "coco_bbox", "xywh", "xywh_plus_one");
+        if (plusOneCoco != plusOneBoxes) {
+            throw fail("conventions.coco_bbox", "must be \"" + (plusOneBoxes ? "xywh_plus_one" : "xywh")
+                    + "\" for box_coordinates \"" + (plusOneBoxes ? "plus_one" : "continuous") + "\"");
+        }
+        return new Conventions(plusOneBoxes, mbAnchors, plusOneNms, perLevel, eps, kthvalue, scaleOnly, masker,
+                mbResize, exif, plusOneCoco);
+    }
+
+    /** A string field of {@code conventions} that must be {@code first} (false) or {@code second} (true). */
+    private boolean choice(JsonNode c, String name, String first, String second) {
+        String v = string(c, "conventions", name);
+        if (v.equals(first)) return false;
+        if (v.equals(second)) return true;
+        throw fail("conventions." + name, "expected \"" + first + "\" or \"" + second + "\", got \"" + v + "\"");
     }
 
     private List<String> classNames(JsonNode root, int numClasses) {
@@ -296,6 +355,61 @@ final class ManifestReader {
         Path path = dir.resolve(name);
         if (!Files.isRegularFile(path)) throw fail(field + ".file", "graph file " + path + " not found");
         return new GraphDeclaration(field, name, tensors(g, field, "inputs"), tensors(g, field, "outputs"));
+    }
+
+    /**
+     * {@code graph_sets}: optional; {@code {"int8": {"backbone": {"file", "precision"}, "box_heads": [...],
+     * "mask_head": {...}, "quantization": {...}}}}. Each graph keeps the fp32 graph's declared inputs and outputs;
+     * its precision is {@code "int8"} or {@code "fp32"} (a graph left in float32), at least one {@code "int8"}.
+     */
+    private Map<Precision, GraphSet> graphSets(JsonNode root, GraphDeclaration backbone, List<GraphDeclaration> boxHeads,
+            GraphDeclaration maskHead, Path dir) {
+        Map<Precision, GraphSet> out = new EnumMap<>(Precision.class);
+        JsonNode sets = root.get("graph_sets");
+        if (sets == null) return out;
+        asObject(sets, "graph_sets");
+        Iterator<Map.Entry<String, JsonNode>> it = sets.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String field = "graph_sets." + e.getKey();
+            if (!e.getKey().equals(Precision.INT8.id())) {
+                throw fail(field, "unknown graph set \"" + e.getKey() + "\" (expected \"int8\"; the fp32 graphs are "
+                        + "'graphs')");
+            }
+            JsonNode set = asObject(e.getValue(), field);
+            List<Precision> precisions = new ArrayList<>();
+            GraphDeclaration b = setGraph(object(set, field, "backbone"), field + ".backbone", backbone, dir,
+                    precisions);
+            JsonNode boxNodes = array(set, field, "box_heads");
+            if (boxNodes.size() != boxHeads.size()) {
+                throw fail(field + ".box_heads", boxNodes.size() + " box heads for " + boxHeads.size()
+                        + " in graphs.box_heads");
+            }
+            List<GraphDeclaration> boxes = new ArrayList<>();
+            for (int k = 0; k < boxNodes.size(); k++) {
+                String f = field + ".box_heads[" + k + "]";
+                boxes.add(setGraph(asObject(boxNodes.get(k), f), f, boxHeads.get(k), dir, precisions));
+            }
+            GraphDeclaration m = maskHead == null ? null // a box-only model has no mask head in any set
+                    : setGraph(object(set, field, "mask_head"), field + ".mask_head", maskHead, dir, precisions);
+            if (!precisions.contains(Precision.INT8)) {
+                throw fail(field, "no graph has precision \"int8\"");
+            }
+            out.put(Precision.INT8, new GraphSet(Precision.INT8, b, boxes, m, precisions));
+        }
+        return out;
+    }
+
+    private GraphDeclaration setGraph(JsonNode g, String field, GraphDeclaration fp32, Path dir,
+            List<Precision> precisions) {
+        String name = string(g, field, "file");
+        Path path = dir.resolve(name);
+        if (!Files.isRegularFile(path)) throw fail(field + ".file", "graph file " + path + " not found");
+        String precision = string(g, field, "precision");
+        if (precision.equals(Precision.INT8.id())) precisions.add(Precision.INT8);
+        else if (precision.equals(Precision.FP32.id())) precisions.add(Precision.FP32);
+        else throw fail(field + ".precision", "expected \"int8\" or \"fp32\", got \"" + precision + "\"");
+        return new GraphDeclaration(field, name, fp32.inputs(), fp32.outputs());
     }
 
     private List<TensorSpec> tensors(JsonNode g, String field, String name) {

@@ -42,6 +42,47 @@ public final class Anchors {
     }
 
     /**
+     * maskrcnn-benchmark's cell anchors ({@code maskrcnn_benchmark/modeling/rpn/anchor_generator.py}:220-289
+     * {@code generate_anchors}, after Detectron's): a base window {@code [0, 0, stride - 1, stride - 1]}; for each
+     * aspect ratio (outer loop) {@code ws = round(sqrt(stride² / ratio))}, {@code hs = round(ws · ratio)} (numpy's
+     * round: half to even); for each {@code size / stride} scale (inner loop) the window {@code ws·scale × hs·scale}
+     * about the base centre {@code (stride - 1) / 2}, as {@code ctr ∓ 0.5 · (side - 1)}; all in double, then float.
+     * Anchors are inclusive pixel ranges (a 32-pixel anchor spans {@code x1 - x0 = 31}).
+     *
+     * @param stride the level's stride, {@code >= 1}
+     * @param sizes anchor sizes in pixels, each finite and {@code > 0}
+     * @param aspectRatios height / width ratios, each finite and {@code > 0}
+     * @return {@code float[4 · A]}, ratio-major (the order {@link #gridAnchors} expects for {@code A} per cell)
+     */
+    public static float[] maskrcnnBenchmarkCellAnchors(int stride, double[] sizes, double[] aspectRatios) {
+        Checks.atLeast("stride", stride, 1);
+        positive("sizes", sizes);
+        positive("aspectRatios", aspectRatios);
+        float[] out = new float[4 * sizes.length * aspectRatios.length];
+        double base = stride; // _whctrs of [0, 0, stride - 1, stride - 1]: w = h = stride, centre (stride - 1) / 2
+        double ctr = 0.5 * (base - 1);
+        int o = 0;
+        for (double ratio : aspectRatios) {
+            double ws = Math.rint(Math.sqrt(base * base / ratio));
+            double hs = Math.rint(ws * ratio);
+            // _mkanchors of the ratio anchor, then _whctrs of it again: its width ws, height hs, same centre
+            double ax0 = ctr - 0.5 * (ws - 1), ay0 = ctr - 0.5 * (hs - 1);
+            double ax1 = ctr + 0.5 * (ws - 1), ay1 = ctr + 0.5 * (hs - 1);
+            double w = ax1 - ax0 + 1, h = ay1 - ay0 + 1;
+            double xc = ax0 + 0.5 * (w - 1), yc = ay0 + 0.5 * (h - 1);
+            for (double size : sizes) {
+                double scale = size / stride;
+                double sw = w * scale, sh = h * scale;
+                out[o++] = (float) (xc - 0.5 * (sw - 1));
+                out[o++] = (float) (yc - 0.5 * (sh - 1));
+                out[o++] = (float) (xc + 0.5 * (sw - 1));
+                out[o++] = (float) (yc + 0.5 * (sh - 1));
+            }
+        }
+        return out;
+    }
+
+    /**
      * The anchors of one feature level: every cell anchor shifted to every grid position. The shift of column
      * {@code x} is {@code offset·stride + x·stride} (computed in double like {@code torch.arange} does, then
      * rounded to float), likewise for rows; each anchor coordinate is {@code float(shift) + float(cell)}.

@@ -59,4 +59,26 @@ public interface BoxTransform {
      * @param scores {@code float[R]}
      */
     int[] finite(float[] boxes, float[] scores);
+
+    // ---- maskrcnn-benchmark's "+1" box convention (maskrcnn_benchmark/modeling/box_coder.py, structures/)
+
+    /**
+     * maskrcnn-benchmark {@code BoxCoder.decode} ({@code modeling/box_coder.py}:52-95), whose boxes are inclusive
+     * pixel ranges: {@code w = x1 - x0 + 1}, {@code cx = x0 + 0.5w}; centre and size as in
+     * {@link #applyDeltas(float[], float[], float[], float)}; result {@code (cx - 0.5pw, cy - 0.5ph, cx + 0.5pw - 1,
+     * cy + 0.5ph - 1)}. Float32 in the reference's order; the same argument rules as {@code applyDeltas}.
+     */
+    float[] applyDeltasPlusOne(float[] deltas, float[] boxes, float[] weights, float scaleClamp);
+
+    /**
+     * maskrcnn-benchmark {@code BoxList.clip_to_image(remove_empty=False)} ({@code structures/bounding_box.py}:214-224),
+     * in place: x clamped to {@code [0, imageWidth - 1]}, y to {@code [0, imageHeight - 1]}.
+     */
+    void clipPlusOne(float[] boxes, int imageHeight, int imageWidth);
+
+    /**
+     * maskrcnn-benchmark {@code remove_small_boxes} ({@code structures/boxlist_ops.py}:34-48): indices, ascending, of
+     * the boxes with {@code x1 - x0 + 1 >= minSize} and {@code y1 - y0 + 1 >= minSize} (float32; NaN never kept).
+     */
+    int[] minSizePlusOne(float[] boxes, float minSize);
 }

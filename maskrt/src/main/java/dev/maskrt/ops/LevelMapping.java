@@ -32,7 +32,7 @@ public final class LevelMapping {
     /** {@code eps} of current detectron2 code: Python's {@code sys.float_info.epsilon}, {@code 2^-52}. */
     public static final double DETECTRON2_EPS_RECENT = Math.ulp(1.0);
 
-    private enum Formula { DETECTRON2, TORCHVISION, MMDETECTION }
+    private enum Formula { DETECTRON2, TORCHVISION, MMDETECTION, MASKRCNN_BENCHMARK }
 
     private final Formula formula;
     private final float referenceSize;
@@ -98,6 +98,16 @@ public final class LevelMapping {
     }
 
     /**
+     * maskrcnn-benchmark's {@code LevelMapper} ({@code maskrcnn_benchmark/modeling/poolers.py}:11-42): detectron2's
+     * formula, {@code floor(canonicalLevel + log2(sqrt(area) / canonicalScale + eps))} clamped, but on the area of
+     * inclusive pixel ranges, {@code (x1 - x0 + 1) * (y1 - y0 + 1)} ({@code BoxList.area},
+     * {@code structures/bounding_box.py}:226-236); its default {@code eps} is {@code 1e-6}.
+     */
+    public static LevelMapping maskrcnnBenchmark(int canonicalScale, int canonicalLevel, double eps) {
+        return new LevelMapping(Formula.MASKRCNN_BENCHMARK, canonicalScale, canonicalLevel, eps);
+    }
+
+    /**
      * The level of one box.
      *
      * @param x0 left, image pixels (likewise {@code y0} top, {@code x1} right, {@code y1} bottom)
@@ -109,11 +119,12 @@ public final class LevelMapping {
         if (maxLevel < minLevel) {
             throw new IllegalArgumentException("maxLevel " + maxLevel + " < minLevel " + minLevel);
         }
-        float area = (x1 - x0) * (y1 - y0);
+        float area = formula == Formula.MASKRCNN_BENCHMARK ? (x1 - x0 + 1f) * (y1 - y0 + 1f) : (x1 - x0) * (y1 - y0);
         float size = (float) Math.sqrt(area);
         float level;
         switch (formula) {
             case DETECTRON2:
+            case MASKRCNN_BENCHMARK:
                 level = referenceLevel + log2(size / referenceSize + eps);
                 break;
             case TORCHVISION:
@@ -159,7 +170,8 @@ public final class LevelMapping {
     }
 
     /**
-     * The formula's name, {@code "detectron2"}, {@code "torchvision"} or {@code "mmdetection"}, with
+     * The formula's name, {@code "detectron2"}, {@code "torchvision"}, {@code "mmdetection"} or
+     * {@code "maskrcnn_benchmark"}, with
      * {@link #referenceSize()}, {@link #referenceLevel()} and {@link #eps()} the parameters a device
      * implementation needs to reproduce {@link #level} exactly.
      */
@@ -187,6 +199,7 @@ public final class LevelMapping {
         switch (formula) {
             case DETECTRON2: return "LevelMapping.detectron2(" + (int) referenceSize + ", " + (int) referenceLevel + ", " + eps + ")";
             case TORCHVISION: return "LevelMapping.torchvision(" + (int) referenceSize + ", " + (int) referenceLevel + ", " + eps + ")";
+            case MASKRCNN_BENCHMARK: return "LevelMapping.maskrcnnBenchmark(" + (int) referenceSize + ", " + (int) referenceLevel + ", " + eps + ")";
             default: return "LevelMapping.mmdetection(" + (int) referenceSize + ")";
         }
     }

@@ -38,4 +38,20 @@ public interface MaskPaster {
      */
     CompactMask[] paste(float[] masks, int maskHeight, int maskWidth, float[] boxes, int imageHeight, int imageWidth,
             float threshold);
+
+    /**
+     * maskrcnn-benchmark's {@code Masker(threshold, padding=1)} ({@code modeling/roi_heads/mask_head/inference.py}:91-159,
+     * what {@code coco_eval.py} pastes with): each {@code M×M} mask is padded by one zero pixel on every side; its
+     * box is scaled about its centre by {@code float32((M + 2) / M)} ({@code expand_boxes}) and truncated to integers
+     * (toward zero); the padded mask is resized to {@code (y1 - y0 + 1) × (x1 - x0 + 1)} (each at least 1) with
+     * {@code F.interpolate(bilinear, align_corners=False)}, binarised with {@code > threshold} (strict) and placed at
+     * {@code (x0, y0)}, clipped to the image.
+     *
+     * @param masks {@code [N, maskSize, maskSize]} probabilities
+     * @param boxes {@code [N, 4]} in pixels of the target image, no NaN
+     * @param threshold finite
+     * @return {@code N} masks over their placed rectangles clipped to the image (empty when nothing is set there)
+     */
+    CompactMask[] pasteMasker(float[] masks, int maskHeight, int maskWidth, float[] boxes, int imageHeight,
+            int imageWidth, float threshold);
 }

@@ -51,4 +51,17 @@ public interface Nms {
      * @return indices in ranking order
      */
     int[] topK(float[] scores, int k);
+
+    /**
+     * maskrcnn-benchmark's NMS ({@code maskrcnn_benchmark/csrc/cpu/nms_cpu.cpp}:5-65; its CUDA kernel suppresses at
+     * {@code >} instead, which differs only at an IoU exactly equal to the threshold): areas and intersections of inclusive pixel ranges ({@code x1 - x0 + 1}), greedy in descending score
+     * order (ties by ascending index), and box {@code j} is suppressed when {@code iou >= iouThreshold}, both float32
+     * (the kernel's {@code const float threshold}).
+     *
+     * @param boxes {@code float[4N]}, finite
+     * @param scores {@code float[N]}, not NaN
+     * @param iouThreshold finite, {@code >= 0}
+     * @return the kept indices in ascending index order ({@code nonzero(suppressed == 0)}), not in score order
+     */
+    int[] nmsPlusOne(float[] boxes, float[] scores, float iouThreshold);
 }

@@ -30,10 +30,12 @@ public final class CocoResultsWriter implements Closeable {
     private final int[] categoryIds;
     private final OutputStream out;
     private final JsonGenerator gen;
+    private final boolean inclusiveBoxes;
     private long written;
 
-    private CocoResultsWriter(OutputStream out, int[] categoryIds) throws IOException {
+    private CocoResultsWriter(OutputStream out, int[] categoryIds, boolean inclusiveBoxes) throws IOException {
         this.out = out;
+        this.inclusiveBoxes = inclusiveBoxes;
         this.categoryIds = categoryIds.clone();
         this.gen = FACTORY.createGenerator(out, JsonEncoding.UTF8);
         gen.writeStartArray();
@@ -51,7 +53,7 @@ public final class CocoResultsWriter implements Closeable {
     public static CocoResultsWriter open(Path file, int[] categoryIds) throws IOException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(categoryIds, "categoryIds");
-        return new CocoResultsWriter(Files.newOutputStream(file), categoryIds);
+        return new CocoResultsWriter(Files.newOutputStream(file), categoryIds, false);
     }
 
     /**
@@ -63,9 +65,27 @@ public final class CocoResultsWriter implements Closeable {
      * @throws IOException when the stream cannot be written
      */
     public static CocoResultsWriter open(OutputStream out, int[] categoryIds) throws IOException {
+        return open(out, categoryIds, false);
+    }
+
+    /**
+     * As {@link #open(OutputStream, int[])}; with {@code inclusiveBoxes} (a maskrcnn-benchmark model's instances,
+     * {@code Predictor.inclusiveBoxes()}) boxes are written as its {@code coco_eval.py} writes them
+     * ({@code prepare_for_coco_detection}: {@code BoxList.convert("xywh")},
+     * {@code maskrcnn_benchmark/structures/bounding_box.py}:61-70): {@code [x0, y0, x1 - x0 + 1, y1 - y0 + 1]}, the
+     * width and height computed in float32 as torch does.
+     *
+     * @param out the stream
+     * @param categoryIds dataset category id of each model class index
+     * @param inclusiveBoxes the boxes are inclusive pixel ranges
+     * @return the writer
+     * @throws IOException when the stream cannot be written
+     */
+    public static CocoResultsWriter open(OutputStream out, int[] categoryIds, boolean inclusiveBoxes)
+            throws IOException {
         Objects.requireNonNull(out, "out");
         Objects.requireNonNull(categoryIds, "categoryIds");
-        return new CocoResultsWriter(out, categoryIds);
+        return new CocoResultsWriter(out, categoryIds, inclusiveBoxes);
     }
 
     /**
@@ -137,8 +157,13 @@ public final class CocoResultsWriter implements Closeable {
             gen.writeArrayFieldStart("bbox");
             gen.writeNumber((double) d.x0());
             gen.writeNumber((double) d.y0());
-            gen.writeNumber((double) d.x1() - (double) d.x0());
-            gen.writeNumber((double) d.y1() - (double) d.y0());
+            if (inclusiveBoxes) {
+                gen.writeNumber((double) (d.x1() - d.x0() + 1f));
+                gen.writeNumber((double) (d.y1() - d.y0() + 1f));
+            } else {
+                gen.writeNumber((double) d.x1() - (double) d.x0());
+                gen.writeNumber((double) d.y1() - (double) d.y0());
+            }
             gen.writeEndArray();
             gen.writeNumberField("score", (double) d.score());
             if (d.hasMask()) {

@@ -10,8 +10,9 @@ import java.util.Objects;
  * @param score confidence in [0, 1] (any finite value is accepted)
  * @param x0 left edge of the box, original-image pixels (continuous coordinates, pixel i spans [i, i+1))
  * @param y0 top edge of the box
- * @param x1 right edge, {@code >= x0}
- * @param y1 bottom edge, {@code >= y0}
+ * @param x1 right edge, {@code >= x0} (for a maskrcnn-benchmark model, whose boxes are inclusive pixel ranges
+ *     {@code [x0, x1]} as its own results are, possibly below {@code x0} for a box under one pixel wide)
+ * @param y1 bottom edge, {@code >= y0} (likewise)
  * @param mask the binary mask over the original image (its image size is the image's), or null when the model has
  *     no mask head (a box-only model such as Faster R-CNN); see {@link #hasMask()}
  */
@@ -23,11 +24,11 @@ public record Instance(int classIndex, String className, float score, float x0, 
      * @param score confidence, finite
      * @param x0 left edge, finite
      * @param y0 top edge, finite
-     * @param x1 right edge, finite, {@code >= x0}
-     * @param y1 bottom edge, finite, {@code >= y0}
+     * @param x1 right edge, finite (inverted boxes are accepted: maskrcnn-benchmark's inclusive boxes under a pixel)
+     * @param y1 bottom edge, finite
      * @param mask the mask over the original image, or null for a box-only model's instance
-     * @throws IllegalArgumentException naming the argument when the class name is null, or a value is negative, not
-     *     finite or inverted
+     * @throws IllegalArgumentException naming the argument when the class name is null, or a value is negative or not
+     *     finite
      */
     public Instance {
         if (classIndex < 0) throw new IllegalArgumentException("classIndex must be >= 0, got " + classIndex);
@@ -35,9 +36,6 @@ public record Instance(int classIndex, String className, float score, float x0, 
         if (!Float.isFinite(score)) throw new IllegalArgumentException("score is not finite: " + score);
         if (!(Float.isFinite(x0) && Float.isFinite(y0) && Float.isFinite(x1) && Float.isFinite(y1))) {
             throw new IllegalArgumentException("box (" + x0 + ", " + y0 + ", " + x1 + ", " + y1 + ") is not finite");
-        }
-        if (x1 < x0 || y1 < y0) {
-            throw new IllegalArgumentException("box (" + x0 + ", " + y0 + ", " + x1 + ", " + y1 + ") has x1 < x0 or y1 < y0");
         }
     }
 

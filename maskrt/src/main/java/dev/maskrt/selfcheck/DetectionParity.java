@@ -14,6 +14,16 @@ public final class DetectionParity {
     private DetectionParity() {}
 
     public static ParityReport compare(List<Instance> reference, List<Instance> candidate, ParityCriteria criteria) {
+        return compare(reference, candidate, criteria, false);
+    }
+
+    /**
+     * As {@link #compare(List, List, ParityCriteria)}; with {@code inclusiveBoxes} the box IoU is computed on
+     * inclusive pixel ranges ({@code x1 - x0 + 1}), the convention of maskrcnn-benchmark models (whose boxes may be
+     * less than a pixel wide, or clipped to a sliver on the image's last column).
+     */
+    public static ParityReport compare(List<Instance> reference, List<Instance> candidate, ParityCriteria criteria,
+            boolean inclusiveBoxes) {
         if (reference == null) throw new IllegalArgumentException("reference must not be null");
         if (candidate == null) throw new IllegalArgumentException("candidate must not be null");
         if (criteria == null) throw new IllegalArgumentException("criteria must not be null");
@@ -29,7 +39,7 @@ public final class DetectionParity {
             double bestIou = -1;
             for (int j = 0; j < candidate.size(); j++) {
                 if (taken[j]) continue;
-                double iou = boxIou(r, candidate.get(j));
+                double iou = inclusiveBoxes ? inclusiveBoxIou(r, candidate.get(j)) : boxIou(r, candidate.get(j));
                 if (iou > bestIou) {
                     bestIou = iou;
                     best = j;
@@ -67,6 +77,20 @@ public final class DetectionParity {
         double inter = iw > 0 && ih > 0 ? iw * ih : 0;
         double areaA = ((double) a.x1() - a.x0()) * ((double) a.y1() - a.y0());
         double areaB = ((double) b.x1() - b.x0()) * ((double) b.y1() - b.y0());
+        double union = areaA + areaB - inter;
+        if (union <= 0) {
+            return a.x0() == b.x0() && a.y0() == b.y0() && a.x1() == b.x1() && a.y1() == b.y1() ? 1 : 0;
+        }
+        return inter / union;
+    }
+
+    /** IoU of two boxes as inclusive pixel ranges (maskrcnn-benchmark's boxlist_iou, float64 here). */
+    static double inclusiveBoxIou(Instance a, Instance b) {
+        double iw = Math.max(0, Math.min(a.x1(), b.x1()) - Math.max(a.x0(), b.x0()) + 1);
+        double ih = Math.max(0, Math.min(a.y1(), b.y1()) - Math.max(a.y0(), b.y0()) + 1);
+        double inter = iw * ih;
+        double areaA = ((double) a.x1() - a.x0() + 1) * ((double) a.y1() - a.y0() + 1);
+        double areaB = ((double) b.x1() - b.x0() + 1) * ((double) b.y1() - b.y0() + 1);
         double union = areaA + areaB - inter;
         if (union <= 0) {
             return a.x0() == b.x0() && a.y0() == b.y0() && a.x1() == b.x1() && a.y1() == b.y1() ? 1 : 0;

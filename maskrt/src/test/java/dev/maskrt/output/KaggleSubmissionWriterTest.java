@@ -79,6 +79,8 @@ class KaggleSubmissionWriterTest {
         assertThrows(IllegalArgumentException.class, () -> new ImageInstances("a", H + 1, W, List.of(inst(1f, px(0, 0)))));
         assertThrows(IllegalArgumentException.class, () -> inst(Float.NaN, px(0, 0)));
         assertThrows(IllegalArgumentException.class,
-                () -> new Instance(0, "c", 1f, 3, 0, 2, 1, CompactMask.empty(H, W)));
+                () -> new Instance(0, "c", 1f, Float.NaN, 0, 2, 1, CompactMask.empty(H, W)));
+        // an inverted box is accepted: maskrcnn-benchmark's inclusive boxes under one pixel wide have x1 < x0
+        assertEquals(2f, new Instance(0, "c", 1f, 3, 0, 2, 1, CompactMask.empty(H, W)).x1());
     }
 }

@@ -97,6 +97,62 @@ public final class CpuBoxTransform implements BoxTransform {
         return Arrays.copyOf(keep, n);
     }
 
+    @Override
+    public float[] applyDeltasPlusOne(float[] deltas, float[] boxes, float[] weights, float scaleClamp) {
+        int r = BoxTransformChecks.applyDeltas(deltas, boxes, weights, scaleClamp);
+        float[] out = new float[4 * r];
+        float wx = weights[0], wy = weights[1], ww = weights[2], wh = weights[3];
+        forRange(r, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int b = 4 * i;
+                // maskrcnn_benchmark/modeling/box_coder.py:64-93, float32 in its order
+                float width = boxes[b + 2] - boxes[b] + 1f;
+                float height = boxes[b + 3] - boxes[b + 1] + 1f;
+                float ctrX = boxes[b] + 0.5f * width;
+                float ctrY = boxes[b + 1] + 0.5f * height;
+                float dx = deltas[b] / wx;
+                float dy = deltas[b + 1] / wy;
+                float dw = Math.min(deltas[b + 2] / ww, scaleClamp);
+                float dh = Math.min(deltas[b + 3] / wh, scaleClamp);
+                float predCtrX = dx * width + ctrX;
+                float predCtrY = dy * height + ctrY;
+                float predW = (float) Math.exp(dw) * width;
+                float predH = (float) Math.exp(dh) * height;
+                out[b] = predCtrX - 0.5f * predW;
+                out[b + 1] = predCtrY - 0.5f * predH;
+                out[b + 2] = predCtrX + 0.5f * predW - 1f;
+                out[b + 3] = predCtrY + 0.5f * predH - 1f;
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public void clipPlusOne(float[] boxes, int imageHeight, int imageWidth) {
+        int r = BoxTransformChecks.clip(boxes, imageHeight, imageWidth);
+        float w = imageWidth - 1, h = imageHeight - 1;
+        forRange(r, (from, to) -> {
+            for (int i = 4 * from; i < 4 * to; i += 4) {
+                boxes[i] = Math.min(Math.max(boxes[i], 0f), w);
+                boxes[i + 1] = Math.min(Math.max(boxes[i + 1], 0f), h);
+                boxes[i + 2] = Math.min(Math.max(boxes[i + 2], 0f), w);
+                boxes[i + 3] = Math.min(Math.max(boxes[i + 3], 0f), h);
+            }
+        });
+    }
+
+    @Override
+    public int[] minSizePlusOne(float[] boxes, float minSize) {
+        int r = BoxTransformChecks.nonEmpty(boxes, minSize);
+        int[] keep = new int[r];
+        int n = 0;
+        for (int i = 0; i < r; i++) {
+            int b = 4 * i;
+            if (boxes[b + 2] - boxes[b] + 1f >= minSize && boxes[b + 3] - boxes[b + 1] + 1f >= minSize) keep[n++] = i;
+        }
+        return Arrays.copyOf(keep, n);
+    }
+
     private void forRange(int n, Workers.RangeBody body) {
         if (workers == null) {
             body.run(0, n);

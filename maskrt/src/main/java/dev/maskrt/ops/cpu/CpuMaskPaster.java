@@ -39,6 +39,22 @@ public final class CpuMaskPaster implements MaskPaster {
         return out;
     }
 
+    @Override
+    public CompactMask[] pasteMasker(float[] masks, int maskHeight, int maskWidth, float[] boxes, int imageHeight,
+            int imageWidth, float threshold) {
+        int n = MaskPasterChecks.paste(masks, maskHeight, maskWidth, boxes, imageHeight, imageWidth, 0f);
+        if (!Float.isFinite(threshold)) throw new IllegalArgumentException("threshold must be finite, got " + threshold);
+        CompactMask[] out = new CompactMask[n];
+        int maskSize = maskHeight * maskWidth;
+        workers.parallelFor(n, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = MaskerPaste.paste(masks, i * maskSize, maskHeight, maskWidth, boxes, 4 * i, imageHeight,
+                        imageWidth, threshold);
+            }
+        });
+        return out;
+    }
+
     private static CompactMask pasteOne(float[] masks, int maskOffset, int maskHeight, int maskWidth, float[] boxes,
             int boxOffset, int imageHeight, int imageWidth, float threshold) {
         Hull hull = Hull.of(boxes, boxOffset, imageHeight, imageWidth);

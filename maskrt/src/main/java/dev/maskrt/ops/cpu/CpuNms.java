@@ -82,4 +82,39 @@ public final class CpuNms implements Nms {
         }
         return Arrays.copyOf(out, m);
     }
+
+    @Override
+    public int[] nmsPlusOne(float[] boxes, float[] scores, float iouThreshold) {
+        int n = NmsChecks.nms(boxes, scores, iouThreshold);
+        int[] order = ScoreOrder.rank(scores);
+        float[] areas = new float[n];
+        for (int i = 0; i < n; i++) {
+            areas[i] = (boxes[4 * i + 2] - boxes[4 * i] + 1f) * (boxes[4 * i + 3] - boxes[4 * i + 1] + 1f);
+        }
+        boolean[] suppressed = new boolean[n];
+        // maskrcnn_benchmark/csrc/cpu/nms_cpu.cpp:37-63, float32 in its order
+        for (int oi = 0; oi < n; oi++) {
+            int i = order[oi];
+            if (suppressed[i]) continue;
+            float ix1 = boxes[4 * i], iy1 = boxes[4 * i + 1], ix2 = boxes[4 * i + 2], iy2 = boxes[4 * i + 3];
+            float iarea = areas[i];
+            for (int oj = oi + 1; oj < n; oj++) {
+                int j = order[oj];
+                if (suppressed[j]) continue;
+                float xx1 = Math.max(ix1, boxes[4 * j]);
+                float yy1 = Math.max(iy1, boxes[4 * j + 1]);
+                float xx2 = Math.min(ix2, boxes[4 * j + 2]);
+                float yy2 = Math.min(iy2, boxes[4 * j + 3]);
+                float w = Math.max(0f, xx2 - xx1 + 1f);
+                float h = Math.max(0f, yy2 - yy1 + 1f);
+                float inter = w * h;
+                float ovr = inter / (iarea + areas[j] - inter);
+                if (ovr >= iouThreshold) suppressed[j] = true;
+            }
+        }
+        int[] kept = new int[n];
+        int k = 0;
+        for (int i = 0; i < n; i++) if (!suppressed[i]) kept[k++] = i;
+        return java.util.Arrays.copyOf(kept, k);
+    }
 }

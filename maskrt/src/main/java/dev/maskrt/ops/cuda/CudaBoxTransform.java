@@ -95,4 +95,20 @@ public final class CudaBoxTransform extends CudaOpBase implements BoxTransform {
             return Arrays.copyOf(out, m);
         }
     }
+
+    /** Not on the device: the CUDA ops do not serve maskrcnn-benchmark's conventions yet (the pipeline runs the CPU ops). */
+    @Override
+    public float[] applyDeltasPlusOne(float[] deltas, float[] boxes, float[] weights, float scaleClamp) {
+        throw CudaOpBase.legacyUnsupported("applyDeltasPlusOne");
+    }
+
+    @Override
+    public void clipPlusOne(float[] boxes, int imageHeight, int imageWidth) {
+        throw CudaOpBase.legacyUnsupported("clipPlusOne");
+    }
+
+    @Override
+    public int[] minSizePlusOne(float[] boxes, float minSize) {
+        throw CudaOpBase.legacyUnsupported("minSizePlusOne");
+    }
 }

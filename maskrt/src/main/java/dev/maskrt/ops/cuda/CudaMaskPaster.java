@@ -147,4 +147,11 @@ public final class CudaMaskPaster extends CudaOpBase implements MaskPaster {
         return new Pasted(hulls.address(), offsets.address(), bits.address());
     }
 
+
+    /** Not on the device: the CUDA ops do not serve maskrcnn-benchmark's conventions yet (the pipeline runs the CPU ops). */
+    @Override
+    public dev.maskrt.output.CompactMask[] pasteMasker(float[] masks, int maskHeight, int maskWidth, float[] boxes,
+            int imageHeight, int imageWidth, float threshold) {
+        throw CudaOpBase.legacyUnsupported("pasteMasker");
+    }
 }

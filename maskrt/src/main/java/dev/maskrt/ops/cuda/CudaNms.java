@@ -108,4 +108,10 @@ public final class CudaNms extends CudaOpBase implements Nms {
             throw new IllegalArgumentException("boxes: " + n + " boxes; CUDA NMS takes at most " + MAX_BOXES);
         }
     }
+
+    /** Not on the device: the CUDA ops do not serve maskrcnn-benchmark's conventions yet (the pipeline runs the CPU ops). */
+    @Override
+    public int[] nmsPlusOne(float[] boxes, float[] scores, float iouThreshold) {
+        throw CudaOpBase.legacyUnsupported("nmsPlusOne");
+    }
 }

@@ -54,4 +54,10 @@ abstract class CudaOpBase implements AutoCloseable {
     public synchronized void close() {
         stream.close();
     }
+
+    /** The refusal of the maskrcnn-benchmark ("+1" box convention, Masker) variants, which have no CUDA kernels. */
+    static UnsupportedOperationException legacyUnsupported(String op) {
+        return new UnsupportedOperationException(op + ": the CUDA ops do not serve maskrcnn-benchmark's conventions "
+                + "(flavour maskrcnn_benchmark); use the CPU ops");
+    }
 }

@@ -142,6 +142,7 @@ public final class CudaRoiAlign extends CudaOpBase implements RoiAlign {
             case "detectron2": return 0;
             case "torchvision": return 1;
             case "mmdetection": return 2;
+            case "maskrcnn_benchmark": throw CudaOpBase.legacyUnsupported("multiLevel with maskrcnn-benchmark's LevelMapper");
             default: throw new IllegalArgumentException("mapping: unknown formula " + mapping.formulaName());
         }
     }

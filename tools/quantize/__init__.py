@@ -1,0 +1,1 @@
+"""`python3 -m tools.quantize`: static QDQ int8 graphs for a maskrt model package (see tools/README.md)."""
