@@ -28,6 +28,7 @@ public final class MaskrtSparkOptions implements Serializable {
     private final long maxImageBytes;
     private final Backend backend;
     private final boolean fp16;
+    private final Precision precision;
     private final SubmissionFormat kaggleFormat;
     private final int minPixels;
 
@@ -40,6 +41,7 @@ public final class MaskrtSparkOptions implements Serializable {
         maxImageBytes = b.maxImageBytes;
         backend = b.backend;
         fp16 = b.fp16;
+        precision = b.precision;
         kaggleFormat = b.kaggleFormat;
         minPixels = b.minPixels;
     }
@@ -80,6 +82,9 @@ public final class MaskrtSparkOptions implements Serializable {
     /** @return whether TensorRT engines are built in FP16 */
     public boolean fp16() { return fp16; }
 
+    /** @return which graphs run: FP32, or the package's INT8 set on the CPU (as {@code maskrt predict --precision}) */
+    public Precision precision() { return precision; }
+
     /** @return the submission whose pixel order the {@code kaggle_rle} column follows */
     public SubmissionFormat kaggleFormat() { return kaggleFormat; }
 
@@ -89,7 +94,7 @@ public final class MaskrtSparkOptions implements Serializable {
     /** The library's options for one executor's predictor. */
     PredictorOptions predictorOptions(int predictorThreads, DeviceSelection.Choice choice) {
         PredictorOptions.Builder b = PredictorOptions.builder().threads(predictorThreads).backend(choice.backend())
-                .maxImageFileBytes(maxImageBytes);
+                .maxImageFileBytes(maxImageBytes).precision(precision);
         if (scoreThreshold != null) b.scoreThreshold(scoreThreshold);
         if (detectionsPerImage != null) b.detectionsPerImage(detectionsPerImage);
         if (tta != null) b.tta(tta);
@@ -103,7 +108,7 @@ public final class MaskrtSparkOptions implements Serializable {
     /** What makes two predictors different (the model location is added by the caller). */
     String predictorKey(int predictorThreads, DeviceSelection.Choice choice) {
         return "threads=" + predictorThreads + ",score=" + scoreThreshold + ",dets=" + detectionsPerImage + ",tta=" + tta
-                + ",maxBytes=" + maxImageBytes + ",fp16=" + fp16 + "," + choice;
+                + ",maxBytes=" + maxImageBytes + ",fp16=" + fp16 + ",precision=" + precision.id() + "," + choice;
     }
 
     @Override
@@ -123,6 +128,7 @@ public final class MaskrtSparkOptions implements Serializable {
         private long maxImageBytes = PredictorOptions.DEFAULT_MAX_IMAGE_FILE_BYTES;
         private Backend backend = Backend.AUTO;
         private boolean fp16;
+        private Precision precision = Precision.FP32;
         private SubmissionFormat kaggleFormat = SubmissionFormat.SARTORIUS;
         private int minPixels = 1;
 
@@ -181,6 +187,19 @@ public final class MaskrtSparkOptions implements Serializable {
         /** @param fp16 build TensorRT engines in FP16 @return this builder */
         public Builder fp16(boolean fp16) {
             this.fp16 = fp16;
+            return this;
+        }
+
+        /**
+         * @param precision FP32 (default) or INT8 (the package's int8 graphs, CPU only; refused by the predictor where
+         *     the package has none)
+         * @return this builder
+         */
+        public Builder precision(Precision precision) {
+            if (precision == null || precision == Precision.FP16) {
+                throw new IllegalArgumentException("precision must be FP32 or INT8 (FP16 is a TensorRT setting: fp16)");
+            }
+            this.precision = precision;
             return this;
         }
 

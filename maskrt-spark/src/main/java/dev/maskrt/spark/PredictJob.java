@@ -83,6 +83,10 @@ final class PredictJob implements Callable<Integer> {
     @Option(names = "--fp16", description = "TensorRT: build FP16 engines.")
     boolean fp16;
 
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|int8",
+            description = "fp32 (default), or int8: the package's int8 graphs on the CPU (as maskrt predict).")
+    String precision;
+
     @Option(names = "--score-thresh", paramLabel = "X", description = "Score threshold in [0, 1] (default: the model's).")
     Float scoreThreshold;
 
@@ -271,6 +275,15 @@ final class PredictJob implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage("--backend must be auto, cpu or tensorrt, got '" + backend + "'");
         }
+        dev.maskrt.config.Precision p;
+        try {
+            p = dev.maskrt.config.Precision.parse(precision.trim());
+        } catch (IllegalArgumentException e) {
+            p = null;
+        }
+        if (p == null || p == dev.maskrt.config.Precision.FP16) {
+            throw usage("--precision must be fp32 or int8, got '" + precision + "'");
+        }
         for (String f : formats) {
             if (!PredictOutputs.FORMATS.contains(f.trim().toLowerCase(Locale.ROOT))) {
                 throw usage("--format: '" + f + "' is not one of " + PredictOutputs.FORMATS);
@@ -278,7 +291,7 @@ final class PredictJob implements Callable<Integer> {
         }
         try {
             MaskrtSparkOptions.Builder o = MaskrtSparkOptions.builder(model).threads(threads).backend(b).fp16(fp16)
-                    .maxImageBytes(bytes).minPixels(minPixels);
+                    .maxImageBytes(bytes).minPixels(minPixels).precision(p);
             if (scoreThreshold != null) o.scoreThreshold(scoreThreshold);
             if (detectionsPerImage != null) o.detectionsPerImage(detectionsPerImage);
             if (tta != null) o.tta(tta);

@@ -266,6 +266,23 @@ class SparkPredictTest {
     }
 
     @Test
+    @Order(7)
+    void int8GraphsGiveWhatMaskrtPredictGives() throws IOException {
+        String int8 = ROOT.resolve("maskrt/src/test/resources/models/tiny-int8").toString();
+        Path cli = tmp.resolve("int8-cli"), job = tmp.resolve("int8-spark");
+        Result c = run(dev.maskrt.cli.Main.newCommandLine(), "predict", "--model", int8, "--images", images.toString(),
+                "--out", cli.toString(), "--format", "coco,sartorius", "--precision", "int8");
+        assertEquals(1, c.status, c.err);
+        Result r = job("--out", job.toString(), "--model", int8, "--format", "coco,sartorius", "--precision", "int8");
+        assertEquals(1, r.status, r.err);
+        Map<String, byte[]> expected = finalFiles(cli), got = finalFiles(job);
+        assertEquals(expected.keySet(), got.keySet());
+        for (String name : expected.keySet()) assertArrayEquals(expected.get(name), got.get(name), name);
+        Result bad = job("--out", tmp.resolve("bad-precision").toString(), "--precision", "fp16");
+        assertEquals(2, bad.status, bad.err);
+    }
+
+    @Test
     void predictorThreadsDivideTheExecutorsCoresAmongItsTasks() {
         assertEquals(1, Tasks.predictorThreads(spark, 0), "local[2]: two tasks at once, one core each");
         assertEquals(3, Tasks.predictorThreads(spark, 3), "the options' count wins");
