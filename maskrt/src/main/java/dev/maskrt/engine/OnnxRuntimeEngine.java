@@ -146,6 +146,7 @@ public final class OnnxRuntimeEngine implements Engine {
             so.setOptimizationLevel(alreadyOptimised ? OrtSession.SessionOptions.OptLevel.NO_OPT
                     : OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (saveOptimisedTo != null) so.setOptimizedModelFilePath(saveOptimisedTo.toString());
+            so.setCPUArenaAllocator(options.memoryArena());
             return env.createSession(source.toString(), so);
         }
     }

@@ -24,6 +24,7 @@ import static dev.maskrt.engine.EngineGoldens.inputs;
 import static dev.maskrt.engine.EngineGoldens.resource;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,6 +81,25 @@ class OnnxRuntimeEngineTest {
         try (Engine e = boxHead(TWO_THREADS)) {
             for (String name : new String[] {"box_head_37", "box_head_1"}) {
                 Map<String, Npy.Array> g = golden(name);
+                assertMatches(g, e.run(inputs(g, true, "rois")), TOL, "scores", "deltas");
+            }
+        }
+    }
+
+    /** With or without ONNX Runtime's memory arena (off by default), the same outputs, run after run. */
+    @Test
+    void memoryArenaChangesNoResult() {
+        assertFalse(OnnxRuntimeOptions.defaults().memoryArena());
+        Map<String, Npy.Array> g = golden("box_head_37");
+        float[] reference = null;
+        for (boolean arena : new boolean[] {false, true}) {
+            try (Engine e = boxHead(TWO_THREADS.withMemoryArena(arena))) {
+                assertEquals(arena, ((OnnxRuntimeEngine) e).options().memoryArena());
+                for (int run = 0; run < 3; run++) {
+                    float[] scores = e.run(inputs(g, true, "rois")).get("scores").toArray();
+                    if (reference == null) reference = scores;
+                    assertArrayEquals(reference, scores, "arena " + arena + ", run " + run);
+                }
                 assertMatches(g, e.run(inputs(g, true, "rois")), TOL, "scores", "deltas");
             }
         }
