@@ -17,8 +17,8 @@ JMH_ARGS=("$@")
 [ ${#JMH_ARGS[@]} -eq 0 ] && JMH_ARGS=(-f 1 -wi 3 -i 5 -w 2 -r 2)
 
 "$PY" -c 'import torch' 2>/dev/null || { echo "run.sh: $PY cannot import torch; apt-get install python3-torch python3-torchvision libopenblas0-pthread" >&2; exit 2; }
-mvn -q -B -ntp -f ../pom.xml install -DskipTests
-mvn -q -B -ntp package
+# the library and the benchmarks, from the root reactor (nothing installed)
+mvn -q -B -ntp -f ../pom.xml package -DskipTests -pl benchmarks -am
 mkdir -p target/results
 : > target/results/anchors.jsonl
 for script in anchors/[!_]*.py; do

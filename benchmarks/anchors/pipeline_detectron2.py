@@ -4,7 +4,7 @@ GeneralizedRCNN + CascadeROIHeads inference, as docs/MODEL_PACKAGE.md specifies 
 PIL decode, resize, normalise, pad, backbone, proposals, three cascade stages, final NMS, mask head, paste.
 
 Workloads (the image is saved as target/inputs/<workload>.png and, as an array, target/inputs/<workload>.npz):
-  pipeline_tiny_520x704  the committed tiny package (src/test/resources/models/tiny) on the shared Sartorius
+  pipeline_tiny_520x704  the committed tiny package (maskrt/src/test/resources/models/tiny) on the shared Sartorius
                          image (520x704, resized to 320x433)
   pipeline_r50_800x1333  a full-size cascade_mask_rcnn_R_50_FPN_3x package with random weights (seed 1),
                          exported on the fly into target/models/cascade_r50 (never committed: ~280 MB), on a
@@ -53,11 +53,11 @@ def r50_package():
 
 def workloads():
     from PIL import Image
-    sartorius = os.path.join(ROOT, "src", "test", "resources", "image", "sartorius-0030fd0e6378.png")
+    sartorius = os.path.join(ROOT, "maskrt", "src", "test", "resources", "image", "sartorius-0030fd0e6378.png")
     with Image.open(sartorius) as im:
         tiny_image = np.asarray(im.convert("RGB"))
     return {
-        "pipeline_tiny_520x704": (lambda: os.path.join(ROOT, "src", "test", "resources", "models", "tiny"),
+        "pipeline_tiny_520x704": (lambda: os.path.join(ROOT, "maskrt", "src", "test", "resources", "models", "tiny"),
                                   lambda: tiny_image, 5, 1),
         "pipeline_r50_800x1333": (r50_package, lambda: synthetic_image(800, 1333, 7), 3, 1),
     }

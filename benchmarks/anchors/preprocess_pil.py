@@ -23,7 +23,7 @@ from _timing import emit, median_ms, use_two_threads
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INPUTS = os.path.join(HERE, "..", "target", "inputs")
-SARTORIUS = os.path.join(HERE, "..", "..", "src", "test", "resources", "image", "sartorius-0030fd0e6378.png")
+SARTORIUS = os.path.join(HERE, "..", "..", "maskrt", "src", "test", "resources", "image", "sartorius-0030fd0e6378.png")
 MEAN = torch.tensor([103.53, 116.28, 123.675]).view(3, 1, 1)
 STD = torch.tensor([1.0, 1.0, 1.0]).view(3, 1, 1)
 

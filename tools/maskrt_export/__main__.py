@@ -1,7 +1,7 @@
 """Command line:
 
   /usr/bin/python3 -m tools.maskrt_export export --config CFG.yaml (--weights W.pkl|W.pth | --random-weights
-      [--seed N]) --out DIR
+      [--seed N]) --out DIR [--framework detectron2|maskrcnn_benchmark]
   /usr/bin/python3 -m tools.maskrt_export reference --package DIR --images IMG... --out OUT.npz [--intermediates]
       [--dense]
 """
@@ -13,8 +13,8 @@ import sys
 import numpy as np
 import torch
 
-from . import checkpoint, config, package, pipeline
-from .modules import CascadeMaskRCNN
+from . import checkpoint, config, mrcnn_benchmark, package, pipeline
+from .modules import GeneralizedRCNN
 
 
 def read_image(path):
@@ -28,12 +28,47 @@ def read_image(path):
         return np.asarray(im.convert("RGB"))
 
 
-def cmd_export(args):
-    settings = config.load_settings(args.config)
-    model = CascadeMaskRCNN(settings["architecture"]).eval()
+def cmd_export_maskrcnn_benchmark(args):
+    """maskrcnn-benchmark YAML + .pth (or random weights) -> a flavour "maskrcnn_benchmark" package."""
+    from PIL import Image
+    from . import mrcnn_benchmark as mb
+    from . import mrcnn_benchmark_pipeline as mbp
+    settings = mb.load_settings(args.config)
+    model = mb.MaskRcnnBenchmark(settings["architecture"]).eval()
     if args.random_weights:
-        package.init_random(model, args.seed, settings)
+        if args.calibration_image:
+            with Image.open(args.calibration_image) as im:
+                image = mbp.preprocess(im.convert("RGB"), settings)
+            image = mbp.to_image_list([image], max(settings["input"]["size_divisibility"], 32))[0]
+        else:
+            g = torch.Generator().manual_seed(args.seed)
+            image = package._calibration_image(g)
+        mb.init_random(model, args.seed, settings, image)
         source = {"config": os.path.basename(args.config), "weights": f"random (seed {args.seed})"}
+        if args.calibration_image:
+            source["calibration_image"] = os.path.basename(args.calibration_image)
+    else:
+        mb.load_checkpoint(model, args.weights)
+        source = {"config": os.path.basename(args.config), "weights": os.path.basename(args.weights)}
+    mb.export_package(model, settings, args.out, source)
+    total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
+    print(f"wrote {args.out} ({total / 1024:.0f} KiB)")
+
+
+def cmd_export(args):
+    if args.framework == "maskrcnn_benchmark":
+        return cmd_export_maskrcnn_benchmark(args)
+    settings = config.load_settings(args.config)
+    model = GeneralizedRCNN(settings["architecture"]).eval()
+    if args.random_weights:
+        image = None
+        if args.calibration_image:
+            image = pipeline.preprocess(pipeline.to_model_channels(read_image(args.calibration_image),
+                                                                   settings["input"]["format"]), settings)[0]
+        package.init_random(model, args.seed, settings, image)
+        source = {"config": os.path.basename(args.config), "weights": f"random (seed {args.seed})"}
+        if args.calibration_image:
+            source["calibration_image"] = os.path.basename(args.calibration_image)
     else:
         checkpoint.load_checkpoint(model, args.weights)
         source = {"config": os.path.basename(args.config), "weights": os.path.basename(args.weights)}
@@ -45,6 +80,10 @@ def cmd_export(args):
 def cmd_reference(args):
     torch.set_num_threads(args.threads)
     model, settings, _ = package.load_package(args.package)
+    kind = model.roi_heads.__class__.__name__
+    if kind != "CascadeROIHeads" or not model.mask_on:
+        sys.exit(f"{args.package}: the reference pipeline here follows Cascade Mask R-CNN only ({kind}, masks "
+                 f"{model.mask_on}); use real detectron2 (tools/reference/detectron2_run.py) as the reference")
     arrays, index = {}, []
     for i, path in enumerate(args.images):
         recorder = pipeline.DenseRecorder(model) if args.dense else None
@@ -74,7 +113,11 @@ def main(argv=None):
     w.add_argument("--weights", help="detectron2 checkpoint (.pkl or .pth)")
     w.add_argument("--random-weights", action="store_true", help="seeded random weights (tests, benchmarks)")
     e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--calibration-image", help="with --random-weights: calibrate on this image (resized and normalised "
+                                               "as the model's test input) instead of the synthetic one")
     e.add_argument("--out", required=True)
+    e.add_argument("--framework", choices=["detectron2", "maskrcnn_benchmark"], default="detectron2",
+                   help="the trainer of the config and checkpoint (default detectron2)")
     r = sub.add_parser("reference", help="run the PyTorch reference pipeline on images")
     r.add_argument("--package", required=True)
     r.add_argument("--images", nargs="+", required=True)
@@ -86,7 +129,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     try:
         cmd_export(args) if args.command == "export" else cmd_reference(args)
-    except (config.ConfigError, checkpoint.CheckpointError, package.PackageError) as err:
+    except (config.ConfigError, checkpoint.CheckpointError, package.PackageError, mrcnn_benchmark.ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -1,5 +1,5 @@
 """detectron2 checkpoints: model-zoo `.pkl` (numpy arrays under "model") and `.pth` (torch state_dict under
-"model"), loaded into a CascadeMaskRCNN with every mismatch reported in one error.
+"model"), loaded into a GeneralizedRCNN with every mismatch reported in one error.
 
 Caffe2-era names (`res2_0_branch2a_w`, ImageNet-pretrained MSRA backbones) are out of scope: such a file is
 refused with its unexpected keys listed.

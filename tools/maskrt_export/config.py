@@ -1,6 +1,6 @@
 """detectron2 YAML configs: `_BASE_` chains merged over detectron2's defaults, then the values maskrt needs.
 
-Only the keys that the Cascade Mask R-CNN inference path reads have defaults here (written out from
+Only the keys that the R-CNN inference path (Cascade / Mask / Faster R-CNN with FPN) reads have defaults here (written out from
 detectron2's documented `config/defaults.py`); other keys (SOLVER, DATASETS, ...) are accepted and ignored.
 """
 import copy
@@ -61,6 +61,7 @@ DEFAULTS = {
             "IN_FEATURES": ["res4"],
             "SCORE_THRESH_TEST": 0.05,
             "NMS_THRESH_TEST": 0.5,
+            "IOU_THRESHOLDS": [0.5],
         },
         "ROI_BOX_HEAD": {
             "NAME": "",
@@ -177,14 +178,24 @@ def resolve(cfg, source="config"):
          f"only GeneralizedRCNN is supported, got {m['META_ARCHITECTURE']!r}")
     need(m["BACKBONE"]["NAME"] == "build_resnet_fpn_backbone", "MODEL.BACKBONE.NAME",
          f"only build_resnet_fpn_backbone is supported, got {m['BACKBONE']['NAME']!r}")
-    need(m["ROI_HEADS"]["NAME"] == "CascadeROIHeads", "MODEL.ROI_HEADS.NAME",
-         f"only CascadeROIHeads is supported, got {m['ROI_HEADS']['NAME']!r}")
-    need(bool(m["MASK_ON"]), "MODEL.MASK_ON", "must be True (maskrt serves Cascade Mask R-CNN)")
+    heads_name = m["ROI_HEADS"]["NAME"]
+    need(heads_name in ("CascadeROIHeads", "StandardROIHeads"), "MODEL.ROI_HEADS.NAME",
+         f"only CascadeROIHeads and StandardROIHeads are supported, got {heads_name!r}")
+    cascade = heads_name == "CascadeROIHeads"
+    need(isinstance(m["MASK_ON"], bool), "MODEL.MASK_ON", f"must be true or false, got {m['MASK_ON']!r}")
+    mask_on = m["MASK_ON"]
     need(not m.get("KEYPOINT_ON", False), "MODEL.KEYPOINT_ON", "keypoint heads are not supported")
     deform = [bool(x) for x in _as_list(r["DEFORM_ON_PER_STAGE"], "MODEL.RESNETS.DEFORM_ON_PER_STAGE", source)]
-    need(not any(deform), "MODEL.RESNETS.DEFORM_ON_PER_STAGE",
-         f"deformable convolutions ({deform}) are not supported by maskrt: export a model without them")
+    need(len(deform) == 4, "MODEL.RESNETS.DEFORM_ON_PER_STAGE", f"needs 4 entries (res2..res5), got {deform}")
     depth = int(r["DEPTH"])
+    need(not any(deform) or depth >= 50, "MODEL.RESNETS.DEFORM_ON_PER_STAGE",
+         f"deformable convolutions need bottleneck blocks (R50 and deeper; detectron2 refuses them for R{depth})")
+    deform_modulated = r["DEFORM_MODULATED"]
+    need(isinstance(deform_modulated, bool), "MODEL.RESNETS.DEFORM_MODULATED",
+         f"must be true or false, got {deform_modulated!r}")
+    deform_groups = r["DEFORM_NUM_GROUPS"]
+    need(isinstance(deform_groups, int) and deform_groups >= 1, "MODEL.RESNETS.DEFORM_NUM_GROUPS",
+         f"must be an integer >= 1, got {deform_groups!r}")
     need(depth in (18, 34, 50, 101, 152), "MODEL.RESNETS.DEPTH", f"must be 18/34/50/101/152, got {depth}")
     need(r["NORM"] in _SUPPORTED_NORMS, "MODEL.RESNETS.NORM", f"unsupported norm {r['NORM']!r}")
     need(m["FPN"]["NORM"] in _SUPPORTED_NORMS, "MODEL.FPN.NORM", f"unsupported norm {m['FPN']['NORM']!r}")
@@ -205,19 +216,27 @@ def resolve(cfg, source="config"):
     need(roi_in == ["p2", "p3", "p4", "p5"], "MODEL.ROI_HEADS.IN_FEATURES", f"must be [p2..p5], got {roi_in}")
     bh, mh, cas = m["ROI_BOX_HEAD"], m["ROI_MASK_HEAD"], m["ROI_BOX_CASCADE_HEAD"]
     need(bh["NAME"] == "FastRCNNConvFCHead", "MODEL.ROI_BOX_HEAD.NAME", "only FastRCNNConvFCHead is supported")
-    need(bool(bh["CLS_AGNOSTIC_BBOX_REG"]), "MODEL.ROI_BOX_HEAD.CLS_AGNOSTIC_BBOX_REG",
-         "cascade heads must be class-agnostic (True)")
-    need(mh["NAME"] == "MaskRCNNConvUpsampleHead", "MODEL.ROI_MASK_HEAD.NAME",
-         "only MaskRCNNConvUpsampleHead is supported")
-    for key, head in (("ROI_BOX_HEAD", bh), ("ROI_MASK_HEAD", mh)):
+    cls_agnostic = bool(bh["CLS_AGNOSTIC_BBOX_REG"])
+    if cascade:
+        need(cls_agnostic, "MODEL.ROI_BOX_HEAD.CLS_AGNOSTIC_BBOX_REG", "cascade heads must be class-agnostic (True)")
+    if mask_on:
+        need(mh["NAME"] == "MaskRCNNConvUpsampleHead", "MODEL.ROI_MASK_HEAD.NAME",
+             "only MaskRCNNConvUpsampleHead is supported")
+    for key, head in (("ROI_BOX_HEAD", bh), ("ROI_MASK_HEAD", mh)) if mask_on else (("ROI_BOX_HEAD", bh),):
         need(head["POOLER_TYPE"] == "ROIAlignV2", f"MODEL.{key}.POOLER_TYPE",
              f"only ROIAlignV2 is supported, got {head['POOLER_TYPE']!r}")
-    stage_weights = [[float(w) for w in s] for s in _as_list(cas["BBOX_REG_WEIGHTS"],
-                                                              "MODEL.ROI_BOX_CASCADE_HEAD.BBOX_REG_WEIGHTS", source)]
-    ious = [float(x) for x in _as_list(cas["IOUS"], "MODEL.ROI_BOX_CASCADE_HEAD.IOUS", source)]
-    need(len(stage_weights) == 3 and all(len(w) == 4 for w in stage_weights),
-         "MODEL.ROI_BOX_CASCADE_HEAD.BBOX_REG_WEIGHTS", "maskrt serves exactly 3 cascade stages of 4 weights")
-    need(len(ious) == len(stage_weights), "MODEL.ROI_BOX_CASCADE_HEAD.IOUS", "one IoU per stage")
+    if cascade:
+        stage_weights = [[float(w) for w in s] for s in _as_list(
+            cas["BBOX_REG_WEIGHTS"], "MODEL.ROI_BOX_CASCADE_HEAD.BBOX_REG_WEIGHTS", source)]
+        ious = [float(x) for x in _as_list(cas["IOUS"], "MODEL.ROI_BOX_CASCADE_HEAD.IOUS", source)]
+        need(len(stage_weights) == 3 and all(len(w) == 4 for w in stage_weights),
+             "MODEL.ROI_BOX_CASCADE_HEAD.BBOX_REG_WEIGHTS", "maskrt serves exactly 3 cascade stages of 4 weights")
+        need(len(ious) == len(stage_weights), "MODEL.ROI_BOX_CASCADE_HEAD.IOUS", "one IoU per stage")
+    else:  # StandardROIHeads: one box stage (FastRCNNOutputLayers with ROI_BOX_HEAD.BBOX_REG_WEIGHTS)
+        stage_weights = [[float(w) for w in _as_list(bh["BBOX_REG_WEIGHTS"], "MODEL.ROI_BOX_HEAD.BBOX_REG_WEIGHTS",
+                                                     source)]]
+        need(len(stage_weights[0]) == 4, "MODEL.ROI_BOX_HEAD.BBOX_REG_WEIGHTS", "needs 4 weights")
+        ious = [float(_as_list(m["ROI_HEADS"]["IOU_THRESHOLDS"], "MODEL.ROI_HEADS.IOU_THRESHOLDS", source)[0])]
     fmt = cfg["INPUT"]["FORMAT"]
     need(fmt in ("BGR", "RGB"), "INPUT.FORMAT", f"only BGR and RGB are supported, got {fmt!r}")
     mean = [float(x) for x in _as_list(m["PIXEL_MEAN"], "MODEL.PIXEL_MEAN", source)]
@@ -246,6 +265,9 @@ def resolve(cfg, source="config"):
             "width_per_group": int(r["WIDTH_PER_GROUP"]),
             "stride_in_1x1": bool(r["STRIDE_IN_1X1"]),
             "res5_dilation": int(r["RES5_DILATION"]),
+            "deform_on_per_stage": deform,
+            "deform_modulated": deform_modulated,
+            "deform_num_groups": int(deform_groups),
             "res2_out_channels": int(r["RES2_OUT_CHANNELS"]),
             "stem_out_channels": int(r["STEM_OUT_CHANNELS"]),
             "resnet_norm": r["NORM"],
@@ -260,6 +282,9 @@ def resolve(cfg, source="config"):
             "box_fc_dim": int(bh["FC_DIM"]),
             "box_norm": bh["NORM"],
             "box_pooler_resolution": int(bh["POOLER_RESOLUTION"]),
+            "roi_heads": heads_name,
+            "cls_agnostic_bbox_reg": cls_agnostic,
+            "mask_on": mask_on,
             "mask_num_conv": int(mh["NUM_CONV"]),
             "mask_conv_dim": int(mh["CONV_DIM"]),
             "mask_norm": mh["NORM"],
@@ -292,36 +317,41 @@ def resolve(cfg, source="config"):
             "bbox_reg_weights": [float(w) for w in m["RPN"]["BBOX_REG_WEIGHTS"]],
             "scale_clamp": math.log(1000.0 / 16),
         },
-        "roi_heads": {
-            "num_classes": num_classes,
-            "class_names": [str(n) for n in names],
-            "score_thresh": float(m["ROI_HEADS"]["SCORE_THRESH_TEST"]),
-            "nms_thresh": float(m["ROI_HEADS"]["NMS_THRESH_TEST"]),
-            "detections_per_image": int(cfg["TEST"]["DETECTIONS_PER_IMAGE"]),
-            "stage_bbox_reg_weights": stage_weights,
-            "stage_ious": ious,
-            "scale_clamp": math.log(1000.0 / 16),
-            "box_pooler": {
-                "resolution": int(bh["POOLER_RESOLUTION"]),
-                "sampling_ratio": int(bh["POOLER_SAMPLING_RATIO"]),
-                "type": bh["POOLER_TYPE"],
-                "canonical_box_size": 224,
-                "canonical_level": 4,
-                "levels": ["p2", "p3", "p4", "p5"],
-            },
-            "mask_pooler": {
-                "resolution": int(mh["POOLER_RESOLUTION"]),
-                "sampling_ratio": int(mh["POOLER_SAMPLING_RATIO"]),
-                "type": mh["POOLER_TYPE"],
-                "canonical_box_size": 224,
-                "canonical_level": 4,
-                "levels": ["p2", "p3", "p4", "p5"],
-            },
-            "mask_threshold": 0.5,
-            "mask_cls_agnostic": bool(mh["CLS_AGNOSTIC_MASK"]),
-        },
+        "roi_heads": _roi_heads(m, cfg, num_classes, names, stage_weights, ious, cls_agnostic, mask_on),
         "test_aug": test_aug,
     }
+
+
+def _pooler(head):
+    return {
+        "resolution": int(head["POOLER_RESOLUTION"]),
+        "sampling_ratio": int(head["POOLER_SAMPLING_RATIO"]),
+        "type": head["POOLER_TYPE"],
+        "canonical_box_size": 224,
+        "canonical_level": 4,
+        "levels": ["p2", "p3", "p4", "p5"],
+    }
+
+
+def _roi_heads(m, cfg, num_classes, names, stage_weights, ious, cls_agnostic, mask_on):
+    """The manifest's roi_heads: box stages and final detections; the mask fields only for a model with masks."""
+    out = {
+        "num_classes": num_classes,
+        "class_names": [str(n) for n in names],
+        "score_thresh": float(m["ROI_HEADS"]["SCORE_THRESH_TEST"]),
+        "nms_thresh": float(m["ROI_HEADS"]["NMS_THRESH_TEST"]),
+        "detections_per_image": int(cfg["TEST"]["DETECTIONS_PER_IMAGE"]),
+        "stage_bbox_reg_weights": stage_weights,
+        "stage_ious": ious,
+        "cls_agnostic_bbox_reg": cls_agnostic,
+        "scale_clamp": math.log(1000.0 / 16),
+        "box_pooler": _pooler(m["ROI_BOX_HEAD"]),
+    }
+    if mask_on:
+        out["mask_pooler"] = _pooler(m["ROI_MASK_HEAD"])
+        out["mask_threshold"] = 0.5
+        out["mask_cls_agnostic"] = bool(m["ROI_MASK_HEAD"]["CLS_AGNOSTIC_MASK"])
+    return out
 
 
 def _test_aug(aug, need, source):

@@ -1,4 +1,5 @@
-"""detectron2's Cascade Mask R-CNN inference network as plain PyTorch modules.
+"""detectron2's R-CNN inference networks (Cascade Mask R-CNN, Mask R-CNN, Faster R-CNN; FPN) as plain PyTorch
+modules.
 
 Attribute names follow detectron2 exactly, so `state_dict()` keys are those of a detectron2 checkpoint
 (`backbone.bottom_up.res2.0.conv1.norm.weight`, `roi_heads.box_predictor.0.cls_score.weight`, ...). Only the
@@ -6,6 +7,7 @@ dense parts live here; the sparse steps (anchors, NMS, RoIAlign, decoding, paste
 """
 import torch
 import torch.nn.functional as F
+import torchvision
 from torch import nn
 
 
@@ -104,6 +106,78 @@ class BottleneckBlock(nn.Module):
         return F.relu(out + (self.shortcut(x) if self.shortcut is not None else x))
 
 
+class _DeformConv2d(torch.autograd.Function):
+    """torchvision's deform_conv2d (the same op detectron2 calls for DCNv1 on CPU, and the documented equivalent of
+    its CUDA-only ModulatedDeformConv), exported to ONNX as the standard DeformConv (opset 19).
+
+    torch 1.13's exporter stops at opset 17 and has no symbolic for torchvision::deform_conv2d: the symbolic emits
+    `maskrt::DeformConv` with DeformConv's inputs and attributes, and `package.py` moves it into the default domain
+    when it raises the graph's opset to 19 (docs/MODEL_PACKAGE.md, "Deformable convolution").
+    """
+
+    @staticmethod
+    def forward(ctx, x, offset, weight, mask, stride, dilation, groups, offset_groups):
+        return torchvision.ops.deform_conv2d(x, offset, weight, None, stride=stride, padding=dilation,
+                                             dilation=dilation, mask=mask)
+
+    @staticmethod
+    def symbolic(g, x, offset, weight, mask, stride, dilation, groups, offset_groups):
+        inputs = [x, weight, offset]
+        if mask is not None and not (hasattr(mask, "node") and mask.node().mustBeNone()):
+            inputs += [g.op("Constant", value_t=torch.zeros(weight.type().sizes()[0])), mask]  # B (zeros), mask
+        return g.op("maskrt::DeformConv", *inputs, kernel_shape_i=[3, 3], strides_i=[stride, stride],
+                    pads_i=[dilation] * 4, dilations_i=[dilation, dilation], group_i=groups,
+                    offset_group_i=offset_groups)
+
+
+class DeformConv(nn.Module):
+    """detectron2's DeformConv / ModulatedDeformConv as DeformBottleneckBlock builds them (3x3, no bias, a norm)."""
+
+    def __init__(self, in_channels, out_channels, stride, dilation, groups, deform_groups, norm):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(out_channels, in_channels // groups, 3, 3))
+        self.stride, self.dilation, self.groups, self.deform_groups = stride, dilation, groups, deform_groups
+        self.norm = norm
+
+    def forward(self, x, offset, mask=None):
+        x = _DeformConv2d.apply(x, offset, self.weight, mask, self.stride, self.dilation, self.groups,
+                                self.deform_groups)
+        return self.norm(x) if self.norm is not None else x
+
+
+class DeformBottleneckBlock(nn.Module):
+    """detectron2's DeformBottleneckBlock: conv2 is a deformable conv whose offsets (and, when modulated, masks)
+    come from conv2_offset; DCNv2 splits conv2_offset's output into offset (first 2/3) and sigmoid(mask)."""
+
+    def __init__(self, in_channels, out_channels, bottleneck_channels, stride, num_groups, norm, stride_in_1x1,
+                 dilation, deform_modulated, deform_num_groups):
+        super().__init__()
+        self.shortcut = None
+        if in_channels != out_channels:
+            self.shortcut = Conv2d(in_channels, out_channels, 1, stride=stride, bias=False,
+                                   norm=make_norm(norm, out_channels))
+        stride_1x1, stride_3x3 = (stride, 1) if stride_in_1x1 else (1, stride)
+        self.conv1 = Conv2d(in_channels, bottleneck_channels, 1, stride=stride_1x1, bias=False,
+                            norm=make_norm(norm, bottleneck_channels), relu=True)
+        self.deform_modulated = deform_modulated
+        offset_channels = 27 if deform_modulated else 18
+        self.conv2_offset = Conv2d(bottleneck_channels, offset_channels * deform_num_groups, 3, stride=stride_3x3,
+                                   padding=dilation, dilation=dilation)
+        self.conv2 = DeformConv(bottleneck_channels, bottleneck_channels, stride_3x3, dilation, num_groups,
+                                deform_num_groups, make_norm(norm, bottleneck_channels))
+        self.conv3 = Conv2d(bottleneck_channels, out_channels, 1, bias=False, norm=make_norm(norm, out_channels))
+
+    def forward(self, x):
+        out = self.conv1(x)
+        if self.deform_modulated:
+            offset_x, offset_y, mask = torch.chunk(self.conv2_offset(out), 3, dim=1)
+            out = self.conv2(out, torch.cat((offset_x, offset_y), dim=1), mask.sigmoid())
+        else:
+            out = self.conv2(out, self.conv2_offset(out))
+        out = self.conv3(F.relu(out))
+        return F.relu(out + (self.shortcut(x) if self.shortcut is not None else x))
+
+
 BLOCKS_PER_STAGE = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3]}
 
 
@@ -116,6 +190,7 @@ class ResNet(nn.Module):
         self.stem = BasicStem(3, arch["stem_out_channels"], norm)
         in_ch, out_ch = arch["stem_out_channels"], arch["res2_out_channels"]
         bottleneck = arch["num_groups"] * arch["width_per_group"]
+        deform_on = arch.get("deform_on_per_stage", [False] * 4)
         self.stage_names = []
         for idx, stage_idx in enumerate(range(2, 6)):
             dilation = arch["res5_dilation"] if stage_idx == 5 else 1
@@ -125,6 +200,10 @@ class ResNet(nn.Module):
                 stride = first_stride if b == 0 else 1
                 if depth in (18, 34):
                     blocks.append(BasicBlock(in_ch, out_ch, stride, norm))
+                elif deform_on[idx]:
+                    blocks.append(DeformBottleneckBlock(in_ch, out_ch, bottleneck, stride, arch["num_groups"], norm,
+                                                        arch["stride_in_1x1"], dilation, arch["deform_modulated"],
+                                                        arch["deform_num_groups"]))
                 else:
                     blocks.append(BottleneckBlock(in_ch, out_ch, bottleneck, stride, arch["num_groups"], norm,
                                                   arch["stride_in_1x1"], dilation))
@@ -237,12 +316,12 @@ class FastRCNNConvFCHead(nn.Module):
 
 
 class FastRCNNOutputLayers(nn.Module):
-    """cls_score -> [R, K+1] (background last); class-agnostic bbox_pred -> [R, 4]."""
+    """cls_score -> [R, K+1] (background last); bbox_pred -> [R, 4] (class-agnostic) or [R, 4K]."""
 
-    def __init__(self, in_size, num_classes):
+    def __init__(self, in_size, num_classes, cls_agnostic=True):
         super().__init__()
         self.cls_score = nn.Linear(in_size, num_classes + 1)
-        self.bbox_pred = nn.Linear(in_size, 4)
+        self.bbox_pred = nn.Linear(in_size, 4 if cls_agnostic else 4 * num_classes)
 
     def forward(self, x):
         x = torch.flatten(x, 1)
@@ -269,23 +348,58 @@ class MaskRCNNConvUpsampleHead(nn.Module):
         return self.predictor(F.relu(self.deconv(x)))
 
 
+def _box_head(arch):
+    return FastRCNNConvFCHead(arch["fpn_out_channels"], arch["box_pooler_resolution"], arch["box_num_conv"],
+                              arch["box_conv_dim"], arch["box_num_fc"], arch["box_fc_dim"], arch["box_norm"])
+
+
+def _mask_head(arch):
+    return MaskRCNNConvUpsampleHead(arch["fpn_out_channels"], arch["mask_num_conv"], arch["mask_conv_dim"],
+                                    arch["mask_norm"], arch["num_classes"], arch["mask_cls_agnostic"])
+
+
+def heads_kind(arch):
+    """(ROI heads name, class-agnostic box regression, mask head): older manifests are Cascade Mask R-CNN."""
+    return (arch.get("roi_heads", "CascadeROIHeads"), bool(arch.get("cls_agnostic_bbox_reg", True)),
+            bool(arch.get("mask_on", True)))
+
+
 class CascadeROIHeads(nn.Module):
+    """box_head.K / box_predictor.K per stage (class-agnostic), mask_head when the model has masks."""
+
     def __init__(self, arch):
         super().__init__()
-        c = arch["fpn_out_channels"]
+        _, _, mask_on = heads_kind(arch)
         heads, predictors = [], []
         for _ in range(arch["num_stages"]):
-            head = FastRCNNConvFCHead(c, arch["box_pooler_resolution"], arch["box_num_conv"], arch["box_conv_dim"],
-                                      arch["box_num_fc"], arch["box_fc_dim"], arch["box_norm"])
+            head = _box_head(arch)
             heads.append(head)
             predictors.append(FastRCNNOutputLayers(head.output_size, arch["num_classes"]))
         self.box_head = nn.ModuleList(heads)
         self.box_predictor = nn.ModuleList(predictors)
-        self.mask_head = MaskRCNNConvUpsampleHead(c, arch["mask_num_conv"], arch["mask_conv_dim"], arch["mask_norm"],
-                                                  arch["num_classes"], arch["mask_cls_agnostic"])
+        self.mask_head = _mask_head(arch) if mask_on else None
+
+    def stage(self, k):
+        return self.box_head[k], self.box_predictor[k]
 
 
-class CascadeMaskRCNN(nn.Module):
+class StandardROIHeads(nn.Module):
+    """One box_head / box_predictor (class-specific or agnostic regression), mask_head when the model has masks."""
+
+    def __init__(self, arch):
+        super().__init__()
+        _, agnostic, mask_on = heads_kind(arch)
+        self.box_head = _box_head(arch)
+        self.box_predictor = FastRCNNOutputLayers(self.box_head.output_size, arch["num_classes"], agnostic)
+        self.mask_head = _mask_head(arch) if mask_on else None
+
+    def stage(self, k):
+        if k != 0:
+            raise IndexError(f"StandardROIHeads has one box stage, asked for {k}")
+        return self.box_head, self.box_predictor
+
+
+class GeneralizedRCNN(nn.Module):
     """The parameter container with detectron2's names: backbone, proposal_generator, roi_heads."""
 
     def __init__(self, arch):
@@ -293,7 +407,12 @@ class CascadeMaskRCNN(nn.Module):
         self.arch = dict(arch)
         self.backbone = FPN(arch)
         self.proposal_generator = RPN(arch)
-        self.roi_heads = CascadeROIHeads(arch)
+        name = heads_kind(arch)[0]
+        self.roi_heads = CascadeROIHeads(arch) if name == "CascadeROIHeads" else StandardROIHeads(arch)
+
+    @property
+    def mask_on(self):
+        return self.roi_heads.mask_head is not None
 
     def run_backbone(self, images):
         """images [N, 3, H, W] normalised and padded (H, W multiples of 32) -> (p2..p6, logits, deltas)."""
@@ -302,12 +421,16 @@ class CascadeMaskRCNN(nn.Module):
         return features, logits, deltas
 
     def run_box_stage(self, k, pooled):
-        """pooled [R, C, S, S] -> class logits [R, K+1], deltas [R, 4] of cascade stage k."""
-        return self.roi_heads.box_predictor[k](self.roi_heads.box_head[k](pooled))
+        """pooled [R, C, S, S] -> class logits [R, K+1], deltas [R, 4] (or [R, 4K]) of box stage k."""
+        head, predictor = self.roi_heads.stage(k)
+        return predictor(head(pooled))
 
     def run_mask_head(self, pooled):
         """pooled [R, C, S, S] -> mask logits [R, K, 2S, 2S]."""
         return self.roi_heads.mask_head(pooled)
+
+
+CascadeMaskRCNN = GeneralizedRCNN  # the name the first exporter used
 
 
 # Keys a detectron2 checkpoint may carry that are not weights of the network.

@@ -9,11 +9,12 @@ import os
 import numpy as np
 import onnx
 import torch
-from onnx import numpy_helper
+import torch.nn.functional as F
+from onnx import helper, numpy_helper
 from torch import nn
 
 from . import pipeline
-from .modules import CascadeMaskRCNN, FrozenBatchNorm2d
+from .modules import BottleneckBlock, DeformBottleneckBlock, DeformConv, FrozenBatchNorm2d, GeneralizedRCNN
 
 FORMAT_VERSION = 1
 OPSET = 16
@@ -41,16 +42,24 @@ class _BackbonePiece(nn.Module):
 
 
 class _BoxStagePiece(nn.Module):
-    """features [R, C, 7, 7] -> class_logits [R, K+1], box_deltas [R, 4]. Names keep the `roi_heads.` prefix."""
+    """features [R, C, 7, 7] -> class_logits [R, K+1], box_deltas [R, 4] (or [R, 4K]). Parameter names are
+    detectron2's: `roi_heads.box_head.K.` in a cascade, `roi_heads.box_head.` in StandardROIHeads."""
 
     def __init__(self, model, k):
         super().__init__()
         self.roi_heads = nn.Module()
-        self.roi_heads.box_head = nn.ModuleDict({str(k): model.roi_heads.box_head[k]})
-        self.roi_heads.box_predictor = nn.ModuleDict({str(k): model.roi_heads.box_predictor[k]})
-        self.k = str(k)
+        head, predictor = model.roi_heads.stage(k)
+        if isinstance(model.roi_heads.box_head, nn.ModuleList):
+            head, predictor = nn.ModuleDict({str(k): head}), nn.ModuleDict({str(k): predictor})
+            self.k = str(k)
+        else:
+            self.k = None
+        self.roi_heads.box_head = head
+        self.roi_heads.box_predictor = predictor
 
     def forward(self, features):
+        if self.k is None:
+            return self.roi_heads.box_predictor(self.roi_heads.box_head(features))
         return self.roi_heads.box_predictor[self.k](self.roi_heads.box_head[self.k](features))
 
 
@@ -68,7 +77,7 @@ def _pieces(model):
     """(file, wrapper, example input, input names, output names, dynamic axes) per graph."""
     arch = model.arch
     c = arch["fpn_out_channels"]
-    bs, ms = arch["box_pooler_resolution"], arch["mask_pooler_resolution"]
+    bs, ms = arch["box_pooler_resolution"], arch.get("mask_pooler_resolution")
     back_out = LEVELS + [f"rpn_logits_{l}" for l in LEVELS] + [f"rpn_deltas_{l}" for l in LEVELS]
     back_dyn = {"image": {0: "batch", 2: "height", 3: "width"}}
     for i, name in enumerate(back_out):
@@ -78,15 +87,20 @@ def _pieces(model):
         pieces.append((f"box_head_{k}.onnx", _BoxStagePiece(model, k), torch.zeros(2, c, bs, bs), ["features"],
                        ["class_logits", "box_deltas"],
                        {"features": {0: "rois"}, "class_logits": {0: "rois"}, "box_deltas": {0: "rois"}}))
-    pieces.append(("mask_head.onnx", _MaskPiece(model), torch.zeros(2, c, ms, ms), ["features"], ["mask_logits"],
-                   {"features": {0: "rois"}, "mask_logits": {0: "rois"}}))
+    if model.mask_on:
+        pieces.append(("mask_head.onnx", _MaskPiece(model), torch.zeros(2, c, ms, ms), ["features"],
+                       ["mask_logits"], {"features": {0: "rois"}, "mask_logits": {0: "rois"}}))
     return pieces
 
 
 # ------------------------------------------------------------------------------------------------ random init
 
-def init_random(model, seed, settings):
+def init_random(model, seed, settings, calibration_image=None):
     """Seeded random weights that still give detections (see docs/MODEL_PACKAGE.md, "Random-weight packages").
+
+    `calibration_image`: a pre-processed image [1, 3, H, W] (H, W multiples of 32) to calibrate on, instead of the
+    seeded synthetic one: deep backbones (R50+, DCN) are calibrated on an image like the ones they will see, or
+    their scores saturate on real images.
 
     1. convs: He-normal (fan_out), linears He-uniform, biases N(0, 0.05); norm affine parameters N(1, 0.1) and
        N(0, 0.1).
@@ -98,7 +112,7 @@ def init_random(model, seed, settings):
        RPN_DELTA_STD (mean 0), so proposals are anchors moved and resized by ~15 %, not slivers.
     5. Each stage's predictor is calibrated on the same image's proposals, stage by stage: every cls_score column
        is standardised over the proposals and scaled by CLS_SPREAD, and the background column gets
-       +BACKGROUND_BIAS, so a foreground class passes the 0.05 score threshold only on its top few percent of
+       +BACKGROUND_BIAS (SINGLE_STAGE_BACKGROUND_BIAS for a one-stage Mask / Faster R-CNN), so a foreground class passes the 0.05 score threshold only on its top few percent of
        boxes (tens of detections); every bbox_pred column is standardised to BOX_DELTA_STD (mean 0), the unit
        spread that the stage weights (10, 10, 5, 5), (20, 20, 10, 10), ... give trained regression targets.
     """
@@ -109,7 +123,9 @@ def init_random(model, seed, settings):
             t.copy_(torch.randn(t.shape, generator=g) * std + mean)
 
     for m in model.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+        if isinstance(m, DeformConv):
+            normal_(m.weight, (2.0 / (m.weight.shape[0] * 9)) ** 0.5)
+        elif isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
             fan_out = m.weight.shape[0] * m.weight[0, 0].numel() if isinstance(m, nn.Conv2d) else \
                 m.weight.shape[1] * m.weight[0, 0].numel()
             normal_(m.weight, (2.0 / fan_out) ** 0.5)
@@ -123,12 +139,18 @@ def init_random(model, seed, settings):
         elif isinstance(m, (FrozenBatchNorm2d, nn.GroupNorm)):
             normal_(m.weight, 0.1, 1.0)
             normal_(m.bias, 0.1)
-    deconv = model.roi_heads.mask_head.deconv
-    with torch.no_grad():  # equal taps (std kept): trained deconvs upsample smoothly, random ones paint a checkerboard
-        deconv.weight.copy_(deconv.weight.mean(dim=(2, 3), keepdim=True).expand_as(deconv.weight) * 2.0)
-    image = _calibration_image(g)
+    if model.mask_on:
+        deconv = model.roi_heads.mask_head.deconv
+        with torch.no_grad():  # equal taps (std kept): trained deconvs upsample smoothly, random ones paint a checkerboard
+            deconv.weight.copy_(deconv.weight.mean(dim=(2, 3), keepdim=True).expand_as(deconv.weight) * 2.0)
+    with torch.no_grad():  # residual branches start small, as in trained ResNets (see RESIDUAL_BRANCH_SCALE)
+        for m in model.modules():
+            if isinstance(m, (BottleneckBlock, DeformBottleneckBlock)) and m.conv3.norm is not None:
+                m.conv3.norm.weight.mul_(RESIDUAL_BRANCH_SCALE)
+    image = _calibration_image(g) if calibration_image is None else calibration_image
     _calibrate_frozen_bn(model, image)
-    normal_(model.roi_heads.mask_head.predictor.weight, 1.0)
+    if model.mask_on:
+        normal_(model.roi_heads.mask_head.predictor.weight, 1.0)
     _calibrate_rpn_head(model, image)
     _calibrate_box_predictors(model, image, settings)
     return model
@@ -138,7 +160,13 @@ RPN_LOGIT_STD = 2.0
 RPN_DELTA_STD = 0.15
 CLS_SPREAD = 2.0
 BACKGROUND_BIAS = 6.5
+SINGLE_STAGE_BACKGROUND_BIAS = 5.0
 BOX_DELTA_STD = 1.0
+DEFORM_OFFSET_STD = 0.5
+# Bottleneck blocks' last norm scale (conv3.norm.weight), times N(1, 0.1): with full-size residual branches a deep
+# random ResNet (X152: 50 blocks) amplifies float noise ~1e4-fold, so ONNX Runtime and torch disagree on which boxes
+# survive; trained ResNets have small last-norm scales, and so does this initialisation.
+RESIDUAL_BRANCH_SCALE = 0.2
 
 
 def _calibration_image(g):
@@ -160,6 +188,8 @@ def _calibration_image(g):
 
 @torch.no_grad()
 def _calibrate_frozen_bn(model, image):
+    """FrozenBN statistics from the image (and deformable offsets scaled to DEFORM_OFFSET_STD pixels, as trained
+    DCN layers move their taps by about a pixel; DCNv2's mask channels get the same spread before the sigmoid)."""
     hooks = []
 
     def pre_hook(module, inputs):
@@ -167,9 +197,17 @@ def _calibrate_frozen_bn(model, image):
         module.running_mean.copy_(x.mean(dim=(0, 2, 3)))
         module.running_var.copy_(x.var(dim=(0, 2, 3), unbiased=False).clamp(min=1e-3))
 
+    def offset_hook(module, inputs, output):
+        _standardise_(module, output.permute(0, 2, 3, 1).reshape(-1, output.shape[1]), DEFORM_OFFSET_STD)
+        # the output again with the scaled weights (calling the module here would re-enter this hook)
+        return F.conv2d(inputs[0], module.weight, module.bias, module.stride, module.padding, module.dilation,
+                        module.groups)
+
     for m in model.modules():
         if isinstance(m, FrozenBatchNorm2d):
             hooks.append(m.register_forward_pre_hook(pre_hook))
+        elif isinstance(m, DeformBottleneckBlock):
+            hooks.append(m.conv2_offset.register_forward_hook(offset_hook))
     model.backbone(image)
     for h in hooks:
         h.remove()
@@ -200,16 +238,19 @@ def _calibrate_box_predictors(model, image, settings):
     size = tuple(image.shape[-2:])
     features, logits, deltas = model.run_backbone(image)
     boxes, _ = pipeline.proposals_from_rpn(logits, deltas, size, settings)
-    for k, pred in enumerate(model.roi_heads.box_predictor):
+    stages = len(roi["stage_bbox_reg_weights"])
+    for k in range(stages):
+        head, pred = model.roi_heads.stage(k)
         if k > 0:
             boxes = pipeline.clip_boxes(boxes, *size)
-        feats = torch.flatten(model.roi_heads.box_head[k](pipeline.multilevel_roi_align(features[:4], boxes,
-                                                                                         roi["box_pooler"])), 1)
+        feats = torch.flatten(head(pipeline.multilevel_roi_align(features[:4], boxes, roi["box_pooler"])), 1)
         _standardise_(pred.cls_score, pred.cls_score(feats), CLS_SPREAD)
-        pred.cls_score.bias[-1] += BACKGROUND_BIAS
+        # one stage's probabilities are not averaged with others' (which pulls a cascade's scores together)
+        pred.cls_score.bias[-1] += BACKGROUND_BIAS if stages > 1 else SINGLE_STAGE_BACKGROUND_BIAS
         _standardise_(pred.bbox_pred, pred.bbox_pred(feats), BOX_DELTA_STD)
-        boxes = pipeline.apply_deltas(pred.bbox_pred(feats), boxes, roi["stage_bbox_reg_weights"][k],
-                                      roi["scale_clamp"])
+        if k + 1 < stages:  # cascade stages are class-agnostic: the next stage pools these boxes
+            boxes = pipeline.apply_deltas(pred.bbox_pred(feats), boxes, roi["stage_bbox_reg_weights"][k],
+                                          roi["scale_clamp"])
 
 
 # ----------------------------------------------------------------------------------------------------- export
@@ -230,25 +271,63 @@ def _initializer_aliases(path, state):
     return aliases
 
 
+# Deformable convolution is ONNX's DeformConv, an opset-19 operator; torch 1.13 exports at most opset 17.
+DEFORM_EXPORT_OPSET = 17
+DEFORM_OPSET = 19
+DEFORM_IR_VERSION = 9  # the IR version opset 19 needs (ONNX Runtime 1.29 reads up to 10)
+# Operators whose opset-17 form is not valid at opset 19 (18 turned the `axes` attribute of the reductions into an
+# input). The backbone graphs maskrt exports contain none of them: refuse rather than convert silently.
+_CHANGED_BY_OPSET_18_19 = {"ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean",
+                           "ReduceMin", "ReduceProd", "ReduceSumSquare", "Split", "Pad", "Resize", "ScatterElements",
+                           "ScatterND", "AveragePool", "Cast", "CastLike"}
+# of those, the ones whose opset-17 form means the same at 19 (attributes and inputs only added, with defaults)
+_SAME_AT_19 = {"Split", "Pad", "Resize", "ScatterElements", "ScatterND", "AveragePool", "Cast", "CastLike"}
+
+
+def _raise_to_deform_opset(path):
+    """The exported opset-17 backbone as an opset-19 graph: `maskrt::DeformConv` nodes move into the default domain
+    (their inputs and attributes are already DeformConv's), the opset import becomes 19 (IR version 9). The graph's
+    other operators are checked to mean the same at 19; the Debian onnx 1.12 used with torch 1.13 knows no opset 19,
+    so the graph is not passed to its checker (maskrt's Java tests load and run it in ONNX Runtime instead)."""
+    model = onnx.load(path)
+    for node in model.graph.node:
+        if node.domain == "maskrt":
+            if node.op_type != "DeformConv":
+                raise ValueError(f"{path}: unexpected maskrt operator {node.op_type}")
+            node.domain = ""
+        elif node.op_type in _CHANGED_BY_OPSET_18_19 and node.op_type not in _SAME_AT_19:
+            raise ValueError(f"{path}: {node.op_type} changed meaning between opsets 17 and 19; cannot raise the "
+                             f"graph to opset {DEFORM_OPSET} for DeformConv")
+    del model.opset_import[:]
+    model.opset_import.extend([helper.make_opsetid("", DEFORM_OPSET)])
+    model.ir_version = DEFORM_IR_VERSION
+    onnx.save(model, path)
+
+
 def export_package(model, settings, out_dir, source):
     """Writes the ONNX graphs and manifest.json of `model` into `out_dir`. Returns the manifest dict."""
     os.makedirs(out_dir, exist_ok=True)
     model.eval()
     arch = model.arch
+    deform = any(arch.get("deform_on_per_stage", []))
     files = {}
     for fname, piece, example, in_names, out_names, dyn in _pieces(model):
         path = os.path.join(out_dir, fname)
         piece.eval()
-        torch.onnx.export(piece, (example,), path, opset_version=OPSET, input_names=in_names, output_names=out_names,
-                          dynamic_axes=dyn, do_constant_folding=False)
-        onnx.checker.check_model(onnx.load(path))
+        torch.onnx.export(piece, (example,), path, opset_version=DEFORM_EXPORT_OPSET if deform else OPSET,
+                          input_names=in_names, output_names=out_names, dynamic_axes=dyn, do_constant_folding=False)
+        if deform and fname == "backbone.onnx":
+            _raise_to_deform_opset(path)
+        else:
+            onnx.checker.check_model(onnx.load(path))
         state = {k: v for k, v in piece.state_dict().items()}
         aliases = _initializer_aliases(path, state)
         files[fname] = aliases
     k = arch["num_classes"]
     a = arch["anchors_per_cell"]
     c = arch["fpn_out_channels"]
-    bs, ms = arch["box_pooler_resolution"], arch["mask_pooler_resolution"]
+    bs, ms = arch["box_pooler_resolution"], arch.get("mask_pooler_resolution")
+    deltas = 4 if arch.get("cls_agnostic_bbox_reg", True) else 4 * k
     graphs = {
         "backbone": {
             "file": "backbone.onnx",
@@ -266,21 +345,22 @@ def export_package(model, settings, out_dir, source):
             {"file": f"box_head_{i}.onnx",
              "inputs": {"features": {"shape": ["R", c, bs, bs], "dtype": "float32"}},
              "outputs": {"class_logits": {"shape": ["R", k + 1], "dtype": "float32"},
-                         "box_deltas": {"shape": ["R", 4], "dtype": "float32"}}}
+                         "box_deltas": {"shape": ["R", deltas], "dtype": "float32"}}}
             for i in range(arch["num_stages"])
         ],
-        "mask_head": {
+    }
+    if model.mask_on:
+        graphs["mask_head"] = {
             "file": "mask_head.onnx",
             "inputs": {"features": {"shape": ["R", c, ms, ms], "dtype": "float32"}},
             "outputs": {"mask_logits": {"shape": ["R", 1 if arch["mask_cls_agnostic"] else k, 2 * ms, 2 * ms],
                                         "dtype": "float32"}},
-        },
-    }
+        }
     manifest = {
         "format_version": FORMAT_VERSION,
         "flavour": "detectron2",
         "source": source,
-        "onnx_opset": OPSET,
+        "onnx_opset": DEFORM_OPSET if deform else OPSET,
         "num_classes": k,
         "class_names": settings["roi_heads"]["class_names"],
         "input": settings["input"],
@@ -331,11 +411,12 @@ def settings_from_manifest(manifest):
 def load_package(pkg_dir):
     """(model with the weights stored in the package's ONNX initializers, settings, manifest)."""
     manifest = read_manifest(pkg_dir)
-    model = CascadeMaskRCNN(manifest["architecture"]).eval()
+    model = GeneralizedRCNN(manifest["architecture"]).eval()
     expected = model.state_dict()
     found = {}
-    files = [manifest["graphs"]["backbone"]["file"]] + [g["file"] for g in manifest["graphs"]["box_heads"]] + \
-        [manifest["graphs"]["mask_head"]["file"]]
+    files = [manifest["graphs"]["backbone"]["file"]] + [g["file"] for g in manifest["graphs"]["box_heads"]]
+    if "mask_head" in manifest["graphs"]:
+        files.append(manifest["graphs"]["mask_head"]["file"])
     for fname in files:
         path = os.path.join(pkg_dir, fname)
         if not os.path.exists(path):

@@ -9,7 +9,7 @@ Each of A and B is either
   * or a COCO results file, e.g. maskrt's coco_results.json: [{"image_id", "category_id", "bbox": [x, y, w, h],
     "score", "segmentation": {"size": [h, w], "counts": "<compressed RLE>"}}, ...].
 
-COCO image ids -> file names (what `maskrt predict` does, src/main/java/dev/maskrt/cli/PredictCommand.java):
+COCO image ids -> file names (what `maskrt predict` does, maskrt/src/main/java/dev/maskrt/cli/PredictCommand.java):
   * with --coco-gt GT.json: ids of GT's `images` by `file_name`, category ids by name among GT's `categories`;
   * without: if every image's file name (without extension) is all digits and they are distinct, that number is the
     id (COCO's own naming); otherwise 1..N in the order the files were processed (--images as given, directories

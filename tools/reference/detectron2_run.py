@@ -7,8 +7,9 @@
         [--tta]
 
 What it does:
-1. Builds a detectron2 config from the package's manifest.json: detectron2's own
-   configs/Misc/cascade_mask_rcnn_R_50_FPN_3x.yaml (-> ../Base-RCNN-FPN.yaml) from the fetched source tree, then
+1. Builds a detectron2 config from the package's manifest.json: detectron2's own config for the kind of model
+   (D2_BASE_CONFIGS: Misc/cascade_mask_rcnn_R_50_FPN_3x.yaml, COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_3x.yaml
+   or COCO-Detection/faster_rcnn_R_50_FPN_3x.yaml) from the fetched source tree, then
    every value the manifest carries (input format/mean/std/sizes, anchors, RPN, ROI heads, cascade weights/IoUs,
    thresholds, head widths, FPN, ResNet layout). Values detectron2 hard-codes (strides, scale clamp, pooler
    canonical size/level, pad value, size divisibility, mask threshold, PIL bilinear resize) are checked against
@@ -62,6 +63,18 @@ TOOLS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if TOOLS_DIR not in sys.path:
     sys.path.insert(0, TOOLS_DIR)
 
+# Deformable convolution on CPU. detectron2 built without its C++/CUDA extension (as here) replaces DeformConv and
+# ModulatedDeformConv by dummies that raise (detectron2/layers/deform_conv.py:505-514), although its DCNv1 runs on CPU
+# through torchvision's deform_conv2d when deformable_groups is 1 (deform_conv.py:49-57). An empty module stands in
+# for `detectron2._C` so that the real classes (and resnet.py's DeformBottleneckBlock) are kept; nothing else this
+# script runs uses _C (NMS and RoIAlign are torchvision's). ModulatedDeformConv (DCNv2) raises NotImplementedError on
+# CPU (deform_conv.py:210-211), as does DCNv1 with deformable_groups > 1: for those the documented equivalent,
+# torchvision.ops.deform_conv2d with `mask` (the same offset layout: per deformable group and kernel tap, (dy, dx)),
+# is installed below.
+import types  # noqa: E402
+
+sys.modules.setdefault("detectron2._C", types.ModuleType("detectron2._C"))
+
 try:
     import detectron2
     from detectron2.config import get_cfg
@@ -81,12 +94,41 @@ try:
 except ImportError:  # pragma: no cover - fallback documented above
     mask_util = None
 
+from maskrt_export.modules import heads_kind  # noqa: E402
 from maskrt_export.package import load_package  # noqa: E402
+
+# Deformable convolution on CPU (see _install_deform_conv_cpu).
+from detectron2.layers import deform_conv as _d2_deform  # noqa: E402
+from torchvision.ops import deform_conv2d as _tv_deform_conv2d  # noqa: E402
+
+
+def _modulated_deform_conv_cpu(input, offset, mask, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
+                               deformable_groups=1):
+    return _tv_deform_conv2d(input, offset, weight, bias, stride=stride, padding=padding, dilation=dilation,
+                             mask=mask)
+
+
+def _deform_conv_cpu(input, offset, weight, stride=1, padding=0, dilation=1, groups=1, deformable_groups=1,
+                     im2col_step=64):
+    if deformable_groups == 1:  # detectron2's own CPU path (torchvision, deform_conv.py:49-57)
+        return _d2_deform._DeformConv.apply(input, offset, weight, stride, padding, dilation, groups,
+                                            deformable_groups, im2col_step)
+    return _tv_deform_conv2d(input, offset, weight, None, stride=stride, padding=padding, dilation=dilation)
+
+
+_d2_deform.deform_conv = _deform_conv_cpu
+_d2_deform.modulated_deform_conv = _modulated_deform_conv_cpu
 
 # iopath 0.1.9's telemetry hook raises (and prints a traceback) on the first local open; it logs nothing useful.
 PathManager.set_logging(False)
 
-D2_BASE_CONFIG = os.path.join("configs", "Misc", "cascade_mask_rcnn_R_50_FPN_3x.yaml")
+# detectron2's own config for each (ROI heads, masks) kind; the manifest's values are set over it.
+D2_BASE_CONFIGS = {
+    ("CascadeROIHeads", True): os.path.join("configs", "Misc", "cascade_mask_rcnn_R_50_FPN_3x.yaml"),
+    ("CascadeROIHeads", False): os.path.join("configs", "Misc", "cascade_mask_rcnn_R_50_FPN_3x.yaml"),
+    ("StandardROIHeads", True): os.path.join("configs", "COCO-InstanceSegmentation", "mask_rcnn_R_50_FPN_3x.yaml"),
+    ("StandardROIHeads", False): os.path.join("configs", "COCO-Detection", "faster_rcnn_R_50_FPN_3x.yaml"),
+}
 
 
 # ------------------------------------------------------------------------------------------------- backbone
@@ -151,36 +193,40 @@ def _d2_source_root():
 def build_config(manifest, score_thresh=None):
     arch, inp, anc, rpn, roi = (manifest["architecture"], manifest["input"], manifest["anchors"], manifest["rpn"],
                                 manifest["roi_heads"])
+    heads, agnostic, mask_on = heads_kind(arch)
     clamp = math.log(1000.0 / 16)
+    _need(mask_on == ("mask_head" in manifest["graphs"]), "graphs.mask_head",
+          f"present or absent against architecture.mask_on {mask_on}")
     # values detectron2 hard-codes: refuse a package that asks for others
     _need(list(anc["strides"]) == [4, 8, 16, 32, 64], "anchors.strides", f"{anc['strides']} != [4, 8, 16, 32, 64]")
     _need(abs(rpn["scale_clamp"] - clamp) < 1e-12, "rpn.scale_clamp", "detectron2 uses log(1000/16)")
     _need(abs(roi["scale_clamp"] - clamp) < 1e-12, "roi_heads.scale_clamp", "detectron2 uses log(1000/16)")
-    for key in ("box_pooler", "mask_pooler"):
+    for key in ("box_pooler", "mask_pooler") if mask_on else ("box_pooler",):
         p = roi[key]
         _need(p["canonical_box_size"] == 224 and p["canonical_level"] == 4, f"roi_heads.{key}",
               "detectron2's ROIPooler uses canonical box size 224 at level 4")
         _need(list(p["levels"]) == ["p2", "p3", "p4", "p5"], f"roi_heads.{key}.levels", "must be p2..p5")
     _need(roi["box_pooler"]["resolution"] == arch["box_pooler_resolution"], "roi_heads.box_pooler.resolution",
           "differs from architecture.box_pooler_resolution")
-    _need(roi["mask_pooler"]["resolution"] == arch["mask_pooler_resolution"], "roi_heads.mask_pooler.resolution",
-          "differs from architecture.mask_pooler_resolution")
-    _need(roi["mask_threshold"] == 0.5, "roi_heads.mask_threshold", "detector_postprocess pastes at 0.5")
+    if mask_on:
+        _need(roi["mask_pooler"]["resolution"] == arch["mask_pooler_resolution"], "roi_heads.mask_pooler.resolution",
+              "differs from architecture.mask_pooler_resolution")
+        _need(roi["mask_threshold"] == 0.5, "roi_heads.mask_threshold", "detector_postprocess pastes at 0.5")
+        _need(bool(roi["mask_cls_agnostic"]) == bool(arch["mask_cls_agnostic"]), "roi_heads.mask_cls_agnostic",
+              "differs from architecture.mask_cls_agnostic")
     _need(inp["size_divisibility"] == 32, "input.size_divisibility", "the FPN's is 32")
     _need(inp["pad_value"] == 0.0, "input.pad_value", "ImageList pads with 0")
     _need(inp["interpolation"] == "pil_bilinear", "input.interpolation", "ResizeShortestEdge uses PIL bilinear")
     _need(inp["min_size_test"] > 0, "input.min_size_test", "DefaultPredictor always resizes (0 is not served)")
-    _need(bool(roi["mask_cls_agnostic"]) == bool(arch["mask_cls_agnostic"]), "roi_heads.mask_cls_agnostic",
-          "differs from architecture.mask_cls_agnostic")
     _need(len(roi["stage_bbox_reg_weights"]) == len(roi["stage_ious"]) == arch["num_stages"],
           "roi_heads.stage_bbox_reg_weights", "one weight set and one IoU per stage")
 
     cfg = get_cfg()
-    cfg.merge_from_file(os.path.join(_d2_source_root(), D2_BASE_CONFIG))
+    cfg.merge_from_file(os.path.join(_d2_source_root(), D2_BASE_CONFIGS[heads, mask_on]))
     m = cfg.MODEL
     m.DEVICE = "cpu"
     m.WEIGHTS = ""  # weights come from the package, loaded after the model is built
-    m.MASK_ON = True
+    m.MASK_ON = mask_on
     m.KEYPOINT_ON = False
     m.PIXEL_MEAN = [float(x) for x in inp["pixel_mean"]]
     m.PIXEL_STD = [float(x) for x in inp["pixel_std"]]
@@ -197,7 +243,10 @@ def build_config(manifest, score_thresh=None):
     r.RES5_DILATION = int(arch["res5_dilation"])
     r.RES2_OUT_CHANNELS = int(arch["res2_out_channels"])
     r.STEM_OUT_CHANNELS = int(arch["stem_out_channels"])
-    r.NORM = "FrozenBN"  # see the module docstring
+    r.NORM = "GN" if arch["resnet_norm"] == "GN" else "FrozenBN"  # see the module docstring
+    r.DEFORM_ON_PER_STAGE = [bool(x) for x in arch.get("deform_on_per_stage", [False] * 4)]
+    r.DEFORM_MODULATED = bool(arch.get("deform_modulated", False))
+    r.DEFORM_NUM_GROUPS = int(arch.get("deform_num_groups", 1))
     r.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
     m.FPN.IN_FEATURES = ["res2", "res3", "res4", "res5"]
     m.FPN.OUT_CHANNELS = int(arch["fpn_out_channels"])
@@ -218,7 +267,7 @@ def build_config(manifest, score_thresh=None):
     m.RPN.BBOX_REG_WEIGHTS = tuple(float(w) for w in rpn["bbox_reg_weights"])
     m.RPN.CONV_DIMS = [int(d) for d in arch["rpn_conv_dims"]]
 
-    m.ROI_HEADS.NAME = "CascadeROIHeads"
+    m.ROI_HEADS.NAME = heads
     m.ROI_HEADS.IN_FEATURES = ["p2", "p3", "p4", "p5"]
     m.ROI_HEADS.NUM_CLASSES = int(manifest["num_classes"])
     m.ROI_HEADS.SCORE_THRESH_TEST = float(roi["score_thresh"] if score_thresh is None else score_thresh)
@@ -226,12 +275,16 @@ def build_config(manifest, score_thresh=None):
     ious = [float(x) for x in roi["stage_ious"]]
     m.ROI_HEADS.IOU_THRESHOLDS = [ious[0]]  # CascadeROIHeads asserts IOUS[0] == IOU_THRESHOLDS[0] (training only)
     cfg.TEST.DETECTIONS_PER_IMAGE = int(roi["detections_per_image"])
-    m.ROI_BOX_CASCADE_HEAD.BBOX_REG_WEIGHTS = tuple(tuple(float(w) for w in s) for s in roi["stage_bbox_reg_weights"])
-    m.ROI_BOX_CASCADE_HEAD.IOUS = tuple(ious)
-
+    weights = tuple(tuple(float(w) for w in s) for s in roi["stage_bbox_reg_weights"])
     bh = m.ROI_BOX_HEAD
+    if heads == "CascadeROIHeads":
+        m.ROI_BOX_CASCADE_HEAD.BBOX_REG_WEIGHTS = weights
+        m.ROI_BOX_CASCADE_HEAD.IOUS = tuple(ious)
+    else:
+        _need(len(weights) == 1, "roi_heads.stage_bbox_reg_weights", "StandardROIHeads has one box stage")
+        bh.BBOX_REG_WEIGHTS = weights[0]
     bh.NAME = "FastRCNNConvFCHead"
-    bh.CLS_AGNOSTIC_BBOX_REG = True
+    bh.CLS_AGNOSTIC_BBOX_REG = agnostic
     bh.NUM_CONV = int(arch["box_num_conv"])
     bh.CONV_DIM = int(arch["box_conv_dim"])
     bh.NUM_FC = int(arch["box_num_fc"])
@@ -240,15 +293,16 @@ def build_config(manifest, score_thresh=None):
     bh.POOLER_RESOLUTION = int(roi["box_pooler"]["resolution"])
     bh.POOLER_SAMPLING_RATIO = int(roi["box_pooler"]["sampling_ratio"])
     bh.POOLER_TYPE = roi["box_pooler"]["type"]
-    mh = m.ROI_MASK_HEAD
-    mh.NAME = "MaskRCNNConvUpsampleHead"
-    mh.NUM_CONV = int(arch["mask_num_conv"])
-    mh.CONV_DIM = int(arch["mask_conv_dim"])
-    mh.NORM = arch["mask_norm"]
-    mh.CLS_AGNOSTIC_MASK = bool(arch["mask_cls_agnostic"])
-    mh.POOLER_RESOLUTION = int(roi["mask_pooler"]["resolution"])
-    mh.POOLER_SAMPLING_RATIO = int(roi["mask_pooler"]["sampling_ratio"])
-    mh.POOLER_TYPE = roi["mask_pooler"]["type"]
+    if mask_on:
+        mh = m.ROI_MASK_HEAD
+        mh.NAME = "MaskRCNNConvUpsampleHead"
+        mh.NUM_CONV = int(arch["mask_num_conv"])
+        mh.CONV_DIM = int(arch["mask_conv_dim"])
+        mh.NORM = arch["mask_norm"]
+        mh.CLS_AGNOSTIC_MASK = bool(arch["mask_cls_agnostic"])
+        mh.POOLER_RESOLUTION = int(roi["mask_pooler"]["resolution"])
+        mh.POOLER_SAMPLING_RATIO = int(roi["mask_pooler"]["sampling_ratio"])
+        mh.POOLER_TYPE = roi["mask_pooler"]["type"]
     aug = manifest.get("test_aug")  # absent in packages exported before it existed: detectron2's defaults stay
     if aug is not None:
         cfg.TEST.AUG.ENABLED = bool(aug["enabled"])
@@ -336,7 +390,7 @@ def _image_record(path, h, w, seconds, inst):
     boxes = inst.pred_boxes.tensor.numpy()
     scores = inst.scores.numpy()
     classes = inst.pred_classes.numpy()
-    rles = encode_masks(inst.pred_masks.numpy().astype(bool))
+    rles = encode_masks(inst.pred_masks.numpy().astype(bool)) if inst.has("pred_masks") else [None] * len(scores)
     return {
         "file": path,
         "height": int(h),

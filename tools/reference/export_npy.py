@@ -1,12 +1,12 @@
 #!/usr/bin/python3
-"""Re-saves .npz archives as folders of plain .npy files for the CUDA golden driver (src/main/native/test), which
+"""Re-saves .npz archives as folders of plain .npy files for the CUDA golden driver (maskrt/src/main/native/test), which
 reads .npy only (no zip or zlib). Every array is converted to one of the dtypes the driver reads: float32 (float64
 stays float64: NMS thresholds are doubles), int32 (int64 and other ints, range-checked), uint8 (bool, uint8); integer arrays beyond int32 are left out.
 
   /usr/bin/python3 tools/reference/export_npy.py SRC_DIR OUT_DIR
 
 mirrors SRC_DIR/**/name.npz to OUT_DIR/**/name/<array>.npy. Used for the committed goldens
-(src/test/resources/ops) and for the benchmark inputs (benchmarks/target/inputs).
+(maskrt/src/test/resources/ops) and for the benchmark inputs (benchmarks/target/inputs).
 """
 import os
 import sys

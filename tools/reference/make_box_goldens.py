@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the golden data of maskrt's box ops to src/test/resources/ops/boxes/*.npz.
+"""Writes the golden data of maskrt's box ops to maskrt/src/test/resources/ops/boxes/*.npz.
 
 References (torch 1.13 / torchvision 0.14, CPU, float32):
   anchors.npz       detectron2 DefaultAnchorGenerator (generate_cell_anchors, _create_grid_offsets, _grid_anchors),
@@ -25,7 +25,7 @@ from torchvision.ops import boxes as box_ops
 
 torch.set_num_threads(2)
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
-OUT = os.path.join(ROOT, "src/test/resources/ops/boxes")
+OUT = os.path.join(ROOT, "maskrt/src/test/resources/ops/boxes")
 ONNX_NODE_DIR = "/tmp/onnxtd/usr/share/libonnx-testdata/data/node"
 f32 = np.float32
 

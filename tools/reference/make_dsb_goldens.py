@@ -2,11 +2,11 @@
 """Golden for `maskrt eval --metric dsb`: a perturbed submission on the committed DSB2018 held-out split, scored
 the way the competition's example kernel scores it.
 
-src/test/resources/kaggle/dsb_submission.csv
+maskrt/src/test/resources/kaggle/dsb_submission.csv
     ImageId,EncodedPixels (column-major, 1-indexed runs) for the first 12 images of samples/dsb2018-val: each
     ground-truth nucleus is kept, shifted by 1-3 pixels, eroded or dropped (seeded), false positives are added,
     an image gets no prediction at all, and predictions are made disjoint (later ones lose overlapped pixels).
-src/test/resources/kaggle/dsb_scores.json
+maskrt/src/test/resources/kaggle/dsb_scores.json
     {"score": mean over the 66 ground-truth images (images without predictions score 0), "per_image": {...}}.
 
 The reference follows the DSB 2018 example metric (Kaggle kernel "Example Metric Implementation"): per image, the
@@ -28,7 +28,7 @@ from PIL import Image
 from make_kaggle_goldens import rle_string  # the same encoder as the Sartorius goldens (this folder)
 
 VAL = "samples/dsb2018-val"
-OUT = "src/test/resources/kaggle"
+OUT = "maskrt/src/test/resources/kaggle"
 
 
 def decode(rle, h, w):

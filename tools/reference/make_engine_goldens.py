@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the engine-layer test graphs and goldens under src/test/resources/engine/.
+"""Writes the engine-layer test graphs and goldens under maskrt/src/test/resources/engine/.
 
 Graphs (torch.onnx.export, opset 13, weights seeded, a few KB each):
   conv_relu.onnx  input "image" [batch, 3, height, width] (all three dims dynamic) ->
@@ -23,7 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../src/test/resources/engine")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../maskrt/src/test/resources/engine")
 OPSET = 13
 
 

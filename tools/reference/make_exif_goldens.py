@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Goldens for ImageDecoder.asDetectron2Reads: images with an EXIF orientation tag, read by REAL detectron2.
 
-src/test/resources/image/exif/orient-<k>.png (k = 1..8): a 3x5 RGB image with distinct pixel values, saved by PIL
+maskrt/src/test/resources/image/exif/orient-<k>.png (k = 1..8): a 3x5 RGB image with distinct pixel values, saved by PIL
 with an eXIf chunk holding orientation k; orient-6.jpg: a 16x24 JPEG (quality 100, flat 8x8 blocks) with
 orientation 6. expected.json: for each file, detectron2.data.detection_utils.read_image(file, format="BGR") as
 nested lists [H][W][3] (what DefaultPredictor's callers feed it; detectron2 v0.6, Pillow 9.4).
@@ -17,7 +17,7 @@ from PIL import Image
 
 from detectron2.data.detection_utils import read_image
 
-OUT = "src/test/resources/image/exif"
+OUT = "maskrt/src/test/resources/image/exif"
 
 
 def exif(k):

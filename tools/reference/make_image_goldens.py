@@ -3,7 +3,7 @@
 
   /usr/bin/python3 tools/reference/make_image_goldens.py   # from the repository root
 
-Writes src/test/resources/image/:
+Writes maskrt/src/test/resources/image/:
   resize_pil.npz      PIL Image.resize(BILINEAR) of seeded synthetic uint8 images (odd sizes, up/down by non-integer
                       factors, 1-pixel-wide, extreme aspect, one axis only, extreme values): case{i}.src [H, W, C] u1,
                       case{i}.dst [H', W', C] u1.
@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-OUT = os.path.join(ROOT, "src", "test", "resources", "image")
+OUT = os.path.join(ROOT, "maskrt", "src", "test", "resources", "image")
 # copies of /work/shared/data/images/* and /work/shared/data/coco-small/img_1.jpg, committed next to the goldens
 REAL = {
     "sartorius": os.path.join(OUT, "sartorius-0030fd0e6378.png"),

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """Goldens for dev.maskrt.output.KaggleRle and dev.maskrt.eval.SartoriusMetric, written with numpy only.
 
-src/test/resources/kaggle/rle_cases.npz
+maskrt/src/test/resources/kaggle/rle_cases.npz
     mask_<i> (uint8 [h, w]) and its Kaggle runs as flat int64 [start, length, ...] arrays, 1-indexed:
     rows_<i> over the row-major flattening (Sartorius), cols_<i> over the column-major one (DSB 2018, Airbus),
     made by the usual "diff of the padded flat array" encoder.
-src/test/resources/kaggle/metric_train.csv, metric_submission.csv, metric_scores.npz
+maskrt/src/test/resources/kaggle/metric_train.csv, metric_submission.csv, metric_scores.npz
     a small Sartorius-style ground truth (id,annotation,width,height,cell_type) and a submission (id,predicted),
     and `scores`: each image's expected score (float64, in the order of first appearance in the train csv),
     computed on dense masks: IoU > k/20 compared exactly in integers, one-to-one greedy matching in descending IoU.
@@ -15,7 +15,7 @@ Run: /usr/bin/python3 tools/reference/make_kaggle_goldens.py
 import os
 import numpy as np
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../src/test/resources/kaggle")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../maskrt/src/test/resources/kaggle")
 
 
 def kaggle_runs(mask, order):

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Writes src/test/resources/util/npy_sample.npz: one small array per dtype that dev.maskrt.util.Npy reads."""
+"""Writes maskrt/src/test/resources/util/npy_sample.npz: one small array per dtype that dev.maskrt.util.Npy reads."""
 import os
 import numpy as np
 
-out = os.path.join(os.path.dirname(__file__), "../../src/test/resources/util/npy_sample.npz")
+out = os.path.join(os.path.dirname(__file__), "../../maskrt/src/test/resources/util/npy_sample.npz")
 os.makedirs(os.path.dirname(out), exist_ok=True)
 np.savez_compressed(
     out,

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the mask-pasting goldens src/test/resources/ops/paste/*.npz.
+"""Writes the mask-pasting goldens maskrt/src/test/resources/ops/paste/*.npz.
 
 The reference is detectron2's paste_masks_in_image on CPU (detectron2/layers/mask_ops.py): masks are pasted one
 at a time with skip_empty=True, i.e. each mask is sampled with F.grid_sample(bilinear, zeros, align_corners=False)
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../src/test/resources/ops/paste")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../maskrt/src/test/resources/ops/paste")
 NEAR = 1e-5
 f32 = np.float32
 

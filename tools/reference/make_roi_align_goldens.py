@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the RoIAlign goldens under src/test/resources/ops/roialign/ (run with Debian's /usr/bin/python3).
+"""Writes the RoIAlign goldens under maskrt/src/test/resources/ops/roialign/ (run with Debian's /usr/bin/python3).
 
 single.npz      torchvision.ops.roi_align on one feature map (batch 2), aligned True/False, sampling ratios
                 0 (adaptive), 1, 2, 3, outputs 7x7, 14x14 and 3x5, over hand-placed nasty RoIs plus random ones.
@@ -21,7 +21,7 @@ import torch
 import torchvision
 from torchvision.ops import MultiScaleRoIAlign, roi_align
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../src/test/resources/ops/roialign")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../maskrt/src/test/resources/ops/roialign")
 ONNX_NODE = "/tmp/onnxtd/usr/share/libonnx-testdata/data/node"
 
 torch.set_num_threads(1)

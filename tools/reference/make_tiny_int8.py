@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Makes the committed tiny int8 test package and its ONNX Runtime goldens:
 
-  src/test/resources/models/tiny-int8/                 the tiny package (same fp32 graphs, copied: git stores them
+  maskrt/src/test/resources/models/tiny-int8/                 the tiny package (same fp32 graphs, copied: git stores them
                                                        once) plus its int8 graph set made by tools/quantize,
                                                        calibrated on the two shared real images (../shared/data/images)
-  src/test/resources/models/tiny-int8/golden/int8.npz  seeded inputs of every int8 graph and the outputs ONNX
+  maskrt/src/test/resources/models/tiny-int8/golden/int8.npz  seeded inputs of every int8 graph and the outputs ONNX
                                                        Runtime's Python build gives for them (`<graph>.<tensor>`)
 
 Run from the project root with the python3 that has onnxruntime (tools/README.md):
@@ -22,8 +22,8 @@ import numpy as np
 import onnxruntime
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-TINY = os.path.join(ROOT, "src/test/resources/models/tiny")
-OUT = os.path.join(ROOT, "src/test/resources/models/tiny-int8")
+TINY = os.path.join(ROOT, "maskrt/src/test/resources/models/tiny")
+OUT = os.path.join(ROOT, "maskrt/src/test/resources/models/tiny-int8")
 
 
 def main():

@@ -76,14 +76,46 @@ class ResolveTest(unittest.TestCase):
             leaf = write(os.path.join(d, "leaf.yaml"), f'_BASE_: "{R50_CONFIG}"\n' + text)  # absolute _BASE_
             return config.load_settings(leaf)
 
-    def test_deformable_convolutions_are_refused_with_a_clear_message(self):
+    def test_deformable_convolutions_are_read_and_refused_where_detectron2_refuses_them(self):
+        s = self._settings_with("MODEL:\n  RESNETS:\n    DEFORM_ON_PER_STAGE: [False, True, True, True]\n"
+                                "    DEFORM_MODULATED: True\n    DEFORM_NUM_GROUPS: 2\n")
+        self.assertEqual(s["architecture"]["deform_on_per_stage"], [False, True, True, True])
+        self.assertTrue(s["architecture"]["deform_modulated"])
+        self.assertEqual(s["architecture"]["deform_num_groups"], 2)
         with self.assertRaisesRegex(config.ConfigError,
-                                    r"leaf.yaml: MODEL.RESNETS.DEFORM_ON_PER_STAGE: deformable convolutions"):
-            self._settings_with("MODEL:\n  RESNETS:\n    DEFORM_ON_PER_STAGE: [False, True, True, True]\n")
+                                    r"leaf.yaml: MODEL.RESNETS.DEFORM_ON_PER_STAGE: deformable convolutions need"):
+            self._settings_with("MODEL:\n  RESNETS:\n    DEPTH: 18\n    RES2_OUT_CHANNELS: 64\n"
+                                "    DEFORM_ON_PER_STAGE: [False, True, True, True]\n")
+
+    def test_mask_and_faster_rcnn_are_read(self):
+        mask = config.load_settings(os.path.join(os.path.dirname(R50_CONFIG), "mask_rcnn_R_50_FPN_3x.yaml"))
+        self.assertEqual(mask["architecture"]["roi_heads"], "StandardROIHeads")
+        self.assertEqual(mask["roi_heads"]["stage_bbox_reg_weights"], [[10.0, 10.0, 5.0, 5.0]])
+        self.assertFalse(mask["roi_heads"]["cls_agnostic_bbox_reg"])
+        self.assertIn("mask_pooler", mask["roi_heads"])
+        faster = config.load_settings(os.path.join(os.path.dirname(R50_CONFIG), "faster_rcnn_R_50_FPN_3x.yaml"))
+        self.assertFalse(faster["architecture"]["mask_on"])
+        self.assertNotIn("mask_pooler", faster["roi_heads"])
+        self.assertNotIn("mask_threshold", faster["roi_heads"])
+
+    def test_models_maskrt_does_not_serve_are_refused_naming_the_key(self):
+        for text, key in [("MODEL:\n  ROI_HEADS:\n    NAME: RROIHeads\n", "MODEL.ROI_HEADS.NAME"),  # rotated boxes
+                          ("MODEL:\n  PROPOSAL_GENERATOR:\n    NAME: RRPN\n", "MODEL.PROPOSAL_GENERATOR.NAME"),
+                          ("MODEL:\n  ANCHOR_GENERATOR:\n    NAME: RotatedAnchorGenerator\n",
+                           "MODEL.ANCHOR_GENERATOR.NAME"),
+                          ("MODEL:\n  ROI_MASK_HEAD:\n    NAME: PointRendMaskHead\n", "MODEL.ROI_MASK_HEAD.NAME"),
+                          ("MODEL:\n  META_ARCHITECTURE: PanopticFPN\n", "MODEL.META_ARCHITECTURE"),
+                          ("MODEL:\n  KEYPOINT_ON: True\n", "MODEL.KEYPOINT_ON"),
+                          ("MODEL:\n  BACKBONE:\n    NAME: build_resnet_backbone\n", "MODEL.BACKBONE.NAME"),  # C4
+                          ("MODEL:\n  ROI_HEADS:\n    NAME: Res5ROIHeads\n", "MODEL.ROI_HEADS.NAME")]:
+            with self.subTest(key=key, text=text):
+                with self.assertRaisesRegex(config.ConfigError, key.replace(".", r"\.")):
+                    self._settings_with(text)
 
     def test_non_cascade_and_unsupported_settings_are_refused(self):
-        for text, key in [("MODEL:\n  ROI_HEADS:\n    NAME: StandardROIHeads\n", "MODEL.ROI_HEADS.NAME"),
-                          ("MODEL:\n  MASK_ON: False\n", "MODEL.MASK_ON"),
+        for text, key in [("MODEL:\n  ROI_BOX_HEAD:\n    CLS_AGNOSTIC_BBOX_REG: False\n",
+                           "MODEL.ROI_BOX_HEAD.CLS_AGNOSTIC_BBOX_REG"),  # a cascade regresses class-agnostic boxes
+                          ("MODEL:\n  MASK_ON: 1\n", "MODEL.MASK_ON"),
                           ("MODEL:\n  ROI_BOX_HEAD:\n    POOLER_TYPE: ROIAlign\n", "MODEL.ROI_BOX_HEAD.POOLER_TYPE"),
                           ("INPUT:\n  MIN_SIZE_TEST: [640, 800]\n", "INPUT.MIN_SIZE_TEST"),
                           ("MASKRT:\n  CLASS_NAMES: [a, b]\n", "MASKRT.CLASS_NAMES"),

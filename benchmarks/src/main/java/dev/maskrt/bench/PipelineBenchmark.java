@@ -46,7 +46,7 @@ public final class PipelineBenchmark {
         }
         Map<String, Workload> all = new LinkedHashMap<>();
         all.put("pipeline_tiny_520x704", new Workload("pipeline_tiny_520x704",
-                Path.of("../src/test/resources/models/tiny"), 7));
+                Path.of("../maskrt/src/test/resources/models/tiny"), 7));
         all.put("pipeline_r50_800x1333", new Workload("pipeline_r50_800x1333", Path.of("target/models/cascade_r50"), 3));
         List<String> names = args.length > 0 ? Arrays.asList(args) : new ArrayList<>(all.keySet());
         for (String name : names) {

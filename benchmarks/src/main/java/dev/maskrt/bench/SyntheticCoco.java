@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.maskrt.output.CocoResultsWriter;
+import dev.maskrt.output.Instance;
 import dev.maskrt.output.CompactMask;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -96,7 +97,7 @@ public final class SyntheticCoco {
         try (CocoResultsWriter w = CocoResultsWriter.open(dir.resolve("results.json"), categoryIds)) {
             int next = 0;
             for (int i = 1; i <= images; i++) {
-                List<CocoResultsWriter.Detection> dets = new ArrayList<>();
+                List<Instance> dets = new ArrayList<>();
                 while (next < objects.size() && objects.get(next)[0] == i) {
                     double[] o = objects.get(next++);
                     int copies = 1 + rnd.nextInt(3);
@@ -117,7 +118,7 @@ public final class SyntheticCoco {
         }
     }
 
-    private static CocoResultsWriter.Detection ellipse(int cls, float score, double cx, double cy, double rx, double ry) {
+    private static Instance ellipse(int cls, float score, double cx, double cy, double rx, double ry) {
         rx = Math.max(1, Math.abs(rx));
         ry = Math.max(1, Math.abs(ry));
         int x0 = (int) Math.max(0, Math.floor(cx - rx)), x1 = (int) Math.min(W, Math.ceil(cx + rx));
@@ -137,6 +138,6 @@ public final class SyntheticCoco {
             }
         }
         CompactMask m = new CompactMask(H, W, x0, y0, bw, bh, bits);
-        return new CocoResultsWriter.Detection(cls, score, x0, y0, x1, y1, m);
+        return new Instance(cls, "c" + cls, score, x0, y0, x1, y1, m);
     }
 }

@@ -1,0 +1,29 @@
+package dev.maskrt.engine;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One graph of a model package as the manifest declares it: the file (relative to the package directory) and its
+ * inputs and outputs, in manifest order.
+ *
+ * @param field the manifest field that declares it, e.g. {@code graphs.box_heads[1]} (used in error messages)
+ * @param file graph file name relative to the package directory
+ */
+public record GraphDeclaration(String field, String file, List<TensorSpec> inputs,
+        List<TensorSpec> outputs) {
+    public GraphDeclaration {
+        inputs = List.copyOf(inputs);
+        outputs = List.copyOf(outputs);
+    }
+
+    /** The declared input named {@code name}, if any. */
+    public Optional<TensorSpec> input(String name) {
+        return inputs.stream().filter(t -> t.name().equals(name)).findFirst();
+    }
+
+    /** The declared output named {@code name}, if any. */
+    public Optional<TensorSpec> output(String name) {
+        return outputs.stream().filter(t -> t.name().equals(name)).findFirst();
+    }
+}

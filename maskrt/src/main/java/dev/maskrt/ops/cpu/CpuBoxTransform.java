@@ -1,0 +1,163 @@
+package dev.maskrt.ops.cpu;
+
+import dev.maskrt.util.Workers;
+
+import dev.maskrt.ops.BoxTransform;
+import dev.maskrt.ops.BoxTransformChecks;
+import java.util.Arrays;
+
+/**
+ * Pure-Java {@link BoxTransform}. Element-wise work is split over {@link Workers} in fixed ranges, so results do
+ * not depend on the thread count. Thread-safe; holds no state besides the workers.
+ */
+public final class CpuBoxTransform implements BoxTransform {
+    private static final int GRAIN = 8192;
+    private final Workers workers;
+
+    /** Single-threaded. */
+    public CpuBoxTransform() {
+        this(null);
+    }
+
+    /** @param workers threads for large inputs; {@code null} runs on the calling thread */
+    public CpuBoxTransform(Workers workers) {
+        this.workers = workers;
+    }
+
+    @Override
+    public float[] applyDeltas(float[] deltas, float[] boxes, float[] weights, float scaleClamp) {
+        int r = BoxTransformChecks.applyDeltas(deltas, boxes, weights, scaleClamp);
+        float[] out = new float[4 * r];
+        float wx = weights[0], wy = weights[1], ww = weights[2], wh = weights[3];
+        forRange(r, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int b = 4 * i;
+                float width = boxes[b + 2] - boxes[b];
+                float height = boxes[b + 3] - boxes[b + 1];
+                float ctrX = boxes[b] + 0.5f * width;
+                float ctrY = boxes[b + 1] + 0.5f * height;
+                float dx = deltas[b] / wx;
+                float dy = deltas[b + 1] / wy;
+                // torch.clamp(max=) propagates NaN, as Math.min does
+                float dw = Math.min(deltas[b + 2] / ww, scaleClamp);
+                float dh = Math.min(deltas[b + 3] / wh, scaleClamp);
+                float predCtrX = dx * width + ctrX;
+                float predCtrY = dy * height + ctrY;
+                float predW = (float) Math.exp(dw) * width;
+                float predH = (float) Math.exp(dh) * height;
+                out[b] = predCtrX - 0.5f * predW;
+                out[b + 1] = predCtrY - 0.5f * predH;
+                out[b + 2] = predCtrX + 0.5f * predW;
+                out[b + 3] = predCtrY + 0.5f * predH;
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public void clip(float[] boxes, int imageHeight, int imageWidth) {
+        int r = BoxTransformChecks.clip(boxes, imageHeight, imageWidth);
+        float w = imageWidth, h = imageHeight;
+        forRange(r, (from, to) -> {
+            for (int i = 4 * from; i < 4 * to; i += 4) {
+                boxes[i] = Math.min(Math.max(boxes[i], 0f), w);
+                boxes[i + 1] = Math.min(Math.max(boxes[i + 1], 0f), h);
+                boxes[i + 2] = Math.min(Math.max(boxes[i + 2], 0f), w);
+                boxes[i + 3] = Math.min(Math.max(boxes[i + 3], 0f), h);
+            }
+        });
+    }
+
+    @Override
+    public int[] nonEmpty(float[] boxes, float threshold) {
+        int r = BoxTransformChecks.nonEmpty(boxes, threshold);
+        int[] keep = new int[r];
+        int n = 0;
+        for (int i = 0; i < r; i++) {
+            int b = 4 * i;
+            if (boxes[b + 2] - boxes[b] > threshold && boxes[b + 3] - boxes[b + 1] > threshold) {
+                keep[n++] = i;
+            }
+        }
+        return Arrays.copyOf(keep, n);
+    }
+
+    @Override
+    public int[] finite(float[] boxes, float[] scores) {
+        int r = BoxTransformChecks.finite(boxes, scores);
+        int[] keep = new int[r];
+        int n = 0;
+        for (int i = 0; i < r; i++) {
+            int b = 4 * i;
+            if (Float.isFinite(scores[i]) && Float.isFinite(boxes[b]) && Float.isFinite(boxes[b + 1])
+                    && Float.isFinite(boxes[b + 2]) && Float.isFinite(boxes[b + 3])) {
+                keep[n++] = i;
+            }
+        }
+        return Arrays.copyOf(keep, n);
+    }
+
+    @Override
+    public float[] applyDeltasPlusOne(float[] deltas, float[] boxes, float[] weights, float scaleClamp) {
+        int r = BoxTransformChecks.applyDeltas(deltas, boxes, weights, scaleClamp);
+        float[] out = new float[4 * r];
+        float wx = weights[0], wy = weights[1], ww = weights[2], wh = weights[3];
+        forRange(r, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int b = 4 * i;
+                // maskrcnn_benchmark/modeling/box_coder.py:64-93, float32 in its order
+                float width = boxes[b + 2] - boxes[b] + 1f;
+                float height = boxes[b + 3] - boxes[b + 1] + 1f;
+                float ctrX = boxes[b] + 0.5f * width;
+                float ctrY = boxes[b + 1] + 0.5f * height;
+                float dx = deltas[b] / wx;
+                float dy = deltas[b + 1] / wy;
+                float dw = Math.min(deltas[b + 2] / ww, scaleClamp);
+                float dh = Math.min(deltas[b + 3] / wh, scaleClamp);
+                float predCtrX = dx * width + ctrX;
+                float predCtrY = dy * height + ctrY;
+                float predW = (float) Math.exp(dw) * width;
+                float predH = (float) Math.exp(dh) * height;
+                out[b] = predCtrX - 0.5f * predW;
+                out[b + 1] = predCtrY - 0.5f * predH;
+                out[b + 2] = predCtrX + 0.5f * predW - 1f;
+                out[b + 3] = predCtrY + 0.5f * predH - 1f;
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public void clipPlusOne(float[] boxes, int imageHeight, int imageWidth) {
+        int r = BoxTransformChecks.clip(boxes, imageHeight, imageWidth);
+        float w = imageWidth - 1, h = imageHeight - 1;
+        forRange(r, (from, to) -> {
+            for (int i = 4 * from; i < 4 * to; i += 4) {
+                boxes[i] = Math.min(Math.max(boxes[i], 0f), w);
+                boxes[i + 1] = Math.min(Math.max(boxes[i + 1], 0f), h);
+                boxes[i + 2] = Math.min(Math.max(boxes[i + 2], 0f), w);
+                boxes[i + 3] = Math.min(Math.max(boxes[i + 3], 0f), h);
+            }
+        });
+    }
+
+    @Override
+    public int[] minSizePlusOne(float[] boxes, float minSize) {
+        int r = BoxTransformChecks.nonEmpty(boxes, minSize);
+        int[] keep = new int[r];
+        int n = 0;
+        for (int i = 0; i < r; i++) {
+            int b = 4 * i;
+            if (boxes[b + 2] - boxes[b] + 1f >= minSize && boxes[b + 3] - boxes[b + 1] + 1f >= minSize) keep[n++] = i;
+        }
+        return Arrays.copyOf(keep, n);
+    }
+
+    private void forRange(int n, Workers.RangeBody body) {
+        if (workers == null) {
+            body.run(0, n);
+        } else {
+            workers.parallelFor(n, GRAIN, body);
+        }
+    }
+}
