@@ -19,12 +19,12 @@ import picocli.CommandLine;
 /**
  * Opt-in: the int8 graphs of the bundled sample model keep its held-out accuracy within issue 13's target (segm AP
  * drop at most 0.01; the DSB metric held to the same bound). The int8 graphs are not committed (benchmarks/RESULTS.md);
- * make them and point the test at the package:
+ * make them and point the test at the package (from the project root; the test runs in maskrt/):
  *
  * <pre>
  * python3 -m tools.quantize --model models/dsb2018-cascade-r18 --calibration-images ../shared/data/dsb2018-stage1-train/images \
  *     --exclude-ids samples/dsb2018-val/image_ids.txt --count 32 --out benchmarks/target/models/dsb2018-cascade-r18-int8
- * mvn -B -ntp test -Dtest=SampleModelInt8Test -Dmaskrt.int8.package=benchmarks/target/models/dsb2018-cascade-r18-int8
+ * mvn -B -ntp test -pl maskrt -Dtest=SampleModelInt8Test -Dmaskrt.int8.package=$PWD/benchmarks/target/models/dsb2018-cascade-r18-int8
  * </pre>
  *
  * Measured with that command: segm AP 0.453, DSB metric 0.486 (fp32: 0.454, 0.483).
