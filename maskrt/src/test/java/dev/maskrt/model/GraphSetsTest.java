@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.maskrt.config.Precision;
@@ -15,13 +14,11 @@ import dev.maskrt.engine.HostTensor;
 import dev.maskrt.error.InputFormatException;
 import dev.maskrt.util.Npy;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GraphSetsTest {
     static final Path TINY_INT8 = Path.of("src/test/resources/models/tiny-int8");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path tmp;
@@ -180,15 +176,6 @@ class GraphSetsTest {
     }
 
     static Path edited(Path dir, Consumer<ObjectNode> edit) throws IOException {
-        Files.createDirectories(dir);
-        try (Stream<Path> files = Files.list(TINY_INT8)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                if (Files.isRegularFile(f)) Files.copy(f, dir.resolve(f.getFileName()));
-            }
-        }
-        ObjectNode root = (ObjectNode) JSON.readTree(dir.resolve("manifest.json").toFile());
-        edit.accept(root);
-        JSON.writeValue(dir.resolve("manifest.json").toFile(), root);
-        return dir;
+        return TinyPackages.edited(TINY_INT8, dir, edit);
     }
 }
