@@ -330,9 +330,27 @@ class OnnxRuntimeEngineTest {
         }
     }
 
+    /**
+     * The process's thread count once it has settled: threads of sessions closed just before (by earlier tests)
+     * exit asynchronously, so the count is read until it holds still for 5 readings 20 ms apart (at most ~5 s).
+     */
     private static long countTasks(Path tasks) throws IOException {
-        try (var s = Files.list(tasks)) {
-            return s.count();
+        long last = -1;
+        int same = 0;
+        for (int i = 0; i < 250 && same < 5; i++) {
+            long now;
+            try (var s = Files.list(tasks)) {
+                now = s.count();
+            }
+            same = now == last ? same + 1 : 0;
+            last = now;
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
+        return last;
     }
 }
