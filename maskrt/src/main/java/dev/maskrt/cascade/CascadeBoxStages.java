@@ -6,7 +6,6 @@ import dev.maskrt.engine.Engine;
 import dev.maskrt.engine.HostTensor;
 import dev.maskrt.model.RoiHeadSettings;
 import dev.maskrt.model.TensorNames;
-import dev.maskrt.ops.BoxTransform;
 import dev.maskrt.ops.FeatureMap;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,10 +24,6 @@ final class CascadeBoxStages {
     private final List<Engine> heads;
     private final RoiPooler pooler;
     private final BoxRules rules;
-
-    CascadeBoxStages(RoiHeadSettings settings, List<Engine> heads, RoiPooler pooler, BoxTransform boxes) {
-        this(settings, heads, pooler, new BoxRules(dev.maskrt.model.Conventions.DETECTRON2, boxes, null));
-    }
 
     /** With the box rules of the model's conventions (maskrcnn-benchmark: BoxCoder.decode with inclusive boxes). */
     CascadeBoxStages(RoiHeadSettings settings, List<Engine> heads, RoiPooler pooler, BoxRules rules) {

@@ -2,8 +2,6 @@ package dev.maskrt.cascade;
 
 import dev.maskrt.config.DetectionSettings;
 
-import dev.maskrt.ops.BoxTransform;
-import dev.maskrt.ops.Nms;
 import java.util.Arrays;
 
 /**
@@ -14,10 +12,6 @@ import java.util.Arrays;
  */
 final class DetectionSelector {
     private final BoxRules rules;
-
-    DetectionSelector(BoxTransform boxes, Nms nms) {
-        this(new BoxRules(dev.maskrt.model.Conventions.DETECTRON2, boxes, nms));
-    }
 
     /** With the rules of the model's conventions (maskrcnn-benchmark: clip to W - 1, its NMS, per-class order). */
     DetectionSelector(BoxRules rules) {

@@ -18,10 +18,6 @@ final class DetectorPostprocess {
     private final MaskPaster paster;
     private final dev.maskrt.model.Conventions conventions;
 
-    DetectorPostprocess(BoxTransform boxes, MaskPaster paster) {
-        this(boxes, paster, dev.maskrt.model.Conventions.DETECTRON2);
-    }
-
     /**
      * With the model's conventions: maskrcnn-benchmark's ({@code postprocess: "scale_only"}) only scales the boxes
      * ({@code BoxList.resize}, what coco_eval.py does before writing), and pastes with its {@code Masker}.

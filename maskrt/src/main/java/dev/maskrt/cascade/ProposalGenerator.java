@@ -25,10 +25,6 @@ final class ProposalGenerator {
     private final float[][] cellAnchors;
     private final Map<Long, float[]> gridCache = new ConcurrentHashMap<>();
 
-    ProposalGenerator(AnchorSettings anchors, RpnSettings rpn, BoxTransform boxes, Nms nms) {
-        this(anchors, rpn, new BoxRules(dev.maskrt.model.Conventions.DETECTRON2, boxes, nms));
-    }
-
     /** With the box rules of the model's conventions (detectron2's or maskrcnn-benchmark's). */
     ProposalGenerator(AnchorSettings anchors, RpnSettings rpn, BoxRules rules) {
         this.anchors = anchors;
