@@ -26,6 +26,15 @@ public final class CpuBoxTransform implements BoxTransform {
 
     @Override
     public float[] applyDeltas(float[] deltas, float[] boxes, float[] weights, float scaleClamp) {
+        return decode(deltas, boxes, weights, scaleClamp, false);
+    }
+
+    /**
+     * Box2BoxTransform.apply_deltas, or with {@code plusOne} maskrcnn-benchmark's BoxCoder.decode
+     * (maskrcnn_benchmark/modeling/box_coder.py:64-93): widths {@code x1 - x0 + 1} and the far corner {@code - 1};
+     * float32 in the frameworks' order either way.
+     */
+    private float[] decode(float[] deltas, float[] boxes, float[] weights, float scaleClamp, boolean plusOne) {
         int r = BoxTransformChecks.applyDeltas(deltas, boxes, weights, scaleClamp);
         float[] out = new float[4 * r];
         float wx = weights[0], wy = weights[1], ww = weights[2], wh = weights[3];
@@ -34,6 +43,10 @@ public final class CpuBoxTransform implements BoxTransform {
                 int b = 4 * i;
                 float width = boxes[b + 2] - boxes[b];
                 float height = boxes[b + 3] - boxes[b + 1];
+                if (plusOne) {
+                    width += 1f;
+                    height += 1f;
+                }
                 float ctrX = boxes[b] + 0.5f * width;
                 float ctrY = boxes[b + 1] + 0.5f * height;
                 float dx = deltas[b] / wx;
@@ -49,6 +62,10 @@ public final class CpuBoxTransform implements BoxTransform {
                 out[b + 1] = predCtrY - 0.5f * predH;
                 out[b + 2] = predCtrX + 0.5f * predW;
                 out[b + 3] = predCtrY + 0.5f * predH;
+                if (plusOne) {
+                    out[b + 2] -= 1f;
+                    out[b + 3] -= 1f;
+                }
             }
         });
         return out;
@@ -56,14 +73,17 @@ public final class CpuBoxTransform implements BoxTransform {
 
     @Override
     public void clip(float[] boxes, int imageHeight, int imageWidth) {
-        int r = BoxTransformChecks.clip(boxes, imageHeight, imageWidth);
-        float w = imageWidth, h = imageHeight;
+        clipTo(boxes, BoxTransformChecks.clip(boxes, imageHeight, imageWidth), imageWidth, imageHeight);
+    }
+
+    /** Every coordinate of the first {@code r} boxes clamped to {@code [0, maxX]} or {@code [0, maxY]}, in place. */
+    private void clipTo(float[] boxes, int r, float maxX, float maxY) {
         forRange(r, (from, to) -> {
             for (int i = 4 * from; i < 4 * to; i += 4) {
-                boxes[i] = Math.min(Math.max(boxes[i], 0f), w);
-                boxes[i + 1] = Math.min(Math.max(boxes[i + 1], 0f), h);
-                boxes[i + 2] = Math.min(Math.max(boxes[i + 2], 0f), w);
-                boxes[i + 3] = Math.min(Math.max(boxes[i + 3], 0f), h);
+                boxes[i] = Math.min(Math.max(boxes[i], 0f), maxX);
+                boxes[i + 1] = Math.min(Math.max(boxes[i + 1], 0f), maxY);
+                boxes[i + 2] = Math.min(Math.max(boxes[i + 2], 0f), maxX);
+                boxes[i + 3] = Math.min(Math.max(boxes[i + 3], 0f), maxY);
             }
         });
     }
@@ -99,46 +119,12 @@ public final class CpuBoxTransform implements BoxTransform {
 
     @Override
     public float[] applyDeltasPlusOne(float[] deltas, float[] boxes, float[] weights, float scaleClamp) {
-        int r = BoxTransformChecks.applyDeltas(deltas, boxes, weights, scaleClamp);
-        float[] out = new float[4 * r];
-        float wx = weights[0], wy = weights[1], ww = weights[2], wh = weights[3];
-        forRange(r, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                int b = 4 * i;
-                // maskrcnn_benchmark/modeling/box_coder.py:64-93, float32 in its order
-                float width = boxes[b + 2] - boxes[b] + 1f;
-                float height = boxes[b + 3] - boxes[b + 1] + 1f;
-                float ctrX = boxes[b] + 0.5f * width;
-                float ctrY = boxes[b + 1] + 0.5f * height;
-                float dx = deltas[b] / wx;
-                float dy = deltas[b + 1] / wy;
-                float dw = Math.min(deltas[b + 2] / ww, scaleClamp);
-                float dh = Math.min(deltas[b + 3] / wh, scaleClamp);
-                float predCtrX = dx * width + ctrX;
-                float predCtrY = dy * height + ctrY;
-                float predW = (float) Math.exp(dw) * width;
-                float predH = (float) Math.exp(dh) * height;
-                out[b] = predCtrX - 0.5f * predW;
-                out[b + 1] = predCtrY - 0.5f * predH;
-                out[b + 2] = predCtrX + 0.5f * predW - 1f;
-                out[b + 3] = predCtrY + 0.5f * predH - 1f;
-            }
-        });
-        return out;
+        return decode(deltas, boxes, weights, scaleClamp, true);
     }
 
     @Override
     public void clipPlusOne(float[] boxes, int imageHeight, int imageWidth) {
-        int r = BoxTransformChecks.clip(boxes, imageHeight, imageWidth);
-        float w = imageWidth - 1, h = imageHeight - 1;
-        forRange(r, (from, to) -> {
-            for (int i = 4 * from; i < 4 * to; i += 4) {
-                boxes[i] = Math.min(Math.max(boxes[i], 0f), w);
-                boxes[i + 1] = Math.min(Math.max(boxes[i + 1], 0f), h);
-                boxes[i + 2] = Math.min(Math.max(boxes[i + 2], 0f), w);
-                boxes[i + 3] = Math.min(Math.max(boxes[i + 3], 0f), h);
-            }
-        });
+        clipTo(boxes, BoxTransformChecks.clip(boxes, imageHeight, imageWidth), imageWidth - 1, imageHeight - 1);
     }
 
     @Override
