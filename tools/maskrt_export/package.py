@@ -275,13 +275,12 @@ def _initializer_aliases(path, state):
 DEFORM_EXPORT_OPSET = 17
 DEFORM_OPSET = 19
 DEFORM_IR_VERSION = 9  # the IR version opset 19 needs (ONNX Runtime 1.29 reads up to 10)
-# Operators whose opset-17 form is not valid at opset 19 (18 turned the `axes` attribute of the reductions into an
-# input). The backbone graphs maskrt exports contain none of them: refuse rather than convert silently.
-_CHANGED_BY_OPSET_18_19 = {"ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean",
-                           "ReduceMin", "ReduceProd", "ReduceSumSquare", "Split", "Pad", "Resize", "ScatterElements",
-                           "ScatterND", "AveragePool", "Cast", "CastLike"}
-# of those, the ones whose opset-17 form means the same at 19 (attributes and inputs only added, with defaults)
-_SAME_AT_19 = {"Split", "Pad", "Resize", "ScatterElements", "ScatterND", "AveragePool", "Cast", "CastLike"}
+# Operators whose opset-17 form means something else at opset 19: opset 18 turned the reductions' `axes` attribute
+# into an input. (Split, Pad, Resize, ScatterElements/ND, AveragePool, Cast, CastLike also changed at 18 or 19, but
+# only by attributes and inputs added with defaults, so their opset-17 form means the same.) The backbone graphs
+# maskrt exports contain none of these: refuse rather than convert silently.
+_CHANGED_MEANING_AT_18 = {"ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean",
+                          "ReduceMin", "ReduceProd", "ReduceSumSquare"}
 
 
 def _raise_to_deform_opset(path):
@@ -295,7 +294,7 @@ def _raise_to_deform_opset(path):
             if node.op_type != "DeformConv":
                 raise ValueError(f"{path}: unexpected maskrt operator {node.op_type}")
             node.domain = ""
-        elif node.op_type in _CHANGED_BY_OPSET_18_19 and node.op_type not in _SAME_AT_19:
+        elif node.op_type in _CHANGED_MEANING_AT_18:
             raise ValueError(f"{path}: {node.op_type} changed meaning between opsets 17 and 19; cannot raise the "
                              f"graph to opset {DEFORM_OPSET} for DeformConv")
     del model.opset_import[:]
