@@ -166,15 +166,8 @@ final class PredictJob implements Callable<Integer> {
         long listed = System.nanoTime();
         Predictor driverSide = Tasks.predictor(location, options, predictorThreads);
         long opened = System.nanoTime();
-        if (!driverSide.hasMasks()) { // as maskrt predict: Kaggle submissions are masks
-            for (String f : formats) {
-                if (!f.trim().equalsIgnoreCase("coco")) {
-                    throw usage("--format " + f + ": the model " + model + " has no mask head (a box-only detectron2 "
-                            + "model, MASK_ON false) and Kaggle submissions are run-length encoded masks; use --format "
-                            + "coco (boxes)");
-                }
-            }
-        }
+        String boxOnly = PredictOutputs.boxOnlyRefusal(model, driverSide.hasMasks(), formats); // as maskrt predict
+        if (boxOnly != null) throw usage(boxOnly);
         PredictOutputs.Plan plan;
         try {
             plan = PredictOutputs.plan(inputs.files(), inputs.names(), formats, cocoGt, minPixels, driverSide);

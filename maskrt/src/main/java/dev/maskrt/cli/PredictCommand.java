@@ -167,14 +167,9 @@ final class PredictCommand implements Callable<Integer> {
 
     /** Kaggle submissions are run-length encoded masks: a box-only model can only write COCO results (and overlays). */
     private void refuseMaskFormats(Set<Format> chosen, Predictor predictor) {
-        if (predictor.hasMasks()) return;
-        for (Format f : chosen) {
-            if (f != Format.coco) {
-                throw usage("--format " + f + ": the model " + model + " has no mask head (a box-only detectron2 "
-                        + "model, MASK_ON false) and Kaggle submissions are run-length encoded masks; use --format "
-                        + "coco (boxes) and --overlays");
-            }
-        }
+        String why = PredictOutputs.boxOnlyRefusal(model.toString(), predictor.hasMasks(),
+                chosen.stream().map(Format::name).toList());
+        if (why != null) throw usage(why + " and --overlays");
     }
 
     /** Predicts the images not yet in the journal, appending each finished one. */

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -42,6 +43,26 @@ public final class PredictOutputs {
      */
     public static List<Path> collectFiles(List<Path> named, java.io.PrintWriter warnings) throws IOException {
         return InputFiles.collect(named, warnings).stream().map(InputImage::path).toList();
+    }
+
+    /**
+     * Kaggle submissions are run-length encoded masks, so a box-only model (no mask head) can only write COCO
+     * results: the refusal of the first other format chosen.
+     *
+     * @param model the model as the user named it
+     * @param hasMasks whether the model predicts masks
+     * @param formats the chosen formats, as {@code --format} names them
+     * @return the refusal naming the format and the model, or null when every format can be written
+     */
+    public static String boxOnlyRefusal(String model, boolean hasMasks, Collection<String> formats) {
+        if (hasMasks) return null;
+        for (String f : formats) {
+            if (!f.trim().equalsIgnoreCase("coco")) {
+                return "--format " + f + ": the model " + model + " has no mask head (a box-only detectron2 model, "
+                        + "MASK_ON false) and Kaggle submissions are run-length encoded masks; use --format coco (boxes)";
+            }
+        }
+        return null;
     }
 
     /**
