@@ -1,7 +1,8 @@
 """Command line:
 
   /usr/bin/python3 -m tools.maskrt_export export --config CFG.yaml (--weights W.pkl|W.pth | --random-weights
-      [--seed N]) --out DIR [--framework detectron2|maskrcnn_benchmark]
+      [--seed N]) --out DIR [--framework detectron2|maskrcnn_benchmark|mmdetection]
+      [--save-checkpoint CKPT.pth] [--class-names A B ...]   (mmdetection: write the random weights as its checkpoint)
   /usr/bin/python3 -m tools.maskrt_export reference --package DIR --images IMG... --out OUT.npz [--intermediates]
       [--dense]
 """
@@ -13,7 +14,7 @@ import sys
 import numpy as np
 import torch
 
-from . import checkpoint, config, mrcnn_benchmark, package, pipeline
+from . import checkpoint, config, mmdet, mrcnn_benchmark, package, pipeline
 from .modules import GeneralizedRCNN
 
 
@@ -55,9 +56,26 @@ def cmd_export_maskrcnn_benchmark(args):
     print(f"wrote {args.out} ({total / 1024:.0f} KiB)")
 
 
+def cmd_export_mmdetection(args):
+    """mmdetection config .py + checkpoint (or random weights) -> a flavour "mmdetection" package."""
+    image = None
+    if args.random_weights and args.calibration_image:
+        settings = mmdet.load_settings(args.config, args.class_names)
+        image = pipeline.preprocess(pipeline.to_model_channels(read_image(args.calibration_image),
+                                                               settings["input"]["format"]), settings)[0]
+    if args.save_checkpoint and not args.random_weights:
+        sys.exit("--save-checkpoint writes random weights; it needs --random-weights")
+    mmdet.export(args.config, args.out, weights=args.weights, seed=args.seed, calibration_image=image,
+                 save_checkpoint_to=args.save_checkpoint, class_names=args.class_names)
+    total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
+    print(f"wrote {args.out} ({total / 1024:.0f} KiB)")
+
+
 def cmd_export(args):
     if args.framework == "maskrcnn_benchmark":
         return cmd_export_maskrcnn_benchmark(args)
+    if args.framework == "mmdetection":
+        return cmd_export_mmdetection(args)
     settings = config.load_settings(args.config)
     model = GeneralizedRCNN(settings["architecture"]).eval()
     if args.random_weights:
@@ -116,8 +134,12 @@ def main(argv=None):
     e.add_argument("--calibration-image", help="with --random-weights: calibrate on this image (resized and normalised "
                                                "as the model's test input) instead of the synthetic one")
     e.add_argument("--out", required=True)
-    e.add_argument("--framework", choices=["detectron2", "maskrcnn_benchmark"], default="detectron2",
+    e.add_argument("--framework", choices=["detectron2", "maskrcnn_benchmark", "mmdetection"], default="detectron2",
                    help="the trainer of the config and checkpoint (default detectron2)")
+    e.add_argument("--save-checkpoint", help="mmdetection with --random-weights: also write the weights as an "
+                                             "mmdetection checkpoint (for running real mmdetection on them)")
+    e.add_argument("--class-names", nargs="+", help="mmdetection: class names when neither the config (`classes`) "
+                                                    "nor the checkpoint (meta CLASSES) has them")
     r = sub.add_parser("reference", help="run the PyTorch reference pipeline on images")
     r.add_argument("--package", required=True)
     r.add_argument("--images", nargs="+", required=True)
@@ -129,7 +151,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     try:
         cmd_export(args) if args.command == "export" else cmd_reference(args)
-    except (config.ConfigError, checkpoint.CheckpointError, package.PackageError, mrcnn_benchmark.ConfigError) as err:
+    except (config.ConfigError, checkpoint.CheckpointError, package.PackageError, mrcnn_benchmark.ConfigError,
+            mmdet.ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

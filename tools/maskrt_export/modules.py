@@ -377,7 +377,13 @@ class CascadeROIHeads(nn.Module):
             predictors.append(FastRCNNOutputLayers(head.output_size, arch["num_classes"]))
         self.box_head = nn.ModuleList(heads)
         self.box_predictor = nn.ModuleList(predictors)
-        self.mask_head = _mask_head(arch) if mask_on else None
+        averaged = int(arch.get("mask_heads_averaged", 1))
+        if not mask_on:
+            self.mask_head = None
+        elif averaged > 1:  # mmdetection's Cascade Mask R-CNN: one mask head per stage, probabilities averaged
+            self.mask_head = nn.ModuleList([_mask_head(arch) for _ in range(averaged)])
+        else:
+            self.mask_head = _mask_head(arch)
 
     def stage(self, k):
         return self.box_head[k], self.box_predictor[k]
@@ -425,9 +431,26 @@ class GeneralizedRCNN(nn.Module):
         head, predictor = self.roi_heads.stage(k)
         return predictor(head(pooled))
 
+    @property
+    def averaged_mask_heads(self):
+        """Whether the mask heads' sigmoids are averaged (mmdetection's Cascade Mask R-CNN): the mask graph then
+        gives probabilities (`mask_probs`), not logits."""
+        return isinstance(self.roi_heads.mask_head, nn.ModuleList)
+
     def run_mask_head(self, pooled):
-        """pooled [R, C, S, S] -> mask logits [R, K, 2S, 2S]."""
+        """pooled [R, C, S, S] -> mask logits [R, K, 2S, 2S], or with averaged heads the mean of their sigmoids."""
+        if self.averaged_mask_heads:
+            return mean_of_sigmoids([head(pooled) for head in self.roi_heads.mask_head])
         return self.roi_heads.mask_head(pooled)
+
+
+def mean_of_sigmoids(logits):
+    """mmdetection's merge_aug_masks over the stages' mask heads (cascade_roi_head.py simple_test): the sigmoids
+    summed in stage order, then divided by their count (numpy's float32 mean over axis 0 does exactly that)."""
+    total = torch.sigmoid(logits[0])
+    for x in logits[1:]:
+        total = total + torch.sigmoid(x)
+    return total / float(len(logits))
 
 
 CascadeMaskRCNN = GeneralizedRCNN  # the name the first exporter used

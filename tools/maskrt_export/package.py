@@ -14,7 +14,8 @@ from onnx import helper, numpy_helper
 from torch import nn
 
 from . import pipeline
-from .modules import BottleneckBlock, DeformBottleneckBlock, DeformConv, FrozenBatchNorm2d, GeneralizedRCNN
+from .modules import (BottleneckBlock, DeformBottleneckBlock, DeformConv, FrozenBatchNorm2d, GeneralizedRCNN,
+                      mean_of_sigmoids)
 
 FORMAT_VERSION = 1
 OPSET = 16
@@ -64,13 +65,29 @@ class _BoxStagePiece(nn.Module):
 
 
 class _MaskPiece(nn.Module):
+    """features [R, C, S, S] -> mask_logits [R, K, 2S, 2S]; with averaged heads (mmdetection's Cascade Mask R-CNN)
+    mask_probs, the mean of the heads' sigmoids."""
+
     def __init__(self, model):
         super().__init__()
         self.roi_heads = nn.Module()
         self.roi_heads.mask_head = model.roi_heads.mask_head
+        self.averaged = model.averaged_mask_heads
 
     def forward(self, features):
+        if self.averaged:
+            return mean_of_sigmoids([head(features) for head in self.roi_heads.mask_head])
         return self.roi_heads.mask_head(features)
+
+
+def _mask_heads(model):
+    """The model's mask heads: one, or one per stage when they are averaged."""
+    head = model.roi_heads.mask_head
+    return list(head) if isinstance(head, nn.ModuleList) else [head]
+
+
+def mask_output_name(model):
+    return "mask_probs" if model.averaged_mask_heads else "mask_logits"
 
 
 def _pieces(model):
@@ -89,7 +106,7 @@ def _pieces(model):
                        {"features": {0: "rois"}, "class_logits": {0: "rois"}, "box_deltas": {0: "rois"}}))
     if model.mask_on:
         pieces.append(("mask_head.onnx", _MaskPiece(model), torch.zeros(2, c, ms, ms), ["features"],
-                       ["mask_logits"], {"features": {0: "rois"}, "mask_logits": {0: "rois"}}))
+                       [mask_output_name(model)], {"features": {0: "rois"}, mask_output_name(model): {0: "rois"}}))
     return pieces
 
 
@@ -139,8 +156,8 @@ def init_random(model, seed, settings, calibration_image=None):
         elif isinstance(m, (FrozenBatchNorm2d, nn.GroupNorm)):
             normal_(m.weight, 0.1, 1.0)
             normal_(m.bias, 0.1)
-    if model.mask_on:
-        deconv = model.roi_heads.mask_head.deconv
+    for head in _mask_heads(model) if model.mask_on else []:
+        deconv = head.deconv
         with torch.no_grad():  # equal taps (std kept): trained deconvs upsample smoothly, random ones paint a checkerboard
             deconv.weight.copy_(deconv.weight.mean(dim=(2, 3), keepdim=True).expand_as(deconv.weight) * 2.0)
     with torch.no_grad():  # residual branches start small, as in trained ResNets (see RESIDUAL_BRANCH_SCALE)
@@ -149,8 +166,8 @@ def init_random(model, seed, settings, calibration_image=None):
                 m.conv3.norm.weight.mul_(RESIDUAL_BRANCH_SCALE)
     image = _calibration_image(g) if calibration_image is None else calibration_image
     _calibrate_frozen_bn(model, image)
-    if model.mask_on:
-        normal_(model.roi_heads.mask_head.predictor.weight, 1.0)
+    for head in _mask_heads(model) if model.mask_on else []:
+        normal_(head.predictor.weight, 1.0)
     _calibrate_rpn_head(model, image)
     _calibrate_box_predictors(model, image, settings)
     return model
@@ -303,8 +320,11 @@ def _raise_to_deform_opset(path):
     onnx.save(model, path)
 
 
-def export_package(model, settings, out_dir, source):
-    """Writes the ONNX graphs and manifest.json of `model` into `out_dir`. Returns the manifest dict."""
+def export_package(model, settings, out_dir, source, flavour="detectron2", conventions=None):
+    """Writes the ONNX graphs and manifest.json of `model` into `out_dir`. Returns the manifest dict.
+
+    `flavour` and `conventions` (docs/MODEL_PACKAGE.md) for another trainer's model whose network maps onto these
+    modules (mmdetection: `mmdet.py`); a package with conventions has no `test_aug`."""
     os.makedirs(out_dir, exist_ok=True)
     model.eval()
     arch = model.arch
@@ -352,12 +372,12 @@ def export_package(model, settings, out_dir, source):
         graphs["mask_head"] = {
             "file": "mask_head.onnx",
             "inputs": {"features": {"shape": ["R", c, ms, ms], "dtype": "float32"}},
-            "outputs": {"mask_logits": {"shape": ["R", 1 if arch["mask_cls_agnostic"] else k, 2 * ms, 2 * ms],
-                                        "dtype": "float32"}},
+            "outputs": {mask_output_name(model): {"shape": ["R", 1 if arch["mask_cls_agnostic"] else k, 2 * ms,
+                                                             2 * ms], "dtype": "float32"}},
         }
     manifest = {
         "format_version": FORMAT_VERSION,
-        "flavour": "detectron2",
+        "flavour": flavour,
         "source": source,
         "onnx_opset": DEFORM_OPSET if deform else OPSET,
         "num_classes": k,
@@ -366,7 +386,7 @@ def export_package(model, settings, out_dir, source):
         "anchors": settings["anchors"],
         "rpn": settings["rpn"],
         "roi_heads": {key: v for key, v in settings["roi_heads"].items() if key not in ("num_classes", "class_names")},
-        "test_aug": settings["test_aug"],
+        **({"conventions": conventions} if conventions else {"test_aug": settings["test_aug"]}),
         "graphs": graphs,
         "architecture": arch,
         "weight_aliases": {f: al for f, al in files.items() if al},
@@ -390,8 +410,9 @@ def read_manifest(pkg_dir):
         raise PackageError(f"{path}: not valid JSON: {e}") from e
     if manifest.get("format_version") != FORMAT_VERSION:
         raise PackageError(f"{path}: format_version: expected {FORMAT_VERSION}, got {manifest.get('format_version')!r}")
-    if manifest.get("flavour") != "detectron2":
-        raise PackageError(f"{path}: flavour: only 'detectron2' is served, got {manifest.get('flavour')!r}")
+    if manifest.get("flavour") not in ("detectron2", "mmdetection"):
+        raise PackageError(f"{path}: flavour: only 'detectron2' and 'mmdetection' are served here, got "
+                           f"{manifest.get('flavour')!r}")
     return manifest
 
 

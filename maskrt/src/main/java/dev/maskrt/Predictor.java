@@ -72,9 +72,12 @@ public final class Predictor implements AutoCloseable {
         int minSize = options.minSizeTest() != null ? options.minSizeTest() : in.minSizeTest();
         int maxSize = options.maxSizeTest() != null ? options.maxSizeTest() : in.maxSizeTest();
         var conventions = m.conventions();
-        this.preprocessor = new Preprocessor(in.format(), in.pixelMean(), in.pixelStd(),
-                conventions.maskrcnnBenchmarkResize() ? ResizeShortestEdge.maskrcnnBenchmark(minSize, maxSize)
-                        : new ResizeShortestEdge(minSize, maxSize), in.sizeDivisibility(), workers);
+        ResizeShortestEdge resize = conventions.maskrcnnBenchmarkResize()
+                ? ResizeShortestEdge.maskrcnnBenchmark(minSize, maxSize)
+                : conventions.mmdetectionResize() ? ResizeShortestEdge.mmdetection(minSize, maxSize)
+                : new ResizeShortestEdge(minSize, maxSize);
+        this.preprocessor = new Preprocessor(in.format(), in.pixelMean(), in.pixelStd(), resize, in.sizeDivisibility(),
+                workers);
         ImageDecoder plain = new ImageDecoder(in.format(), options.maxImageFileBytes());
         this.decoder = conventions.exifOrientation() ? plain.asDetectron2Reads() : plain.asPilConvertReads();
         RoiHeadSettings r = m.roiHeads();

@@ -12,9 +12,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The box ops of one model's {@link Conventions}: detectron2's (continuous boxes, torchvision NMS) or
- * maskrcnn-benchmark's ("+1" inclusive boxes, its NMS), so that the pipeline's steps are written once and ask this
- * class for decode, clip, the minimum-size filter, NMS and the RoI level mapping. Thread-safe.
+ * The box ops of one model's {@link Conventions}: detectron2's (continuous boxes, torchvision NMS),
+ * maskrcnn-benchmark's ("+1" inclusive boxes, its NMS) or mmdetection's (its box coder, mmcv's NMS, its level
+ * mapping), so that the pipeline's steps are written once and ask this class for decode, clip, the minimum-size
+ * filter, NMS and the RoI level mapping. Thread-safe.
  */
 final class BoxRules {
     private final Conventions conventions;
@@ -33,8 +34,17 @@ final class BoxRules {
 
     BoxTransform boxOp() { return boxes; }
 
-    /** Box2BoxTransform.apply_deltas, or maskrcnn-benchmark's BoxCoder.decode. */
+    /**
+     * Box2BoxTransform.apply_deltas, maskrcnn-benchmark's BoxCoder.decode, or mmdetection's DeltaXYWHBBoxCoder
+     * (whose target stds the manifest stores as the weights {@code 1 / std}; the exporter checks that
+     * {@code float(1 / weight)} is the float32 std mmdetection multiplies by).
+     */
     float[] decode(float[] deltas, float[] reference, float[] weights, float scaleClamp) {
+        if (conventions.mmdetectionBoxCoder()) {
+            float[] stds = new float[4];
+            for (int i = 0; i < 4; i++) stds[i] = (float) (1.0 / weights[i]);
+            return boxes.applyDeltasMmdetection(deltas, reference, stds, scaleClamp);
+        }
         return conventions.plusOneBoxes() ? boxes.applyDeltasPlusOne(deltas, reference, weights, scaleClamp)
                 : boxes.applyDeltas(deltas, reference, weights, scaleClamp);
     }
@@ -58,14 +68,14 @@ final class BoxRules {
      * index order; a threshold {@code <= 0} keeps everything, as its {@code boxlist_nms} does).
      */
     int[] nms(float[] b, float[] scores, double threshold) {
-        if (!conventions.plusOneNms()) return nms.nms(b, scores, threshold);
+        if (!conventions.plusOneNms()) return nms.nms(b, scores, torchvisionThreshold(threshold));
         if (threshold <= 0) return all(scores.length);
         return nms.nmsPlusOne(b, scores, (float) threshold);
     }
 
     /** NMS within each group, kept in descending score order over all groups (ties by ascending index). */
     int[] batched(float[] b, float[] scores, int[] groups, double threshold) {
-        if (!conventions.plusOneNms()) return nms.batchedNms(b, scores, groups, threshold);
+        if (!conventions.plusOneNms()) return nms.batchedNms(b, scores, groups, torchvisionThreshold(threshold));
         Map<Integer, List<Integer>> byGroup = new TreeMap<>();
         for (int i = 0; i < groups.length; i++) byGroup.computeIfAbsent(groups[i], g -> new ArrayList<>()).add(i);
         List<Integer> kept = new ArrayList<>();
@@ -85,8 +95,21 @@ final class BoxRules {
         return Arrays.stream(order).mapToInt(Integer::intValue).toArray();
     }
 
-    /** The level mapping of a pooler: detectron2's, or maskrcnn-benchmark's LevelMapper (inclusive areas). */
+    /**
+     * The threshold to give torchvision-style NMS ({@code IoU > t} with a double {@code t}): {@code t} itself, or for
+     * mmcv's NMS ({@code nms_cpu}, {@code mmcv/ops/csrc/pytorch/nms.cpp}:12-61 at v1.3.9: {@code IoU >= float(t)}) the
+     * largest double below {@code float(t)}, so that exactly the IoUs {@code >= float(t)} suppress.
+     */
+    private double torchvisionThreshold(double threshold) {
+        return conventions.mmcvNms() ? Math.nextDown((double) (float) threshold) : threshold;
+    }
+
+    /**
+     * The level mapping of a pooler: detectron2's, maskrcnn-benchmark's LevelMapper (inclusive areas), or
+     * mmdetection's {@code map_roi_levels} with the pooler's {@code finest_scale}.
+     */
     LevelMapping levelMapping(PoolerSettings p) {
+        if (conventions.mmdetectionLevelMapper()) return LevelMapping.mmdetection(p.finestScale());
         return conventions.plusOneBoxes()
                 ? LevelMapping.maskrcnnBenchmark(p.canonicalBoxSize(), p.canonicalLevel(), conventions.levelMapperEps())
                 : LevelMapping.detectron2(p.canonicalBoxSize(), p.canonicalLevel(), conventions.levelMapperEps());

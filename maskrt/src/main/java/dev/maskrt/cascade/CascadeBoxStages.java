@@ -17,7 +17,8 @@ import java.util.Map;
  * with the stage's weights; those boxes, clipped, feed stage k + 1; scores are the mean of all stages'
  * probabilities. {@code StandardROIHeads._forward_box} (Mask / Faster R-CNN) is the same with one stage, whose
  * regression may be class-specific ({@code box_deltas [R, 4K]}: every proposal decoded once per class,
- * {@code FastRCNNOutputLayers.predict_boxes}). Thread-safe.
+ * {@code FastRCNNOutputLayers.predict_boxes}). With mmdetection's conventions ({@code cascade_scores:
+ * "softmax_of_mean_logits"}) the scores are the softmax of the stages' mean logits instead. Thread-safe.
  */
 final class CascadeBoxStages {
     private final RoiHeadSettings settings;
@@ -43,7 +44,8 @@ final class CascadeBoxStages {
         int r = proposals.length / 4;
         float[] current = proposals;
         List<float[]> stageBoxes = new ArrayList<>(), stageProbs = new ArrayList<>();
-        float[] sum = null;
+        float[] sum = null, logitSum = null;
+        boolean meanLogits = rules.conventions().meanLogitCascadeScores();
         for (int k = 0; k < heads.size(); k++) {
             long start = System.nanoTime();
             if (k > 0) {
@@ -56,7 +58,12 @@ final class CascadeBoxStages {
             int channels = pooled.length / (r * s * s);
             Map<String, HostTensor> out = heads.get(k).run(Map.of(TensorNames.FEATURES,
                     HostTensor.wrap(pooled, r, channels, s, s)));
-            float[] probs = Activations.rows(Tensors.array(out.get(TensorNames.CLASS_LOGITS)), r);
+            float[] logits = Tensors.array(out.get(TensorNames.CLASS_LOGITS));
+            float[] probs = Activations.rows(logits, r);
+            if (meanLogits) {
+                if (logitSum == null) logitSum = logits.clone();
+                else for (int i = 0; i < logitSum.length; i++) logitSum[i] += logits[i]; // sum() in stage order
+            }
             float[] deltas = Tensors.array(out.get(TensorNames.BOX_DELTAS));
             // class-specific deltas [R, 4K] (one stage only): the proposal repeated per class, as apply_deltas
             // broadcasts each row's box over its K delta groups
@@ -70,6 +77,12 @@ final class CascadeBoxStages {
                 for (int i = 0; i < sum.length; i++) sum[i] += probs[i]; // ((p0 + p1) + p2), in stage order
             }
             timer.add("box stage " + k, System.nanoTime() - start);
+        }
+        if (meanLogits) {
+            // mmdetection (cascade_roi_head.py simple_test): sum(stage logits) / float(stages), then softmax
+            float stages = heads.size();
+            for (int i = 0; i < logitSum.length; i++) logitSum[i] /= stages;
+            return new StageOutput(Activations.rows(logitSum, r), current, stageBoxes, stageProbs);
         }
         float inv = (float) (1.0 / heads.size()); // detectron2 multiplies by the Python float 1/stages
         for (int i = 0; i < sum.length; i++) sum[i] *= inv;

@@ -99,7 +99,7 @@ public final class CascadePipeline {
         BoxDetections b = detectBoxes(backbone, n, g, settings, timer);
         Detections d = b.detections();
         if (d.count() == 0) return new ImageResult(List.of(), b.proposals(), b.stages(), d, NO_MASKS);
-        MaskProbabilities probs = hasMasks() ? predictMasks(backbone, n, d, timer) : null;
+        MaskProbabilities probs = hasMasks() ? predictMasks(backbone, n, maskRois(d, g), timer) : null;
         Pasted pasted = postprocess(d, probs, g, settings, timer);
         return new ImageResult(pasted.instances(), b.proposals(), b.stages(), d, pasted.masks());
     }
@@ -140,7 +140,7 @@ public final class CascadePipeline {
         StageOutput stages = boxStages.run(boxLevels, p.boxes(), n, h, w, timer);
 
         t = System.nanoTime();
-        Detections d = selector.select(stages.boxes(), stages.scores(), manifest.numClasses(), h, w, settings);
+        Detections d = selector.select(stages.boxes(), stages.scores(), manifest.numClasses(), h, w, settings, g);
         timer.add("detections", System.nanoTime() - t);
         return new BoxDetections(p, stages, d);
     }
@@ -151,6 +151,16 @@ public final class CascadePipeline {
      */
     Detections select(float[] boxes, float[] scores, int height, int width, DetectionSettings settings) {
         return selector.select(boxes, scores, manifest.numClasses(), height, width, settings);
+    }
+
+    /**
+     * The detections whose boxes the mask head pools, in resized pixels: {@code d} itself, or with mmdetection's
+     * conventions (detections already in original pixels) {@code d}'s boxes times the scale factors
+     * ({@code det_bboxes[:, :4] * scale_factor}, test_mixins.py / cascade_roi_head.py simple_test).
+     */
+    private Detections maskRois(Detections d, ImageGeometry g) {
+        if (!manifest.conventions().rescaleFirstPostprocess()) return d;
+        return new Detections(DetectorPostprocess.timesScaleFactor(d.boxes(), g), d.scores(), d.classes());
     }
 
     /** Mask probabilities of {@code d.count() >= 1} detections of image {@code n} (boxes in its resized pixels). */

@@ -1,5 +1,7 @@
 package dev.maskrt.cascade;
 
+import dev.maskrt.image.ImageGeometry;
+
 import dev.maskrt.config.DetectionSettings;
 
 import java.util.Arrays;
@@ -25,6 +27,17 @@ final class DetectionSelector {
      */
     Detections select(float[] stageBoxes, float[] scores, int numClasses, int height, int width,
             DetectionSettings settings) {
+        return select(stageBoxes, scores, numClasses, height, width, settings, null);
+    }
+
+    /**
+     * As {@link #select(float[], float[], int, int, int, DetectionSettings)}; with mmdetection's conventions
+     * ({@code postprocess: "mmdetection_rescale_first"}) the clipped boxes are first divided by the resize's scale
+     * factors of {@code g} ({@code BBoxHead.get_bboxes} with {@code rescale=True}), so the threshold, NMS and the
+     * detections are in original-image pixels.
+     */
+    Detections select(float[] stageBoxes, float[] scores, int numClasses, int height, int width,
+            DetectionSettings settings, ImageGeometry g) {
         int cols = numClasses + 1, r = scores.length / cols;
         int perRow = r == 0 ? 1 : stageBoxes.length / (4 * r); // 1 (agnostic) or K
         int[] valid = validRows(stageBoxes, scores, r, cols, perRow);
@@ -34,6 +47,18 @@ final class DetectionSelector {
             System.arraycopy(stageBoxes, rowLength * valid[i], kept, rowLength * i, rowLength);
         }
         rules.clip(kept, height, width);
+        if (rules.conventions().rescaleFirstPostprocess()) {
+            if (g == null) throw new IllegalStateException("mmdetection's rescale needs the image geometry");
+            // scale_factor = float32(new_w / w), float32(new_h / h) (mmdet Resize._resize_img); boxes / scale_factor
+            float sx = (float) ((double) g.resizedWidth() / g.originalWidth());
+            float sy = (float) ((double) g.resizedHeight() / g.originalHeight());
+            for (int i = 0; i < kept.length; i += 4) {
+                kept[i] /= sx;
+                kept[i + 1] /= sy;
+                kept[i + 2] /= sx;
+                kept[i + 3] /= sy;
+            }
+        }
         if (rules.conventions().perClassKthvalue()) {
             return perClass(kept, valid, scores, cols, perRow, numClasses, settings);
         }

@@ -10,8 +10,9 @@ import java.util.List;
 
 /**
  * detectron2's {@code detector_postprocess} and {@code paste_masks_in_image}: scale the boxes from the resized to
- * the original image, clip, drop empty boxes, and paste each mask into its box as a {@link CompactMask}.
- * Thread-safe.
+ * the original image, clip, drop empty boxes, and paste each mask into its box as a {@link CompactMask}
+ * (maskrcnn-benchmark: scale only; mmdetection: boxes already scaled by {@link DetectionSelector}, nothing clipped or
+ * dropped, masks pasted by {@code FCNMaskHead.get_seg_masks}, the same grid-sample paste). Thread-safe.
  */
 final class DetectorPostprocess {
     private final BoxTransform boxes;
@@ -28,10 +29,46 @@ final class DetectorPostprocess {
         this.conventions = conventions;
     }
 
-    /** Indices of the detections kept, and their boxes in original-image pixels. */
-    record Scaled(int[] kept, float[] boxes) {}
+    /**
+     * Indices of the detections kept, their boxes in original-image pixels, and the boxes their masks are pasted
+     * into (the same boxes, except with mmdetection's conventions).
+     */
+    record Scaled(int[] kept, float[] boxes, float[] pasteBoxes) {
+        Scaled(int[] kept, float[] boxes) {
+            this(kept, boxes, boxes);
+        }
+    }
+
+    /** mmdetection's scale factors {@code float32(new / old)} applied to {@code boxes}: {@code boxes * scale_factor}. */
+    static float[] timesScaleFactor(float[] boxes, ImageGeometry g) {
+        float sx = (float) ((double) g.resizedWidth() / g.originalWidth());
+        float sy = (float) ((double) g.resizedHeight() / g.originalHeight());
+        float[] out = new float[boxes.length];
+        for (int i = 0; i < boxes.length; i += 4) {
+            out[i] = boxes[i] * sx;
+            out[i + 1] = boxes[i + 1] * sy;
+            out[i + 2] = boxes[i + 2] * sx;
+            out[i + 3] = boxes[i + 3] * sy;
+        }
+        return out;
+    }
 
     Scaled scale(Detections d, ImageGeometry g) {
+        if (conventions.rescaleFirstPostprocess()) {
+            // the detections are in original pixels already; get_seg_masks pastes into (box * sf) / sf
+            float[] paste = timesScaleFactor(d.boxes(), g);
+            float sx = (float) ((double) g.resizedWidth() / g.originalWidth());
+            float sy = (float) ((double) g.resizedHeight() / g.originalHeight());
+            for (int i = 0; i < paste.length; i += 4) {
+                paste[i] /= sx;
+                paste[i + 1] /= sy;
+                paste[i + 2] /= sx;
+                paste[i + 3] /= sy;
+            }
+            int[] all = new int[d.count()];
+            for (int i = 0; i < all.length; i++) all[i] = i;
+            return new Scaled(all, d.boxes().clone(), paste);
+        }
         float[] b = d.boxes().clone();
         // torch multiplies the float32 boxes by the Python float ratio, which it rounds to float32 first
         float sx = (float) g.scaleX(), sy = (float) g.scaleY();
@@ -59,10 +96,10 @@ final class DetectorPostprocess {
         int n = s.kept().length;
         CompactMask[] pasted = masks == null ? new CompactMask[n]
                 : conventions.maskerPaste()
-                        ? paster.pasteMasker(masks.values(), masks.height(), masks.width(), s.boxes(),
+                        ? paster.pasteMasker(masks.values(), masks.height(), masks.width(), s.pasteBoxes(),
                                 g.originalHeight(), g.originalWidth(), threshold)
-                        : paster.paste(masks.values(), masks.height(), masks.width(), s.boxes(), g.originalHeight(),
-                                g.originalWidth(), threshold);
+                        : paster.paste(masks.values(), masks.height(), masks.width(), s.pasteBoxes(),
+                                g.originalHeight(), g.originalWidth(), threshold);
         List<Instance> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             int det = s.kept()[i], c = d.classes()[det];

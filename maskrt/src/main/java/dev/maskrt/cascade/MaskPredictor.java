@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * detectron2's {@code MaskRCNNConvUpsampleHead} at inference: pool the final boxes, run the mask head, keep each
- * detection's class channel (channel 0 when class-agnostic) and apply the sigmoid. Thread-safe.
+ * detection's class channel (channel 0 when class-agnostic) and apply the sigmoid (not for a graph that gives
+ * {@code mask_probs}, mmdetection's averaged cascade heads). Thread-safe.
  */
 final class MaskPredictor {
     private final Engine head;
@@ -26,15 +27,18 @@ final class MaskPredictor {
         int n = detections.count(), s = pooler.resolution();
         float[] pooled = pooler.pool(levels, detections.boxes(), image);
         int channels = pooled.length / (n * s * s);
-        HostTensor logits = head.run(Map.of(TensorNames.FEATURES, HostTensor.wrap(pooled, n, channels, s, s)))
-                .get(TensorNames.MASK_LOGITS);
+        Map<String, HostTensor> out = head.run(Map.of(TensorNames.FEATURES, HostTensor.wrap(pooled, n, channels, s, s)));
+        // mmdetection's averaged cascade heads give probabilities already (mask_probs)
+        boolean probabilities = out.containsKey(TensorNames.MASK_PROBS);
+        HostTensor logits = probabilities ? out.get(TensorNames.MASK_PROBS) : out.get(TensorNames.MASK_LOGITS);
         int k = (int) logits.dim(1), mh = (int) logits.dim(2), mw = (int) logits.dim(3), plane = mh * mw;
         float[] all = Tensors.array(logits);
         float[] probs = new float[n * plane];
         for (int i = 0; i < n; i++) {
             int channel = classAgnostic ? 0 : detections.classes()[i];
             int from = (i * k + channel) * plane;
-            for (int p = 0; p < plane; p++) probs[i * plane + p] = Activations.sigmoid(all[from + p]);
+            if (probabilities) System.arraycopy(all, from, probs, i * plane, plane);
+            else for (int p = 0; p < plane; p++) probs[i * plane + p] = Activations.sigmoid(all[from + p]);
         }
         return new MaskProbabilities(probs, mh, mw);
     }

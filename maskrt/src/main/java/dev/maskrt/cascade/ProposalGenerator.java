@@ -36,9 +36,15 @@ final class ProposalGenerator {
         int[] strides = anchors.strides();
         cellAnchors = new float[anchors.levels()][];
         for (int l = 0; l < cellAnchors.length; l++) {
-            cellAnchors[l] = rules.conventions().maskrcnnBenchmarkAnchors()
-                    ? Anchors.maskrcnnBenchmarkCellAnchors(strides[l], sizes[l], ratios[l])
-                    : Anchors.cellAnchors(sizes[l], ratios[l]);
+            if (rules.conventions().mmdetectionAnchors()) {
+                double[] scales = new double[sizes[l].length]; // the manifest's sizes are stride · scale
+                for (int i = 0; i < scales.length; i++) scales[i] = sizes[l][i] / strides[l];
+                cellAnchors[l] = Anchors.mmdetectionCellAnchors(strides[l], scales, ratios[l]);
+            } else {
+                cellAnchors[l] = rules.conventions().maskrcnnBenchmarkAnchors()
+                        ? Anchors.maskrcnnBenchmarkCellAnchors(strides[l], sizes[l], ratios[l])
+                        : Anchors.cellAnchors(sizes[l], ratios[l]);
+            }
         }
     }
 

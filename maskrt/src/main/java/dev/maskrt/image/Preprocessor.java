@@ -25,7 +25,10 @@ public final class Preprocessor {
 
     private final ChannelFormat format;
     private final float[] mean, std;
-    /** {@code normalised[c][v] = (v - mean[c]) / std[c]} in float32 for every 8-bit value v. */
+    /**
+     * {@code normalised[c][v] = (v - mean[c]) / std[c]} in float32 for every 8-bit value v (mmdetection's rule:
+     * {@code (v - mean[c]) · float32(1 / std[c])}, mmcv's {@code imnormalize}).
+     */
     private final float[][] normalised = new float[CHANNELS][256];
     private final ResizeShortestEdge resize;
     private final int sizeDivisibility;
@@ -54,7 +57,11 @@ public final class Preprocessor {
         this.mean = toFloat3("pixelMean", pixelMean, false);
         this.std = toFloat3("pixelStd", pixelStd, true);
         for (int c = 0; c < CHANNELS; c++) {
-            for (int v = 0; v < 256; v++) normalised[c][v] = (v - mean[c]) / std[c];
+            // imnormalize: cv2.subtract(img, mean), cv2.multiply(img, 1 / std) with the float64 inverse rounded
+            float inverse = (float) (1.0 / pixelStd[c]);
+            for (int v = 0; v < 256; v++) {
+                normalised[c][v] = resize.isMmdetection() ? (v - mean[c]) * inverse : (v - mean[c]) / std[c];
+            }
         }
         this.resize = resize;
         this.sizeDivisibility = Math.max(sizeDivisibility, 1);
@@ -196,13 +203,19 @@ public final class Preprocessor {
         return out;
     }
 
+    /** PIL's bilinear resize (detectron2, maskrcnn-benchmark), or OpenCV's (mmdetection's {@code mmcv.imresize}). */
+    private byte[] resizeBytes(byte[] hwc, int height, int width, int channels, int h, int w) {
+        return resize.isMmdetection() ? OpenCvBilinearResize.resize(hwc, height, width, channels, h, w)
+                : pil.resize(hwc, height, width, channels, h, w);
+    }
+
     /** Resizes one image and writes it normalised, CHW, into the slot at {@code offset} (padding stays 0). */
     private void writeImage(DecodedImage image, int h, int w, float[] data, int offset, int height, int width) {
         boolean same = h == image.height() && w == image.width();
         int plane = height * width;
         if (image.is8Bit() && !same && isGray(image.bytes())) {
             // Channels are filtered independently, so a grayscale image (3 equal channels) is resized once.
-            byte[] gray = pil.resize(firstChannel(image.bytes()), image.height(), image.width(), 1, h, w);
+            byte[] gray = resizeBytes(firstChannel(image.bytes()), image.height(), image.width(), 1, h, w);
             workers.parallelFor(h, ROW_GRAIN, (from, to) -> {
                 for (int c = 0; c < CHANNELS; c++) {
                     float[] lut = normalised[c];
@@ -213,7 +226,7 @@ public final class Preprocessor {
                 }
             });
         } else if (image.is8Bit()) {
-            byte[] hwc = same ? image.bytes() : pil.resize(image.bytes(), image.height(), image.width(), CHANNELS, h, w);
+            byte[] hwc = same ? image.bytes() : resizeBytes(image.bytes(), image.height(), image.width(), CHANNELS, h, w);
             workers.parallelFor(h, ROW_GRAIN, (from, to) -> {
                 for (int c = 0; c < CHANNELS; c++) {
                     float[] lut = normalised[c];

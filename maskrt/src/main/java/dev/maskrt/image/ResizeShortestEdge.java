@@ -11,23 +11,26 @@ public final class ResizeShortestEdge {
     /** No limit on the long side (detectron2's default {@code sys.maxsize}). */
     public static final int NO_MAX = Integer.MAX_VALUE;
 
+    /** The trainers' size rules. */
+    private enum Rule { DETECTRON2, MASKRCNN_BENCHMARK, MMDETECTION }
+
     private final int shortEdge, maxSize;
-    private final boolean maskrcnnBenchmark;
+    private final Rule rule;
 
     /**
      * @param shortEdge target length of the short side in pixels, {@code >= 0}; 0 disables resizing
      * @param maxSize limit of the long side in pixels, {@code >= 1}; {@link #NO_MAX} for none
      */
     public ResizeShortestEdge(int shortEdge, int maxSize) {
-        this(shortEdge, maxSize, false);
+        this(shortEdge, maxSize, Rule.DETECTRON2);
     }
 
-    private ResizeShortestEdge(int shortEdge, int maxSize, boolean maskrcnnBenchmark) {
+    private ResizeShortestEdge(int shortEdge, int maxSize, Rule rule) {
         if (shortEdge < 0) throw new IllegalArgumentException("shortEdge must be >= 0, got " + shortEdge);
         if (maxSize < 1) throw new IllegalArgumentException("maxSize must be >= 1, got " + maxSize);
         this.shortEdge = shortEdge;
         this.maxSize = maxSize;
-        this.maskrcnnBenchmark = maskrcnnBenchmark;
+        this.rule = rule;
     }
 
     /**
@@ -38,11 +41,24 @@ public final class ResizeShortestEdge {
      * and the long side {@code int(size * long / short)} (truncated, not rounded).
      */
     public static ResizeShortestEdge maskrcnnBenchmark(int shortEdge, int maxSize) {
-        return new ResizeShortestEdge(shortEdge, maxSize, true);
+        return new ResizeShortestEdge(shortEdge, maxSize, Rule.MASKRCNN_BENCHMARK);
+    }
+
+    /**
+     * mmdetection's test-time {@code Resize(img_scale=(maxSize, shortEdge), keep_ratio=True)}: mmcv's
+     * {@code imrescale} ({@code mmcv/image/geometric.py} {@code rescale_size}, v1.3.9): {@code scale = min(maxSize /
+     * long, shortEdge / short)}, each side {@code int(side · scale + 0.5)}. The {@link Preprocessor} then resizes with
+     * OpenCV's bilinear interpolation and normalises as mmcv's {@code imnormalize} does.
+     */
+    public static ResizeShortestEdge mmdetection(int shortEdge, int maxSize) {
+        return new ResizeShortestEdge(shortEdge, maxSize, Rule.MMDETECTION);
     }
 
     /** Whether this is maskrcnn-benchmark's rule ({@link #maskrcnnBenchmark}) rather than detectron2's. */
-    public boolean isMaskrcnnBenchmark() { return maskrcnnBenchmark; }
+    public boolean isMaskrcnnBenchmark() { return rule == Rule.MASKRCNN_BENCHMARK; }
+
+    /** Whether this is mmdetection's rule ({@link #mmdetection}): sizes, interpolation and normalisation. */
+    public boolean isMmdetection() { return rule == Rule.MMDETECTION; }
 
     public int shortEdge() { return shortEdge; }
 
@@ -56,7 +72,8 @@ public final class ResizeShortestEdge {
         if (height < 0) throw new IllegalArgumentException("height must be >= 0, got " + height);
         if (width < 0) throw new IllegalArgumentException("width must be >= 0, got " + width);
         if (shortEdge == 0 || height == 0 || width == 0) return new int[] {height, width};
-        if (maskrcnnBenchmark) return maskrcnnBenchmarkSize(height, width, shortEdge, maxSize);
+        if (rule == Rule.MASKRCNN_BENCHMARK) return maskrcnnBenchmarkSize(height, width, shortEdge, maxSize);
+        if (rule == Rule.MMDETECTION) return mmdetectionSize(height, width, shortEdge, maxSize);
         return outputShape(height, width, shortEdge, maxSize);
     }
 
@@ -70,6 +87,12 @@ public final class ResizeShortestEdge {
         if ((w <= h && w == size) || (h <= w && h == size)) return new int[] {h, w};
         if (w < h) return new int[] {pythonInt((double) ((long) size * h) / w), size};
         return new int[] {size, pythonInt((double) ((long) size * w) / h)};
+    }
+
+    /** mmcv {@code rescale_size((w, h), (maxSize, shortEdge))}: {@code {newHeight, newWidth}}. */
+    static int[] mmdetectionSize(int h, int w, int shortEdge, int maxSize) {
+        double scale = Math.min((double) maxSize / Math.max(h, w), (double) shortEdge / Math.min(h, w));
+        return new int[] {pythonInt(h * scale + 0.5), pythonInt(w * scale + 0.5)};
     }
 
     /**

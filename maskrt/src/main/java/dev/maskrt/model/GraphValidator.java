@@ -79,11 +79,17 @@ final class GraphValidator {
         int mres = m.roiHeads().maskPooler().resolution();
         shape(file, mask, "inputs", require(file, mask, mask.input(FEATURES), "inputs", FEATURES), 4, null, channels,
                 mres, mres);
-        TensorSpec logits = require(file, mask, mask.output(MASK_LOGITS), "outputs", MASK_LOGITS);
+        // mask_logits, or mask_probs (mmdetection's averaged cascade mask heads): exactly one of the two
+        boolean probs = mask.output(TensorNames.MASK_PROBS).isPresent();
+        if (probs && mask.output(MASK_LOGITS).isPresent()) {
+            throw fail(file, mask, "outputs", TensorNames.MASK_PROBS, "declare mask_logits or mask_probs, not both");
+        }
+        String name = probs ? TensorNames.MASK_PROBS : MASK_LOGITS;
+        TensorSpec logits = require(file, mask, mask.output(name), "outputs", name);
         shape(file, mask, "outputs", logits, 4, null, m.roiHeads().maskClassAgnostic() ? 1 : m.numClasses(), null,
                 null);
         if (!logits.isFixed(2) || !logits.isFixed(3) || logits.size(2) < 1 || logits.size(3) < 1) {
-            throw fail(file, mask, "outputs", MASK_LOGITS, "mask size (axes 2, 3) must be fixed, got "
+            throw fail(file, mask, "outputs", name, "mask size (axes 2, 3) must be fixed, got "
                     + logits.shapeText());
         }
         return channels;

@@ -62,14 +62,10 @@ final class ManifestReader {
                     + ModelManifest.FORMAT_VERSION + ")");
         }
         String flavour = string(root, "flavour");
-        if (flavour.equals("mmdetection")) {
-            throw fail("flavour", "\"mmdetection\" packages are not supported yet (only \"detectron2\" and "
-                    + "\"maskrcnn_benchmark\")");
-        }
-        if (!flavour.equals(ModelManifest.FLAVOUR_DETECTRON2)
-                && !flavour.equals(ModelManifest.FLAVOUR_MASKRCNN_BENCHMARK)) {
+        if (!flavour.equals(ModelManifest.FLAVOUR_DETECTRON2) && !flavour.equals(ModelManifest.FLAVOUR_MASKRCNN_BENCHMARK)
+                && !flavour.equals(ModelManifest.FLAVOUR_MMDETECTION)) {
             throw fail("flavour", "unknown flavour \"" + flavour
-                    + "\" (expected \"detectron2\" or \"maskrcnn_benchmark\")");
+                    + "\" (expected \"detectron2\", \"maskrcnn_benchmark\" or \"mmdetection\")");
         }
         int numClasses = integer(root, "num_classes");
         if (numClasses < 1) throw fail("num_classes", "must be >= 1, got " + numClasses);
@@ -105,6 +101,11 @@ final class ManifestReader {
             throw fail("roi_heads.stage_bbox_reg_weights", "a maskrcnn_benchmark model has one box stage, got "
                     + roiHeads.stages());
         }
+        boolean cv2 = root.get("input").get("interpolation").asText().equals("cv2_bilinear");
+        if (cv2 != conventions.mmdetectionResize()) {
+            throw fail("input.interpolation", cv2 ? "\"cv2_bilinear\" goes with conventions.resize \"mmdetection\""
+                    : "conventions.resize \"mmdetection\" needs \"cv2_bilinear\"");
+        }
         TestAugSettings testAug = testAug(root);
         if (!conventions.isDetectron2() && root.has("test_aug")) {
             throw fail("test_aug", "test-time augmentation is detectron2's; a package with non-detectron2 "
@@ -115,8 +116,10 @@ final class ManifestReader {
     }
 
     /**
-     * {@code conventions}: required for {@code maskrcnn_benchmark} packages (every field), optional for detectron2
-     * ones (absent: {@link Conventions#DETECTRON2}; fields given must name detectron2's rules or another trainer's).
+     * {@code conventions}: required for {@code maskrcnn_benchmark} and {@code mmdetection} packages, optional for
+     * detectron2 ones (absent: {@link Conventions#DETECTRON2}; fields given must name detectron2's rules or another
+     * trainer's). The fields mmdetection added ({@code level_mapper}, {@code box_coder}, {@code cascade_scores}) may be
+     * absent: detectron2's (for {@code level_mapper}, the box coordinates' mapping).
      */
     private Conventions conventions(JsonNode root, String flavour) {
         JsonNode c = root.get("conventions");
@@ -127,8 +130,8 @@ final class ManifestReader {
         }
         asObject(c, "conventions");
         boolean plusOneBoxes = choice(c, "box_coordinates", "continuous", "plus_one");
-        boolean mbAnchors = choice(c, "anchor_generator", "detectron2", "maskrcnn_benchmark");
-        boolean plusOneNms = choice(c, "nms", "torchvision_iou_gt", "plus_one_iou_ge");
+        String anchors = oneOf(c, "anchor_generator", "detectron2", "maskrcnn_benchmark", "mmdetection");
+        String nms = oneOf(c, "nms", "torchvision_iou_gt", "plus_one_iou_ge", "mmcv_iou_ge");
         int perLevel = 0;
         if (c.has("rpn_post_nms_topk_per_level") && !c.get("rpn_post_nms_topk_per_level").isNull()) {
             perLevel = positive(c, "conventions", "rpn_post_nms_topk_per_level");
@@ -136,26 +139,47 @@ final class ManifestReader {
         choice(c, "rpn_score", "logit", "sigmoid"); // a monotonic score: the ranking is the same (docs)
         double eps = number(c, "conventions", "level_mapper_eps");
         if (!(eps >= 0) || eps >= 1) throw fail("conventions.level_mapper_eps", "must be in [0, 1), got " + eps);
+        String mapper = c.has("level_mapper") ? oneOf(c, "level_mapper", "detectron2", "maskrcnn_benchmark",
+                "mmdetection") : plusOneBoxes ? "maskrcnn_benchmark" : "detectron2";
+        if (mapper.equals("maskrcnn_benchmark") != plusOneBoxes) {
+            throw fail("conventions.level_mapper", "\"maskrcnn_benchmark\" goes with box_coordinates \"plus_one\" and "
+                    + "only with it, got \"" + mapper + "\"");
+        }
         boolean kthvalue = choice(c, "detections", "batched_topk", "per_class_kthvalue");
-        boolean scaleOnly = choice(c, "postprocess", "clip_drop_empty", "scale_only");
+        String postprocess = oneOf(c, "postprocess", "clip_drop_empty", "scale_only", "mmdetection_rescale_first");
         boolean masker = choice(c, "mask_paste", "detectron2_grid_sample", "maskrcnn_benchmark_masker");
-        boolean mbResize = choice(c, "resize", "detectron2", "maskrcnn_benchmark");
+        String resize = oneOf(c, "resize", "detectron2", "maskrcnn_benchmark", "mmdetection");
         boolean exif = bool(c, "conventions", "exif_orientation");
         boolean plusOneCoco = choice(c, "coco_bbox", "xywh", "xywh_plus_one");
         if (plusOneCoco != plusOneBoxes) {
             throw fail("conventions.coco_bbox", "must be \"" + (plusOneBoxes ? "xywh_plus_one" : "xywh")
                     + "\" for box_coordinates \"" + (plusOneBoxes ? "plus_one" : "continuous") + "\"");
         }
-        return new Conventions(plusOneBoxes, mbAnchors, plusOneNms, perLevel, eps, kthvalue, scaleOnly, masker,
-                mbResize, exif, plusOneCoco);
+        boolean mmdetCoder = c.has("box_coder")
+                && choice(c, "box_coder", "detectron2_box2box", "mmdetection_delta_xywh");
+        if (mmdetCoder && plusOneBoxes) {
+            throw fail("conventions.box_coder", "\"mmdetection_delta_xywh\" needs box_coordinates \"continuous\"");
+        }
+        boolean meanLogits = c.has("cascade_scores")
+                && choice(c, "cascade_scores", "mean_of_probabilities", "softmax_of_mean_logits");
+        return new Conventions(plusOneBoxes, anchors.equals("maskrcnn_benchmark"), nms.equals("plus_one_iou_ge"),
+                perLevel, eps, kthvalue, postprocess.equals("scale_only"), masker, resize.equals("maskrcnn_benchmark"),
+                exif, plusOneCoco, anchors.equals("mmdetection"), nms.equals("mmcv_iou_ge"),
+                mapper.equals("mmdetection"), mmdetCoder, meanLogits, postprocess.equals("mmdetection_rescale_first"),
+                resize.equals("mmdetection"));
     }
 
     /** A string field of {@code conventions} that must be {@code first} (false) or {@code second} (true). */
     private boolean choice(JsonNode c, String name, String first, String second) {
+        return oneOf(c, name, first, second).equals(second);
+    }
+
+    /** A string field of {@code conventions} that must be one of {@code values}. */
+    private String oneOf(JsonNode c, String name, String... values) {
         String v = string(c, "conventions", name);
-        if (v.equals(first)) return false;
-        if (v.equals(second)) return true;
-        throw fail("conventions." + name, "expected \"" + first + "\" or \"" + second + "\", got \"" + v + "\"");
+        for (String allowed : values) if (v.equals(allowed)) return v;
+        throw fail("conventions." + name, "expected one of \"" + String.join("\", \"", values) + "\", got \"" + v
+                + "\"");
     }
 
     private List<String> classNames(JsonNode root, int numClasses) {
@@ -199,8 +223,9 @@ final class ManifestReader {
         double pad = number(in, "input", "pad_value");
         if (pad != 0.0) throw fail("input.pad_value", "only 0.0 is supported, got " + pad);
         String interpolation = string(in, "input", "interpolation");
-        if (!interpolation.equals("pil_bilinear")) {
-            throw fail("input.interpolation", "only \"pil_bilinear\" is supported, got \"" + interpolation + "\"");
+        if (!interpolation.equals("pil_bilinear") && !interpolation.equals("cv2_bilinear")) {
+            throw fail("input.interpolation", "expected \"pil_bilinear\" or \"cv2_bilinear\", got \"" + interpolation
+                    + "\"");
         }
         return new InputSettings(format, mean, std, minSize, maxSize, divisibility);
     }
@@ -347,7 +372,8 @@ final class ManifestReader {
             else if (index != first + i) throw fail(f, "levels must be consecutive, finest first");
             levels.add(n.asText());
         }
-        return new PoolerSettings(resolution, sampling, aligned, canonicalSize, canonicalLevel, levels);
+        int finestScale = p.has("finest_scale") ? positive(p, field, "finest_scale") : PoolerSettings.DEFAULT_FINEST_SCALE;
+        return new PoolerSettings(resolution, sampling, aligned, canonicalSize, canonicalLevel, levels, finestScale);
     }
 
     private GraphDeclaration graph(JsonNode g, String field, Path dir) {

@@ -38,6 +38,9 @@ public record ModelManifest(Path file, int numClasses, List<String> classNames, 
     /** maskrcnn-benchmark's flavour: its legacy conventions, recorded in {@code conventions}. */
     public static final String FLAVOUR_MASKRCNN_BENCHMARK = "maskrcnn_benchmark";
 
+    /** An mmdetection model ({@code tools/maskrt_export/mmdet.py}), run with {@link Conventions#MMDETECTION}'s rules. */
+    public static final String FLAVOUR_MMDETECTION = "mmdetection";
+
     public ModelManifest {
         classNames = List.copyOf(classNames);
         boxHeads = List.copyOf(boxHeads);

@@ -12,9 +12,14 @@ import java.util.List;
  * @param canonicalBoxSize box size (sqrt of area) that maps to {@code canonicalLevel}
  * @param canonicalLevel level of a canonical box
  * @param levels backbone feature names pooled from, finest first, consecutive (e.g. p2..p5)
+ * @param finestScale mmdetection's {@code finest_scale} (its level mapping, conventions {@code level_mapper:
+ *     "mmdetection"}): boxes below {@code 2 · finestScale} pixels go to the first level; 56 when absent
  */
 public record PoolerSettings(int resolution, int samplingRatio, boolean aligned, int canonicalBoxSize,
-        int canonicalLevel, List<String> levels) {
+        int canonicalLevel, List<String> levels, int finestScale) {
+    /** mmdetection's default {@code finest_scale}. */
+    public static final int DEFAULT_FINEST_SCALE = 56;
+
     public PoolerSettings {
         levels = List.copyOf(levels);
     }

@@ -12,6 +12,11 @@ public final class TensorNames {
     public static final String BOX_DELTAS = "box_deltas";
     /** Mask head output {@code [R, K, M, M]} ({@code [R, 1, M, M]} when class-agnostic). */
     public static final String MASK_LOGITS = "mask_logits";
+    /**
+     * Mask head output {@code [R, K, M, M]} of probabilities instead of {@link #MASK_LOGITS}: mmdetection's Cascade
+     * Mask R-CNN averages its stages' mask heads' sigmoids in the graph.
+     */
+    public static final String MASK_PROBS = "mask_probs";
 
     private TensorNames() {}
 

@@ -83,6 +83,38 @@ public final class Anchors {
     }
 
     /**
+     * mmdetection's cell anchors ({@code AnchorGenerator.gen_single_level_base_anchors},
+     * {@code mmdet/core/anchor/anchor_generator.py}:150-193 at v2.16.0, base size = stride, {@code scale_major}), in
+     * float32 as it computes them: {@code hr = sqrt(ratio)}, {@code wr = 1 / hr}; for each ratio (outer loop), for
+     * each scale (inner loop) {@code ws = stride · wr · scale}, {@code hs = stride · hr · scale}, box
+     * {@code (-0.5ws, -0.5hs, 0.5ws, 0.5hs)} about the origin ({@code center_offset} is applied by
+     * {@link #gridAnchors}'s offset).
+     *
+     * @param stride the level's stride (mmdetection's base size), {@code >= 1}
+     * @param scales anchor scales (size / stride), each finite and {@code > 0}
+     * @param aspectRatios height / width ratios, each finite and {@code > 0}
+     * @return {@code float[4 · A]}, ratio-major
+     */
+    public static float[] mmdetectionCellAnchors(int stride, double[] scales, double[] aspectRatios) {
+        Checks.atLeast("stride", stride, 1);
+        positive("scales", scales);
+        positive("aspectRatios", aspectRatios);
+        float[] out = new float[4 * scales.length * aspectRatios.length];
+        int o = 0;
+        for (double ratio : aspectRatios) {
+            float hr = (float) Math.sqrt((float) ratio), wr = 1f / hr;
+            for (double scale : scales) {
+                float ws = stride * wr * (float) scale, hs = stride * hr * (float) scale;
+                out[o++] = -(0.5f * ws);
+                out[o++] = -(0.5f * hs);
+                out[o++] = 0.5f * ws;
+                out[o++] = 0.5f * hs;
+            }
+        }
+        return out;
+    }
+
+    /**
      * The anchors of one feature level: every cell anchor shifted to every grid position. The shift of column
      * {@code x} is {@code offset·stride + x·stride} (computed in double like {@code torch.arange} does, then
      * rounded to float), likewise for rows; each anchor coordinate is {@code float(shift) + float(cell)}.

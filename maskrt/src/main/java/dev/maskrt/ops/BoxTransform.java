@@ -60,6 +60,18 @@ public interface BoxTransform {
      */
     int[] finite(float[] boxes, float[] scores);
 
+    /**
+     * mmdetection {@code DeltaXYWHBBoxCoder.decode} without its clip ({@code delta2bbox},
+     * {@code mmdet/core/bbox/coder/delta_xywh_bbox_coder.py}:206-249 at v2.16.0, zero target means): {@code d = deltas
+     * · stds}; {@code px = (x0 + x1) · 0.5}, {@code pw = x1 - x0}; {@code dw, dh} clamped to {@code [-maxRatio,
+     * maxRatio]}; {@code gx = px + pw · dx}, {@code gw = pw · exp(dw)}; result {@code gx ∓ gw · 0.5}. Float32 in
+     * mmdetection's order ({@code exp} correctly rounded, as in {@link #applyDeltas(float[], float[], float[], float)}).
+     *
+     * @param stds     {@code float[4]} target stds, each finite and {@code > 0}
+     * @param maxRatio {@code |ln(wh_ratio_clip)|}, not NaN
+     */
+    float[] applyDeltasMmdetection(float[] deltas, float[] boxes, float[] stds, float maxRatio);
+
     // ---- maskrcnn-benchmark's "+1" box convention (maskrcnn_benchmark/modeling/box_coder.py, structures/)
 
     /**

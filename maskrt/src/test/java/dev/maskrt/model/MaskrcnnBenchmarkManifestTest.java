@@ -54,7 +54,7 @@ class MaskrcnnBenchmarkManifestTest {
     void refusesMissingOrMalformedConventionsNamingTheField() throws IOException {
         assertRefused(edited(r -> r.remove("conventions")), "'conventions'", "missing");
         assertRefused(edited(r -> TinyPackages.at(r, "conventions").put("box_coordinates", "half_open")),
-                "'conventions.box_coordinates'", "\"continuous\" or \"plus_one\"", "half_open");
+                "'conventions.box_coordinates'", "one of \"continuous\", \"plus_one\"", "half_open");
         assertRefused(edited(r -> TinyPackages.at(r, "conventions").remove("nms")), "'conventions.nms'", "missing");
         assertRefused(edited(r -> TinyPackages.at(r, "conventions").put("level_mapper_eps", -1)),
                 "'conventions.level_mapper_eps'");
@@ -85,7 +85,8 @@ class MaskrcnnBenchmarkManifestTest {
     }
 
     @Test
-    void mmdetectionIsStillRefused() throws IOException {
-        assertRefused(edited(r -> r.put("flavour", "mmdetection")), "'flavour'", "not supported yet");
+    void refusesAnMmdetectionResizeWithPilInterpolation() throws IOException {
+        assertRefused(edited(r -> TinyPackages.at(r, "conventions")
+                .put("resize", "mmdetection")), "'input.interpolation'", "needs \"cv2_bilinear\"");
     }
 }

@@ -89,7 +89,8 @@ class ModelPackageTest {
     void refusesUnknownAndUnsupportedFlavours() throws IOException {
         assertRefused(brokenCopy(r -> r.put("flavour", "yolo")), "'flavour'", "unknown flavour \"yolo\"");
         Files.walk(tmp).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        assertRefused(brokenCopy(r -> r.put("flavour", "mmdetection")), "'flavour'", "not supported yet");
+        assertRefused(brokenCopy(r -> r.put("flavour", "mmdetection")), "'conventions'",
+                "a mmdetection package must record its conventions");
     }
 
     @Test

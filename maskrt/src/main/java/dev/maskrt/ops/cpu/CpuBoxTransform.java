@@ -72,6 +72,31 @@ public final class CpuBoxTransform implements BoxTransform {
     }
 
     @Override
+    public float[] applyDeltasMmdetection(float[] deltas, float[] boxes, float[] stds, float maxRatio) {
+        int r = BoxTransformChecks.applyDeltas(deltas, boxes, stds, maxRatio);
+        float[] out = new float[4 * r];
+        float sx = stds[0], sy = stds[1], sw = stds[2], sh = stds[3];
+        forRange(r, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int b = 4 * i;
+                float dx = deltas[b] * sx, dy = deltas[b + 1] * sy;
+                // clamp(min=-max_ratio, max=max_ratio) propagates NaN, as Math.min/max do
+                float dw = Math.max(Math.min(deltas[b + 2] * sw, maxRatio), -maxRatio);
+                float dh = Math.max(Math.min(deltas[b + 3] * sh, maxRatio), -maxRatio);
+                float px = (boxes[b] + boxes[b + 2]) * 0.5f, py = (boxes[b + 1] + boxes[b + 3]) * 0.5f;
+                float pw = boxes[b + 2] - boxes[b], ph = boxes[b + 3] - boxes[b + 1];
+                float gw = pw * (float) Math.exp(dw), gh = ph * (float) Math.exp(dh);
+                float gx = px + pw * dx, gy = py + ph * dy;
+                out[b] = gx - gw * 0.5f;
+                out[b + 1] = gy - gh * 0.5f;
+                out[b + 2] = gx + gw * 0.5f;
+                out[b + 3] = gy + gh * 0.5f;
+            }
+        });
+        return out;
+    }
+
+    @Override
     public void clip(float[] boxes, int imageHeight, int imageWidth) {
         clipTo(boxes, BoxTransformChecks.clip(boxes, imageHeight, imageWidth), imageWidth, imageHeight);
     }

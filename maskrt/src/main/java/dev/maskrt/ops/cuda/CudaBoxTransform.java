@@ -98,6 +98,11 @@ public final class CudaBoxTransform extends CudaOpBase implements BoxTransform {
 
     /** Not on the device: the CUDA ops do not serve maskrcnn-benchmark's conventions yet (the pipeline runs the CPU ops). */
     @Override
+    public float[] applyDeltasMmdetection(float[] deltas, float[] boxes, float[] stds, float maxRatio) {
+        throw CudaOpBase.mmdetectionUnsupported("applyDeltasMmdetection");
+    }
+
+    @Override
     public float[] applyDeltasPlusOne(float[] deltas, float[] boxes, float[] weights, float scaleClamp) {
         throw CudaOpBase.legacyUnsupported("applyDeltasPlusOne");
     }

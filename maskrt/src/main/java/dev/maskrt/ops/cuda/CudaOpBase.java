@@ -60,4 +60,9 @@ abstract class CudaOpBase implements AutoCloseable {
         return new UnsupportedOperationException(op + ": the CUDA ops do not serve maskrcnn-benchmark's conventions "
                 + "(flavour maskrcnn_benchmark); use the CPU ops");
     }
+
+    static UnsupportedOperationException mmdetectionUnsupported(String op) {
+        return new UnsupportedOperationException(op + ": the CUDA ops do not serve mmdetection's conventions "
+                + "(flavour mmdetection); use the CPU ops");
+    }
 }
