@@ -650,6 +650,23 @@ def save_checkpoint(model, path, class_names, source):
 
 # ------------------------------------------------------------------------------------------------ export
 
+RPN_MAX_LOGIT = 8.0
+
+
+@torch.no_grad()
+def _unsaturate_rpn(model, image):
+    """Random weights only: scales the RPN objectness layer so that its largest logit on the calibration image is
+    RPN_MAX_LOGIT. mmdetection ranks proposals by float32 sigmoid scores (RPNHead._get_bboxes_single) and orders ties
+    with torch's sort, which is not stable: logits above ~17 all give exactly 1.0, and a random head calibrated to a
+    logit spread of 2 reaches 25-35 on cell images, leaving hundreds of proposals tied at 1.0 in an order no other
+    implementation can reproduce. (Trained RPNs saturate too; parity on such images is then up to torch's sort.)"""
+    head = model.proposal_generator.rpn_head
+    logits = torch.cat([head.objectness_logits(head.conv(f)).flatten() for f in model.backbone(image)])
+    top = float(logits.abs().max())
+    if top > RPN_MAX_LOGIT:
+        head.objectness_logits.weight.mul_(RPN_MAX_LOGIT / top)
+        head.objectness_logits.bias.mul_(RPN_MAX_LOGIT / top)
+
 def build_model(settings):
     return GeneralizedRCNN(settings["architecture"]).eval()
 
@@ -670,6 +687,9 @@ def export(config_path, out_dir, weights=None, seed=0, calibration_image=None, s
         source = {"config": os.path.basename(config_path), "weights": os.path.basename(weights)}
     else:
         package.init_random(model, seed, settings, calibration_image)
+        image = calibration_image if calibration_image is not None else \
+            package._calibration_image(torch.Generator().manual_seed(seed))
+        _unsaturate_rpn(model, image)
         source = {"config": os.path.basename(config_path), "weights": f"random (seed {seed})"}
     if save_checkpoint_to:
         save_checkpoint(model, save_checkpoint_to, settings["roi_heads"]["class_names"], source)

@@ -10,7 +10,7 @@ What it does:
 1. Reads the config with mmcv's `Config.fromfile` (its `_base_` files merged). A --config path that does not exist
    as given is looked up under the mmdetection source root (DEST/src, next to the `mmdet` package), so mmdet's own
    `configs/...` paths work from anywhere. --score-thr sets model.test_cfg.rcnn.score_thr (the cascade configs have a
-   single rcnn test dict too).
+   single rcnn test dict too; a config without test_cfg.rcnn gets test_cfg.score_thr).
 2. Builds the model with mmdet's own `mmdet.apis.init_detector(cfg, checkpoint, device='cpu')`, which loads the
    checkpoint with mmcv's `load_checkpoint` (map_location cpu): an mmdet/mmcv checkpoint, a plain state_dict, or a
    file written with `torch.save({'state_dict': sd, 'meta': {'CLASSES': [...], ...}}, path)`. Missing or unexpected
@@ -184,7 +184,10 @@ def main(argv=None):
     config_path = resolve_config(args.config)
     cfg = mmcv.Config.fromfile(config_path)
     if args.score_thr is not None:
-        cfg.model.test_cfg.rcnn.score_thr = args.score_thr
+        if "rcnn" in cfg.model.test_cfg:
+            cfg.model.test_cfg.rcnn.score_thr = args.score_thr
+        else:  # single-stage detectors keep score_thr at the top of test_cfg
+            cfg.model.test_cfg.score_thr = args.score_thr
     if args.random_init:
         cfg.model.backbone.init_cfg = None
 
@@ -211,7 +214,9 @@ def main(argv=None):
                 f.write(model.cfg.pretty_text)
     print(f"mmdet_run: {os.path.relpath(config_path, _source_root())} built "
           f"({'random init' if args.random_init else args.checkpoint}) in {build_s:.2f} s; mmcv ops {MMCV_OPS}"
-          f"{' (CPU deform conv: torchvision)' if PATCHED else ''}; {args.threads} threads", file=sys.stderr)
+          f"{' (CPU deform conv: torchvision)' if PATCHED else ''}; {args.threads} threads; class names "
+          f"{'from the checkpoint meta' if classes is not None else 'are indices 0..%d' % (len(class_names) - 1)}",
+          file=sys.stderr)
 
     images = []
     for path in args.images:

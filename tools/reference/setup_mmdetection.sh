@@ -108,7 +108,10 @@ if [[ "$MMCV_EXT" == build ]]; then
         mkdir -p "$BUILD"
         git --git-dir="$MIRRORS/${REPO[mmcv]}/repo" archive "${COMMIT[mmcv]}" | tar -x -C "$BUILD"
         sed -i "/^    setup_requires=\['pytest-runner'\],$/d" "$BUILD/setup.py"
-        if grep -q "setup_requires" "$BUILD/setup.py"; then echo "setup_requires still in $BUILD/setup.py" >&2; exit 1; fi
+        if grep -q "setup_requires" "$BUILD/setup.py"; then
+            echo "setup_requires still in $BUILD/setup.py" >&2
+            exit 1
+        fi
         echo "building mmcv._ext (CPU, MAX_JOBS=$MAX_JOBS; log $DEST/mmcv-build.log) ..."
         if (cd "$BUILD" && MMCV_WITH_OPS=1 nice -n 19 "$PY" setup.py build_ext --inplace) \
                 > "$DEST/mmcv-build.log" 2>&1 && ls "$BUILD"/mmcv/_ext.*.so >/dev/null 2>&1; then
@@ -359,7 +362,8 @@ for aligned in (True, False):
             out = roi_align(feat, rois, (7, 7), scale, sr, 'avg', aligned)
             ref = torchvision.ops.roi_align(feat, rois, (7, 7), scale, sr, aligned)
             err = (out - ref).abs().max().item()
-            check(f'roi_align aligned={aligned} sampling_ratio={sr} scale={scale}', err <= 1e-5, f'max |diff| {err:.2e}')
+            check(f'roi_align aligned={aligned} sampling_ratio={sr} scale={scale}', err <= 1e-5,
+                  f'max |diff| {err:.2e}')
 
 
 def naive_deform_conv(x, offset, weight, bias, stride, pad, dil, mask=None):

@@ -27,7 +27,7 @@ public final class Preprocessor {
     private final float[] mean, std;
     /**
      * {@code normalised[c][v] = (v - mean[c]) / std[c]} in float32 for every 8-bit value v (mmdetection's rule:
-     * {@code (v - mean[c]) · float32(1 / std[c])}, mmcv's {@code imnormalize}).
+     * {@code float32((v - mean[c]) · (1 / std[c]))} with the product in double, mmcv's {@code imnormalize}).
      */
     private final float[][] normalised = new float[CHANNELS][256];
     private final ResizeShortestEdge resize;
@@ -57,10 +57,11 @@ public final class Preprocessor {
         this.mean = toFloat3("pixelMean", pixelMean, false);
         this.std = toFloat3("pixelStd", pixelStd, true);
         for (int c = 0; c < CHANNELS; c++) {
-            // imnormalize: cv2.subtract(img, mean), cv2.multiply(img, 1 / std) with the float64 inverse rounded
-            float inverse = (float) (1.0 / pixelStd[c]);
+            // mmcv imnormalize (mean, std float32 as mmdet's Normalize keeps them): cv2.subtract(img, mean) in
+            // float32, then cv2.multiply(img, 1 / float64(std)), which OpenCV computes in double and rounds once
+            double inverse = 1.0 / std[c];
             for (int v = 0; v < 256; v++) {
-                normalised[c][v] = resize.isMmdetection() ? (v - mean[c]) * inverse : (v - mean[c]) / std[c];
+                normalised[c][v] = resize.isMmdetection() ? (float) ((v - mean[c]) * inverse) : (v - mean[c]) / std[c];
             }
         }
         this.resize = resize;
