@@ -80,7 +80,7 @@ class ExportReloadTest(unittest.TestCase):
         os.makedirs(bad)
         with open(os.path.join(self.dir, "manifest.json")) as f:
             m = json.load(f)
-        m["flavour"] = "mmdetection"
+        m["flavour"] = "yolo"
         write(os.path.join(bad, "manifest.json"), json.dumps(m))
         with self.assertRaisesRegex(package.PackageError, "manifest.json: flavour"):
             package.load_package(bad)
