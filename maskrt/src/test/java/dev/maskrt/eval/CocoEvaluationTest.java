@@ -1,5 +1,7 @@
 package dev.maskrt.eval;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -52,6 +54,25 @@ class CocoEvaluationTest {
                 assertEquals(" Average Recall     (AR) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ] = 0.792", lines[10]);
                 assertEquals(4, s.perCategoryAp().size());
             }
+        }
+    }
+
+    /**
+     * Box-only results (a Faster / Cascade R-CNN without masks: no {@code segmentation}) on 20 DSB 2018 images against
+     * pycocotools' bbox evaluation: the seed's table (mAP, AP50, AP75, APs, APm, APl) and the rest of the 12 stats.
+     * Golden: {@code tools/reference/make_bbox_eval_golden.py}.
+     */
+    @Test
+    void boxOnlyResultsMatchPycocotools() throws IOException {
+        Path dir = Path.of("src/test/resources/eval");
+        JsonNode golden = new ObjectMapper().readTree(dir.resolve("dsb20_box_stats.json").toFile());
+        double[] expected = new double[12];
+        for (int i = 0; i < 12; i++) expected[i] = golden.get("pycocotools_stats").get(i).asDouble();
+        try (Workers w = new Workers(2)) {
+            CocoSummary s = CocoEvaluation.evaluate(CocoGroundTruth.load(dir.resolve("dsb20_boxes_gt.json")),
+                    dir.resolve("dsb20_box_results.json"), IouType.BBOX, new int[] {1, 10, 100}, w);
+            assertArrayEquals(expected, s.stats(), 1e-12);
+            for (String k : List.of("AP", "AP50", "AP75", "APs", "APm", "APl")) assertTrue(s.named().containsKey(k), k);
         }
     }
 
