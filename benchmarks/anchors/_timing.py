@@ -1,6 +1,8 @@
 """Shared by the anchor scripts: torch on 2 threads, a warm-up, the median of repeated runs, one JSON line out."""
 import json
+import os
 import statistics
+import subprocess
 import time
 
 import torch
@@ -26,3 +28,12 @@ def median_ms(fn, warmup=3, runs=15):
 def emit(workload, anchor, ms, **extra):
     """Prints the line benchmarks/compare.py reads: {"workload", "anchor", "ms", ...extra}."""
     print(json.dumps({"workload": workload, "anchor": anchor, "ms": round(ms, 3), **extra}), flush=True)
+
+
+def run_maskrt(java_cp, name, package, images, runs, warmup, precision="fp32"):
+    """maskrt's PipelineBenchmark (2 threads, decode -> instances) on `images`: one dict per image (its JSON line)."""
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    cmd = ["java", "-Xmx6g", "-cp", java_cp, "dev.maskrt.bench.PipelineBenchmark", "--model", package, "--name",
+           name, "--runs", str(runs), "--warmup", str(warmup), "--precision", precision] + images
+    proc = subprocess.run(cmd, cwd=os.path.join(root, "benchmarks"), check=True, stdout=subprocess.PIPE, text=True)
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]

@@ -60,6 +60,7 @@ from detectron2.engine import DefaultPredictor  # noqa: E402
 from detectron2.modeling.meta_arch.rcnn import GeneralizedRCNN  # noqa: E402
 
 from _synthetic import synthetic_image  # noqa: E402
+from _timing import run_maskrt  # noqa: E402
 
 INPUTS = os.path.join(ROOT, "benchmarks", "target", "inputs")
 MODELS = os.path.join(ROOT, "benchmarks", "target", "models")
@@ -208,14 +209,6 @@ def run_detectron2(package, images, runs, warmup):
                         "detections": detections, "stages_ms": median_dict(samples)})
     return results
 
-
-# ---------------------------------------------------------------------------------------------- maskrt side
-
-def run_maskrt(java_cp, name, package, images, runs, warmup, precision="fp32"):
-    cmd = ["java", "-Xmx6g", "-cp", java_cp, "dev.maskrt.bench.PipelineBenchmark", "--model", package, "--name",
-           name, "--runs", str(runs), "--warmup", str(warmup), "--precision", precision] + images
-    proc = subprocess.run(cmd, cwd=os.path.join(ROOT, "benchmarks"), check=True, stdout=subprocess.PIPE, text=True)
-    return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
 
 
 # ------------------------------------------------------------------------------------------------- reporting
