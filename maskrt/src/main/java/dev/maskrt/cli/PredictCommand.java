@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -27,6 +29,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -110,6 +116,11 @@ final class PredictCommand implements Callable<Integer> {
                 "category ids are class index + 1."})
     Path cocoGt;
 
+    @Option(names = "--in-flight", defaultValue = "2", paramLabel = "N",
+            description = {"Images predicted at once, 1..8 (default 2: the next image is decoded and predicted while",
+                "the previous one's outputs are encoded and journalled). Outputs and journal keep the input order."})
+    int inFlight;
+
     @Option(names = "--resume", description = "Continue the interrupted or failed run in --out from its journal.")
     boolean resume;
 
@@ -172,15 +183,29 @@ final class PredictCommand implements Callable<Integer> {
         if (why != null) throw usage(why + " and --overlays");
     }
 
-    /** Predicts the images not yet in the journal, appending each finished one. */
+    /**
+     * Predicts the images not yet in the journal, appending each finished one in input order. Up to {@code --in-flight}
+     * predictions run ahead on their own threads (the {@link Predictor} is thread-safe) while this thread encodes,
+     * draws and journals the finished ones, so a killed run has journalled a prefix of the work and resumes after it.
+     */
     private void predictAll(Predictor predictor, ImageRenderer renderer, List<InputImage> inputs,
                             PredictJournal journal, Map<Path, String> failed, PrintWriter err) throws IOException {
         OverlayRenderer overlayRenderer = overlays ? new OverlayRenderer() : null;
-        int remaining = (int) inputs.stream().filter(in -> !journal.isDone(in.id())).count();
-        try (Progress progress = Progress.create(remaining, err)) {
-            for (InputImage in : inputs) {
-                if (journal.isDone(in.id())) continue;
-                Prediction p = predictor.predictAll(List.of(ImageInput.of(in.path()))).get(0);
+        List<InputImage> todo = inputs.stream().filter(in -> !journal.isDone(in.id())).toList();
+        ExecutorService ahead = Executors.newFixedThreadPool(inFlight, r -> {
+            Thread t = new Thread(r, "maskrt-predict-ahead");
+            t.setDaemon(true);
+            return t;
+        });
+        Deque<Future<Prediction>> pending = new ArrayDeque<>();
+        int next = 0;
+        try (Progress progress = Progress.create(todo.size(), err)) {
+            for (InputImage in : todo) {
+                while (next < todo.size() && pending.size() < inFlight) {
+                    ImageInput image = ImageInput.of(todo.get(next++).path());
+                    pending.add(ahead.submit(() -> predictor.predictAll(List.of(image)).get(0)));
+                }
+                Prediction p = await(pending.poll());
                 ImageRecord record = null;
                 if (!p.isSuccess()) {
                     failed.put(in.path(), p.error().orElseThrow().getMessage());
@@ -196,6 +221,24 @@ final class PredictCommand implements Callable<Integer> {
                 if (record != null) journal.append(record); // a journal that cannot be written ends the run
                 progress.step();
             }
+        } finally {
+            for (Future<Prediction> f : pending) f.cancel(true);
+            ahead.shutdownNow();
+        }
+    }
+
+    /** The prediction of a look-ahead task (predictAll reports an image's failure in its Prediction, never throws). */
+    private static Prediction await(Future<Prediction> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a prediction", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) throw r;
+            if (cause instanceof Error error) throw error;
+            throw new IllegalStateException(cause);
         }
     }
 
@@ -226,6 +269,7 @@ final class PredictCommand implements Callable<Integer> {
 
     /** Checks the options' values; returns --max-image-bytes in bytes. */
     private long checkOptions() {
+        if (inFlight < 1 || inFlight > 8) throw usage("--in-flight: must be 1..8, got " + inFlight);
         if (threads < 0 || threads > PredictorOptions.MAX_THREADS) {
             throw usage("--threads must be in 0.." + PredictorOptions.MAX_THREADS + " (0 = all cores), got " + threads);
         }

@@ -165,4 +165,26 @@ class PredictCommandTest {
                 dir.resolve("out").toString(), "--format", "pdf");
         assertEquals(2, badFormat.status());
     }
+
+    /** Predictions running ahead change nothing in the outputs: --in-flight 4 writes the bytes --in-flight 1 does. */
+    @Test
+    void imagesInFlightGiveTheSameOutputsInInputOrder(@TempDir Path dir) throws Exception {
+        Path images = imagesDir(dir);
+        List<byte[]> outputs = new java.util.ArrayList<>();
+        for (String n : List.of("1", "4")) {
+            Path out = dir.resolve("out" + n);
+            MainTest.Run run = MainTest.run("predict", "--model", MODEL, "--images", images.toString(), "--out",
+                    out.toString(), "--format", "coco,dsb", "--threads", "2", "--in-flight", n);
+            assertEquals(1, run.status(), run.err()); // the truncated 000009.png
+            assertTrue(run.err().contains("maskrt: failed: " + images.resolve("000009.png")), run.err());
+            outputs.add(Files.readAllBytes(out.resolve("coco_results.json")));
+            outputs.add(Files.readAllBytes(out.resolve("submission_dsb.csv")));
+        }
+        assertTrue(java.util.Arrays.equals(outputs.get(0), outputs.get(2)), "coco_results.json differs");
+        assertTrue(java.util.Arrays.equals(outputs.get(1), outputs.get(3)), "submission_dsb.csv differs");
+        MainTest.Run bad = MainTest.run("predict", "--model", MODEL, "--images", images.toString(), "--out",
+                dir.resolve("bad").toString(), "--in-flight", "0");
+        assertEquals(2, bad.status());
+        assertTrue(bad.err().contains("--in-flight: must be 1..8, got 0"), bad.err());
+    }
 }
