@@ -34,10 +34,17 @@ final class StagingBuffers {
         if (bytes > Integer.MAX_VALUE) throw new IllegalArgumentException("input of " + bytes + " bytes is too large");
         ByteBuffer best = null;
         synchronized (this) {
-            for (ByteBuffer b : free) {
-                if (b.capacity() >= bytes && (best == null || b.capacity() < best.capacity())) best = b;
+            int at = -1;
+            for (int i = 0; i < free.size(); i++) {
+                ByteBuffer b = free.get(i);
+                if (b.capacity() >= bytes && (best == null || b.capacity() < best.capacity())) {
+                    best = b;
+                    at = i;
+                }
             }
-            if (best != null) free.remove(best);
+            // by index: List.remove(Object) would use ByteBuffer.equals, which compares contents, and could remove
+            // another buffer with equal remaining bytes, leaving this one free for a concurrent run to take too
+            if (at >= 0) free.remove(at);
         }
         if (best == null) {
             long rounded = Math.min(Integer.MAX_VALUE, (bytes + ROUND - 1) / ROUND * ROUND);
@@ -54,12 +61,12 @@ final class StagingBuffers {
             free.add(buffer);
             return;
         }
-        ByteBuffer smallest = buffer;
-        for (ByteBuffer b : free) if (b.capacity() < smallest.capacity()) smallest = b;
-        if (smallest != buffer) {
-            free.remove(smallest);
-            free.add(buffer);
+        int smallest = -1;
+        for (int i = 0; i < free.size(); i++) {
+            if (free.get(i).capacity() < (smallest < 0 ? buffer.capacity() : free.get(smallest).capacity())) smallest = i;
         }
+        if (smallest >= 0) free.set(smallest, buffer); // by index, as in take
+
     }
 
     synchronized void engineOpened() {

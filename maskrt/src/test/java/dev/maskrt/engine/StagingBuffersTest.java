@@ -49,4 +49,26 @@ class StagingBuffersTest {
         pool.give(pool.take(5)); // no engine open: nothing kept
         assertEquals(0, pool.keptBytes());
     }
+
+    /**
+     * Kept buffers of different capacities whose remaining bytes are equal are equal by {@code ByteBuffer.equals}
+     * (it compares contents, not identity or capacity): taking the smaller must remove that very buffer from the
+     * pool, so that two concurrent runs never get the same one (the bug: the pool removed by equality, i.e. the
+     * larger buffer, left the one it handed out in the free list, and the next run took it too).
+     */
+    @Test
+    void neverHandsOutABufferInUse() {
+        StagingBuffers pool = new StagingBuffers();
+        pool.engineOpened();
+        ByteBuffer big = pool.take(3 << 20), small = pool.take(1 << 20);
+        big.limit(4096);
+        small.limit(4096); // both: 4096 zero bytes remaining
+        pool.give(big);
+        pool.give(small);
+        ByteBuffer first = pool.take(4096);
+        assertSame(small, first); // the smallest that fits
+        ByteBuffer second = pool.take(4096);
+        assertNotSame(first, second, "a buffer in use was handed out again");
+        assertSame(big, second);
+    }
 }
