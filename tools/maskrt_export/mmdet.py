@@ -119,18 +119,25 @@ def _nms_threshold(nms, key, need):
 
 
 def _pipeline(cfg, need):
-    """(resize (long, short), to_rgb, mean, std, size_divisor) of the test pipeline (v2) or data_preprocessor (v3)."""
+    """(resize (long, short), to_rgb, mean, std, size_divisor, test-time augmentation) of the test pipeline (v2) or
+    data_preprocessor (v3); the augmentation is None, or ([(long, short), ...], flip) of MultiScaleFlipAug."""
     steps = _get(_get(_get(cfg, "data"), "test"), "pipeline") or cfg.get("test_pipeline")
     need(isinstance(steps, list), "data.test.pipeline", "missing (no test pipeline in the config)")
+    aug_scales, flip = None, False
     flat = []
     for step in steps:
         if step.get("type") == "MultiScaleFlipAug":
             scale = step.get("img_scale", step.get("scale"))
             scales = scale if isinstance(scale, list) else [scale]
-            need(len(scales) == 1, "data.test.pipeline.MultiScaleFlipAug.img_scale",
-                 f"test-time augmentation (several scales {scales}) is not served for mmdetection models")
-            need(not step.get("flip", False), "data.test.pipeline.MultiScaleFlipAug.flip",
-                 "test-time augmentation (flip=True) is not served for mmdetection models")
+            need(len(scales) >= 1 and all(isinstance(x, (tuple, list)) and len(x) == 2 for x in scales),
+                 "data.test.pipeline.MultiScaleFlipAug.img_scale", f"needs (long, short) pairs, got {scale!r}")
+            aug_scales = [(max(x), min(x)) for x in scales]
+            flip = bool(step.get("flip", False))
+            direction = step.get("flip_direction", "horizontal")
+            need(direction in ("horizontal", ["horizontal"]), "data.test.pipeline.MultiScaleFlipAug.flip_direction",
+                 f"only 'horizontal' is supported, got {direction!r}")
+            need(step.get("scale_factor") is None, "data.test.pipeline.MultiScaleFlipAug.scale_factor",
+                 "only img_scale is supported")
             inner = [dict(t) for t in step.get("transforms", [])]
             for t in inner:
                 if t.get("type") == "Resize":
@@ -181,7 +188,8 @@ def _pipeline(cfg, need):
     need(isinstance(mean, (list, tuple)) and len(mean) == 3, f"{key}.mean", f"needs 3 values, got {mean!r}")
     need(isinstance(std, (list, tuple)) and len(std) == 3 and all(s > 0 for s in std), f"{key}.std",
          f"needs 3 positive values, got {std!r}")
-    return (max(scale), min(scale)), to_rgb, [float(x) for x in mean], [float(x) for x in std], divisor
+    aug = (aug_scales, flip) if aug_scales and (len(aug_scales) > 1 or flip) else None
+    return (max(scale), min(scale)), to_rgb, [float(x) for x in mean], [float(x) for x in std], divisor, aug
 
 
 def _coder(coder, key, need):
@@ -377,7 +385,7 @@ def resolve(cfg, source="config", class_names=None):
     score_thr = float(rcnn.get("score_thr", 0.05))
     rcnn_nms = _nms_threshold(rcnn.get("nms", {"type": "nms", "iou_threshold": 0.5}), "model.test_cfg.rcnn.nms", need)
     max_per_img = int(rcnn.get("max_per_img", 100))
-    (long_side, short_side), to_rgb, mean, std, divisor = _pipeline(cfg, need)
+    (long_side, short_side), to_rgb, mean, std, divisor, aug = _pipeline(cfg, need)
     need(divisor == 32, "data.test.pipeline.Pad.size_divisor", f"must be 32, got {divisor}")
     names = list(class_names or cfg.get("classes") or [])
     need(not names or len(names) == num_classes, "classes", f"needs {num_classes} names, got {len(names)}")
@@ -466,7 +474,9 @@ def resolve(cfg, source="config", class_names=None):
             "scale_clamp": clamp,
         },
         "roi_heads": roi_heads,
-        "test_aug": {"enabled": False, "min_sizes": [int(short_side)], "max_size": int(long_side), "flip": False},
+        # MultiScaleFlipAug with several scales or flip: mmdetection runs aug_test (served for box-only models)
+        "test_aug": None if aug is None else {"enabled": True, "min_sizes": [int(s) for _, s in aug[0]],
+                                              "max_sizes": [int(l) for l, _ in aug[0]], "flip": aug[1]},
         "conventions": conventions(),
     }
 

@@ -93,6 +93,13 @@ class ResolveTest(unittest.TestCase):
         self.assertEqual("mmdetection", s["conventions"]["anchor_generator"])
         self.assertEqual(["shsy5y", "astro", "cort"], s["roi_heads"]["class_names"])
 
+    def test_multi_scale_flip_testing_is_test_aug(self):
+        s = mmdet.load_settings(os.path.join(MM_CONFIGS, "tiny_cascade_rcnn_r50_dconv_seed_tta.py"))
+        self.assertEqual({"enabled": True, "min_sizes": [920, 600], "max_sizes": [1080, 800], "flip": True},
+                         s["test_aug"])
+        self.assertEqual((920, 1080), (s["input"]["min_size_test"], s["input"]["max_size_test"]))
+        self.assertIsNone(mmdet.load_settings(SEED)["test_aug"])
+
     def test_seed_recipe(self):
         s = mmdet.load_settings(SEED)
         self.assertEqual([[0.2, 0.5, 1.0, 2.0, 5.0]] * 5, s["anchors"]["aspect_ratios"])
@@ -160,8 +167,8 @@ class ResolveTest(unittest.TestCase):
             (("model", "roi_head", "bbox_roi_extractor", "roi_layer", "type"), "RoIPool",
              "model.roi_head.bbox_roi_extractor.roi_layer.type"),
             (("model", "roi_head", "num_stages"), 2, "model.roi_head.num_stages"),
-            (("data", "test", "pipeline", 1, "flip"), True, "MultiScaleFlipAug.flip"),
-            (("data", "test", "pipeline", 1, "img_scale"), [(1333, 800), (1666, 1000)], "MultiScaleFlipAug.img_scale"),
+            (("data", "test", "pipeline", 1, "flip_direction"), "vertical", "MultiScaleFlipAug.flip_direction"),
+            (("data", "test", "pipeline", 1, "img_scale"), [(1333, 800, 3)], "MultiScaleFlipAug.img_scale"),
         ]
         for path, value, key in cases:
             with self.subTest(key=key):

@@ -1,10 +1,12 @@
 package dev.maskrt;
 
+import dev.maskrt.cascade.AugmentedInference;
 import dev.maskrt.cascade.CascadePipeline;
 import dev.maskrt.config.Backend;
 import dev.maskrt.config.DetectionSettings;
 import dev.maskrt.config.Precision;
 import dev.maskrt.cascade.ImageResult;
+import dev.maskrt.cascade.MmdetectionTestTimeAugmentation;
 import dev.maskrt.cascade.TestTimeAugmentation;
 import dev.maskrt.config.StageTimer;
 import dev.maskrt.model.EngineFactory;
@@ -58,7 +60,7 @@ public final class Predictor implements AutoCloseable {
     private final DetectionSettings settings;
     private final int batchSize;
     /** Test-time augmentation, or null when off. */
-    private final TestTimeAugmentation tta;
+    private final AugmentedInference tta;
     private final Precision precision;
     private volatile boolean closed;
 
@@ -88,11 +90,21 @@ public final class Predictor implements AutoCloseable {
                 options.maskThreshold() != null ? options.maskThreshold() : r.maskThreshold());
         this.batchSize = options.batchSize();
         this.precision = options.precision();
-        this.tta = ttaEnabled(options, m) ? new TestTimeAugmentation(pipeline, preprocessor, m.testAug()) : null;
+        this.tta = !ttaEnabled(options, m) ? null
+                : m.conventions().mmdetectionResize() ? new MmdetectionTestTimeAugmentation(pipeline, preprocessor,
+                        m.testAug())
+                : new TestTimeAugmentation(pipeline, preprocessor, m.testAug());
     }
 
     private static boolean ttaEnabled(PredictorOptions options, ModelManifest m) {
         boolean on = options.tta() != null ? options.tta() : m.testAug().enabled();
+        if (on && m.conventions().mmdetectionResize()) {
+            if (m.hasMasks()) {
+                throw new IllegalArgumentException("tta: mmdetection's test-time augmentation (aug_test) is served for "
+                        + "box-only models; " + m.file() + " has a mask head: run it without TTA (--no-tta)");
+            }
+            return true;
+        }
         if (on && !m.conventions().isDetectron2()) {
             throw new IllegalArgumentException("tta: test-time augmentation is detectron2's (GeneralizedRCNNWithTTA); "
                     + m.file() + " is a " + m.flavour() + " model");

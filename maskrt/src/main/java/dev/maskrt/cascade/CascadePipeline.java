@@ -36,6 +36,7 @@ public final class CascadePipeline {
     private final DetectionSelector selector;
     private final MaskPredictor masks;
     private final DetectorPostprocess postprocess;
+    private final BoxRules rules;
 
     public CascadePipeline(ModelPackage model, SparseOps ops) {
         this(requireModel(model).manifest(), model.backbone(), boxHeads(model), model.maskHead(), ops);
@@ -50,15 +51,15 @@ public final class CascadePipeline {
         this.manifest = manifest;
         this.backbone = backbone;
         // the conventions (detectron2's, or maskrcnn-benchmark's legacy rules) choose the box ops of every step
-        BoxRules rules = new BoxRules(manifest.conventions(), ops.boxTransform(), ops.nms());
-        this.proposals = new ProposalGenerator(manifest.anchors(), manifest.rpn(), rules);
+        this.rules = new BoxRules(manifest.conventions(), ops.boxTransform(), ops.nms());
+        this.proposals = new ProposalGenerator(manifest.anchors(), manifest.rpn(), this.rules);
         var box = manifest.roiHeads().boxPooler();
         this.boxStages = new CascadeBoxStages(manifest.roiHeads(), boxHeads,
-                new RoiPooler(box, ops.roiAlign(), rules.levelMapping(box)), rules);
-        this.selector = new DetectionSelector(rules);
+                new RoiPooler(box, ops.roiAlign(), this.rules.levelMapping(box)), this.rules);
+        this.selector = new DetectionSelector(this.rules);
         var mask = manifest.roiHeads().maskPooler();
         this.masks = manifest.hasMasks() ? new MaskPredictor(maskHead, new RoiPooler(mask, ops.roiAlign(),
-                rules.levelMapping(mask)), manifest.roiHeads().maskClassAgnostic()) : null;
+                this.rules.levelMapping(mask)), manifest.roiHeads().maskClassAgnostic()) : null;
         this.postprocess = new DetectorPostprocess(ops.boxTransform(), ops.maskPaster(), manifest.conventions());
     }
 
@@ -143,6 +144,35 @@ public final class CascadePipeline {
         Detections d = selector.select(stages.boxes(), stages.scores(), manifest.numClasses(), h, w, settings, g);
         timer.add("detections", System.nanoTime() - t);
         return new BoxDetections(p, stages, d);
+    }
+
+    /** The RPN proposals of image {@code n} of a batch (resized-image pixels, descending logit). */
+    Proposals proposals(BackboneOutput backbone, int n, ImageGeometry g, StageTimer timer) {
+        long t = System.nanoTime();
+        Proposals p = proposals.propose(backbone, n, g.resizedHeight(), g.resizedWidth());
+        timer.add("proposals", System.nanoTime() - t);
+        return p;
+    }
+
+    /** The box stages of image {@code n} on the given boxes ({@code float[4R]}, R >= 1, resized-image pixels). */
+    StageOutput boxStages(BackboneOutput backbone, int n, float[] boxes, ImageGeometry g, StageTimer timer) {
+        FeatureMap[] boxLevels = backbone.select(manifest.roiHeads().boxPooler().levels(), manifest.anchors());
+        return boxStages.run(boxLevels, boxes, n, g.resizedHeight(), g.resizedWidth(), timer);
+    }
+
+    /** Clips boxes in place to an image of {@code height × width} by the model's rules. */
+    void clip(float[] boxes, int height, int width) {
+        rules.clip(boxes, height, width);
+    }
+
+    /** The model's NMS (its conventions') of one group, kept in descending score order. */
+    int[] nms(float[] boxes, float[] scores, double threshold) {
+        return rules.nms(boxes, scores, threshold);
+    }
+
+    /** {@link DetectionSelector#selectMerged}: merged TTA boxes in original pixels, neither clipped nor rescaled. */
+    Detections selectMerged(float[] boxes, float[] scores, DetectionSettings settings) {
+        return selector.selectMerged(boxes, scores, manifest.numClasses(), settings);
     }
 
     /**

@@ -59,6 +59,29 @@ final class DetectionSelector {
                 kept[i + 3] /= sy;
             }
         }
+        return choose(kept, valid, scores, cols, perRow, numClasses, settings);
+    }
+
+    /**
+     * mmdetection's {@code multiclass_nms} on merged test-time-augmentation boxes ({@code CascadeRoIHead.aug_test}
+     * after {@code merge_aug_bboxes}): already in original-image pixels and clipped in each augmented image, so
+     * neither clipped nor rescaled here.
+     */
+    Detections selectMerged(float[] stageBoxes, float[] scores, int numClasses, DetectionSettings settings) {
+        int cols = numClasses + 1, r = scores.length / cols;
+        int perRow = r == 0 ? 1 : stageBoxes.length / (4 * r);
+        int[] valid = validRows(stageBoxes, scores, r, cols, perRow);
+        int rowLength = 4 * perRow;
+        float[] kept = new float[rowLength * valid.length];
+        for (int i = 0; i < valid.length; i++) {
+            System.arraycopy(stageBoxes, rowLength * valid[i], kept, rowLength * i, rowLength);
+        }
+        return choose(kept, valid, scores, cols, perRow, numClasses, settings);
+    }
+
+    /** The score threshold, NMS and cap on the valid rows' boxes {@code kept}. */
+    private Detections choose(float[] kept, int[] valid, float[] scores, int cols, int perRow, int numClasses,
+            DetectionSettings settings) {
         if (rules.conventions().perClassKthvalue()) {
             return perClass(kept, valid, scores, cols, perRow, numClasses, settings);
         }

@@ -39,7 +39,7 @@ import java.util.List;
  *
  * Thread-safe (as the pipeline is); every call owns its buffers.
  */
-public final class TestTimeAugmentation {
+public final class TestTimeAugmentation implements AugmentedInference {
     /** Augmented images per backbone run: {@code GeneralizedRCNNWithTTA}'s default {@code batch_size}. */
     public static final int BATCH_SIZE = 3;
     /** {@code _merge_detections} calls {@code fast_rcnn_inference_single_image} with score threshold 1e-8. */
@@ -74,6 +74,7 @@ public final class TestTimeAugmentation {
         return List.copyOf(out);
     }
 
+    @Override
     public List<Augmentation> augmentations() { return augmentations; }
 
     /**
@@ -81,6 +82,7 @@ public final class TestTimeAugmentation {
      *
      * @param settings the model's (or the user's) score threshold, NMS threshold, detection cap and mask threshold
      */
+    @Override
     public TtaResult run(DecodedImage image, DetectionSettings settings, StageTimer timer) {
         if (image == null) throw new IllegalArgumentException("image must not be null");
         if (settings == null) throw new IllegalArgumentException("settings must not be null");

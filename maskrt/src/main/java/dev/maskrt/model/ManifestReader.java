@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
@@ -106,10 +107,17 @@ final class ManifestReader {
             throw fail("input.interpolation", cv2 ? "\"cv2_bilinear\" goes with conventions.resize \"mmdetection\""
                     : "conventions.resize \"mmdetection\" needs \"cv2_bilinear\"");
         }
-        TestAugSettings testAug = testAug(root);
-        if (!conventions.isDetectron2() && root.has("test_aug")) {
-            throw fail("test_aug", "test-time augmentation is detectron2's; a package with non-detectron2 "
-                    + "conventions cannot have it");
+        TestAugSettings testAug = !root.has("test_aug") && conventions.mmdetectionResize()
+                // mmdetection without test_aug: its one test scale, no flip (aug_test of one image is simple_test's)
+                ? new TestAugSettings(false, new int[] {input.minSizeTest()}, input.maxSizeTest(), false)
+                : testAug(root);
+        if (!conventions.isDetectron2() && !conventions.mmdetectionResize() && root.has("test_aug")) {
+            throw fail("test_aug", "a maskrcnn_benchmark package has no test-time augmentation");
+        }
+        if (root.has("test_aug") && root.get("test_aug").has("max_sizes") != conventions.mmdetectionResize()) {
+            throw fail("test_aug", conventions.mmdetectionResize()
+                    ? "an mmdetection package gives max_sizes (one per img_scale), not max_size"
+                    : "max_sizes (one per size) is mmdetection's; detectron2's test_aug has one max_size");
         }
         return new ModelManifest(file, numClasses, classNames, input, anchors, rpn, roiHeads, backbone, boxHeads,
                 maskHead, testAug, graphSets(root, backbone, boxHeads, maskHead, dir), flavour, conventions);
@@ -244,8 +252,22 @@ final class ManifestReader {
             minSizes[i] = asInt(sizes.get(i), field);
             if (minSizes[i] < 1) throw fail(field, "must be >= 1, got " + minSizes[i]);
         }
-        int maxSize = positive(t, "test_aug", "max_size");
         boolean flip = bool(t, "test_aug", "flip");
+        if (t.has("max_sizes")) { // mmdetection: one (long, short) img_scale pair per size
+            JsonNode longs = array(t, "test_aug", "max_sizes");
+            if (longs.size() != minSizes.length) {
+                throw fail("test_aug.max_sizes", longs.size() + " entries for " + minSizes.length + " min_sizes");
+            }
+            int[] maxSizes = new int[minSizes.length];
+            for (int i = 0; i < maxSizes.length; i++) {
+                String field = "test_aug.max_sizes[" + i + "]";
+                maxSizes[i] = asInt(longs.get(i), field);
+                if (maxSizes[i] < 1) throw fail(field, "must be >= 1, got " + maxSizes[i]);
+            }
+            int largest = Arrays.stream(maxSizes).max().getAsInt();
+            return new TestAugSettings(enabled, minSizes, largest, flip, maxSizes);
+        }
+        int maxSize = positive(t, "test_aug", "max_size");
         return new TestAugSettings(enabled, minSizes, maxSize, flip);
     }
 

@@ -1,0 +1,196 @@
+package dev.maskrt.cascade;
+
+import dev.maskrt.config.DetectionSettings;
+import dev.maskrt.config.StageTimer;
+import dev.maskrt.image.Augmentation;
+import dev.maskrt.image.DecodedImage;
+import dev.maskrt.image.ImageGeometry;
+import dev.maskrt.image.PreprocessedBatch;
+import dev.maskrt.image.Preprocessor;
+import dev.maskrt.image.ResizeShortestEdge;
+import dev.maskrt.model.TestAugSettings;
+import dev.maskrt.output.Instance;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * mmdetection 2.x's test-time augmentation of a box-only two-stage model ({@code TwoStageDetector.aug_test},
+ * {@code mmdet/models/detectors/two_stage.py}:185-194 at v2.16.0) on the steps of a {@link CascadePipeline}, one image
+ * at a time. The augmented images are {@code MultiScaleFlipAug}'s: for each {@code img_scale} (long, short), the
+ * image rescaled ({@code imrescale}), then with {@code flip} the same rescaled image flipped horizontally; each goes
+ * through the backbone alone.
+ *
+ * <ol>
+ *   <li>proposals ({@code RPNTestMixin.aug_test_rpn}, {@code dense_test_mixins.py}:128-163): each augmented image's
+ *       RPN proposals, mapped back to the original image ({@code bbox_mapping_back}: unflip in the augmented image,
+ *       then divide by its scale factor), concatenated in augmentation order, one NMS over all of them with the
+ *       RPN's threshold by their sigmoid scores, sorted by score, the first {@code rpn.post_nms_topk}
+ *       ({@code merge_aug_proposals}, {@code mmdet/core/post_processing/merge_augs.py}:14-80);</li>
+ *   <li>boxes ({@code CascadeRoIHead.aug_test}, {@code cascade_roi_head.py}:458-507; the standard heads'
+ *       {@code aug_test_bboxes}, {@code test_mixins.py}): the merged proposals mapped into every augmented image
+ *       ({@code bbox_mapping}: scale, then flip), the box stages there (softmax of the stages' mean logits), the last
+ *       stage's boxes clipped to the augmented image and mapped back; boxes and scores averaged over the
+ *       augmentations ({@code merge_aug_bboxes}, :83-118, float32 {@code mean});</li>
+ *   <li>{@code multiclass_nms} on the averaged boxes in the original image (no clip, no rescale).</li>
+ * </ol>
+ * Models with masks are not served (their {@code aug_test} also averages every stage's mask head over the
+ * augmentations): {@link dev.maskrt.Predictor} refuses TTA for them. Thread-safe (as the pipeline is).
+ */
+public final class MmdetectionTestTimeAugmentation implements AugmentedInference {
+    private final CascadePipeline pipeline;
+    private final Preprocessor preprocessor;
+    private final List<Augmentation> augmentations;
+
+    /**
+     * @param pipeline the model's steps (an mmdetection package without a mask head)
+     * @param preprocessor normalising and padding as the model's input settings say (its own resize is not used)
+     * @param aug the {@code img_scale} pairs ({@code maxSizes[i]}, {@code minSizes[i]}) and flip
+     */
+    public MmdetectionTestTimeAugmentation(CascadePipeline pipeline, Preprocessor preprocessor, TestAugSettings aug) {
+        if (pipeline == null) throw new IllegalArgumentException("pipeline must not be null");
+        if (preprocessor == null) throw new IllegalArgumentException("preprocessor must not be null");
+        if (aug == null) throw new IllegalArgumentException("aug must not be null");
+        if (pipeline.hasMasks()) {
+            throw new IllegalArgumentException("mmdetection's test-time augmentation of a model with masks is not "
+                    + "served (run without TTA)");
+        }
+        this.pipeline = pipeline;
+        this.preprocessor = preprocessor;
+        this.augmentations = augmentations(aug);
+    }
+
+    /** {@code MultiScaleFlipAug}'s order: for each scale, no flip, then horizontal flip. */
+    static List<Augmentation> augmentations(TestAugSettings aug) {
+        List<Augmentation> out = new ArrayList<>();
+        int[] shorts = aug.minSizes(), longs = aug.maxSizes();
+        for (int i = 0; i < shorts.length; i++) {
+            ResizeShortestEdge resize = ResizeShortestEdge.mmdetection(shorts[i], longs[i]);
+            out.add(new Augmentation(resize, false));
+            if (aug.flip()) out.add(new Augmentation(resize, true));
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public List<Augmentation> augmentations() { return augmentations; }
+
+    @Override
+    public TtaResult run(DecodedImage image, DetectionSettings settings, StageTimer timer) {
+        if (image == null) throw new IllegalArgumentException("image must not be null");
+        if (settings == null) throw new IllegalArgumentException("settings must not be null");
+        if (timer == null) throw new IllegalArgumentException("timer must not be null");
+        int a = augmentations.size();
+        BackboneOutput[] backbones = new BackboneOutput[a];
+        ImageGeometry[] geometry = new ImageGeometry[a];
+        for (int k = 0; k < a; k++) { // each augmented image alone (extract_feats: one image per augmentation)
+            long t = System.nanoTime();
+            PreprocessedBatch batch = preprocessor.preprocess(List.of(image), List.of(augmentations.get(k)));
+            timer.add("preprocess", System.nanoTime() - t);
+            backbones[k] = pipeline.backbone(batch, timer);
+            geometry[k] = batch.image(0);
+        }
+        float[] proposals = mergedProposals(backbones, geometry, timer);
+        if (proposals.length == 0) {
+            return new TtaResult(List.of(), augmentations, List.of(), Detections.empty(), null);
+        }
+        long t = System.nanoTime();
+        float[] boxSum = null, scoreSum = null;
+        List<Detections> augmented = new ArrayList<>();
+        for (int k = 0; k < a; k++) {
+            StageOutput s = pipeline.boxStages(backbones[k], 0, toAugmented(proposals, geometry[k], k), geometry[k],
+                    timer);
+            float[] boxes = s.boxes().clone();
+            pipeline.clip(boxes, geometry[k].resizedHeight(), geometry[k].resizedWidth()); // get_bboxes' max_shape
+            float[] back = toOriginal(boxes, geometry[k], k);
+            augmented.add(new Detections(back, s.scores(), new int[0]));
+            if (boxSum == null) {
+                boxSum = back.clone();
+                scoreSum = s.scores().clone();
+            } else { // torch.stack(...).mean(0): summed in augmentation order, then divided
+                for (int i = 0; i < boxSum.length; i++) boxSum[i] += back[i];
+                for (int i = 0; i < scoreSum.length; i++) scoreSum[i] += s.scores()[i];
+            }
+        }
+        float n = a;
+        for (int i = 0; i < boxSum.length; i++) boxSum[i] /= n;
+        for (int i = 0; i < scoreSum.length; i++) scoreSum[i] /= n;
+        Detections merged = pipeline.selectMerged(boxSum, scoreSum, settings);
+        timer.add("detections", System.nanoTime() - t);
+        List<Instance> instances = new ArrayList<>(merged.count());
+        List<String> names = pipeline.manifest().classNames();
+        float[] b = merged.boxes();
+        for (int i = 0; i < merged.count(); i++) {
+            int c = merged.classes()[i];
+            instances.add(new Instance(c, names.get(c), merged.scores()[i], b[4 * i], b[4 * i + 1], b[4 * i + 2],
+                    b[4 * i + 3], null));
+        }
+        return new TtaResult(instances, augmentations, augmented, merged, null);
+    }
+
+    /** merge_aug_proposals: every augmentation's proposals in original pixels, one NMS, best first, capped. */
+    private float[] mergedProposals(BackboneOutput[] backbones, ImageGeometry[] geometry, StageTimer timer) {
+        float[] all = new float[0], scores = new float[0];
+        for (int k = 0; k < backbones.length; k++) {
+            Proposals p = pipeline.proposals(backbones[k], 0, geometry[k], timer);
+            float[] back = toOriginal(p.boxes(), geometry[k], k);
+            int o = scores.length;
+            all = Arrays.copyOf(all, all.length + back.length);
+            System.arraycopy(back, 0, all, 4 * o, back.length);
+            scores = Arrays.copyOf(scores, o + p.count());
+            for (int i = 0; i < p.count(); i++) scores[o + i] = Activations.sigmoid(p.logits()[i]); // proposals[:, 4]
+        }
+        long t = System.nanoTime();
+        int[] keep = pipeline.nms(all, scores, pipeline.manifest().rpn().nmsThreshold()); // descending score order
+        int count = Math.min(keep.length, pipeline.manifest().rpn().postNmsTopk());
+        float[] out = new float[4 * count];
+        for (int i = 0; i < count; i++) System.arraycopy(all, 4 * keep[i], out, 4 * i, 4);
+        timer.add("proposals", System.nanoTime() - t);
+        return out;
+    }
+
+    /** bbox_mapping_back: unflip in the augmented image (its resized width), then divide by its scale factors. */
+    private float[] toOriginal(float[] boxes, ImageGeometry g, int k) {
+        float[] out = augmentations.get(k).hflip() ? flipped(boxes, g.resizedWidth()) : boxes.clone();
+        float sx = scaleX(g), sy = scaleY(g);
+        for (int i = 0; i < out.length; i += 4) {
+            out[i] /= sx;
+            out[i + 1] /= sy;
+            out[i + 2] /= sx;
+            out[i + 3] /= sy;
+        }
+        return out;
+    }
+
+    /** bbox_mapping: multiply by the scale factors, then flip in the augmented image. */
+    private float[] toAugmented(float[] boxes, ImageGeometry g, int k) {
+        float[] out = boxes.clone();
+        float sx = scaleX(g), sy = scaleY(g);
+        for (int i = 0; i < out.length; i += 4) {
+            out[i] *= sx;
+            out[i + 1] *= sy;
+            out[i + 2] *= sx;
+            out[i + 3] *= sy;
+        }
+        return augmentations.get(k).hflip() ? flipped(out, g.resizedWidth()) : out;
+    }
+
+    /** bbox_flip horizontal: {@code x0' = w - x1}, {@code x1' = w - x0}. */
+    private static float[] flipped(float[] boxes, int width) {
+        float[] out = boxes.clone();
+        for (int i = 0; i < boxes.length; i += 4) {
+            out[i] = width - boxes[i + 2];
+            out[i + 2] = width - boxes[i];
+        }
+        return out;
+    }
+
+    /** mmdetection's {@code scale_factor}: float32 of {@code new_w / w} (Resize._resize_img). */
+    private static float scaleX(ImageGeometry g) {
+        return (float) ((double) g.resizedWidth() / g.originalWidth());
+    }
+
+    private static float scaleY(ImageGeometry g) {
+        return (float) ((double) g.resizedHeight() / g.originalHeight());
+    }
+}
