@@ -71,7 +71,8 @@ class MaskrcnnBenchmarkManifestTest {
     @Test
     void refusesCascadesAndTestTimeAugmentationForMaskrcnnBenchmark() throws IOException {
         assertRefused(edited(r -> r.putObject("test_aug").put("enabled", false).put("max_size", 100)
-                .put("flip", true).putArray("min_sizes").add(100)), "'test_aug'", "maskrcnn_benchmark package has no test-time augmentation");
+                .put("flip", true).putArray("min_sizes").add(100)), "'test_aug'",
+                "maskrcnn_benchmark package has no test-time augmentation");
         assertRefused(edited(r -> {
             ObjectNode roi = TinyPackages.at(r, "roi_heads");
             roi.put("cls_agnostic_bbox_reg", true);
