@@ -541,28 +541,31 @@ def _rename(key, cascade):
         r = re.fullmatch(pattern, key)
         if r:
             return r.expand(target)
-    m = re.fullmatch(r"roi_head\.bbox_head\.(?:(\d)\.)?(.+)", key)
-    if m and (m[1] is not None) == cascade:
-        stage = f".{m[1]}" if cascade else ""
-        for pattern, target in ((r"shared_fcs\.(\d)\.(\w+)", None), (r"fc_cls\.(\w+)", r"box_predictor{s}.cls_score.\1"),
-                                (r"fc_reg\.(\w+)", r"box_predictor{s}.bbox_pred.\1")):
-            r = re.fullmatch(pattern, m[2])
-            if r and target is None:
-                return f"roi_heads.box_head{stage}.fc{int(r[1]) + 1}.{r[2]}"
-            if r:
-                return "roi_heads." + r.expand(target).replace("{s}", stage)
-        return None
-    m = re.fullmatch(r"roi_head\.mask_head\.(?:(\d)\.)?(.+)", key)
-    if m and (m[1] is not None) == cascade:
-        stage = f".{m[1]}" if cascade else ""
-        for pattern, target in ((r"convs\.(\d)\.conv\.(\w+)", None), (r"upsample\.(\w+)", r"deconv.\1"),
-                                (r"conv_logits\.(\w+)", r"predictor.\1")):
-            r = re.fullmatch(pattern, m[2])
-            if r and target is None:
-                return f"roi_heads.mask_head{stage}.mask_fcn{int(r[1]) + 1}.{r[2]}"
-            if r:
-                return f"roi_heads.mask_head{stage}.{r.expand(target)}"
+    for head, rules in _HEAD_RULES.items():
+        m = re.fullmatch(rf"roi_head\.{head}\.(?:(\d)\.)?(.+)", key)
+        if m and (m[1] is not None) == cascade:  # cascades number their heads per stage
+            stage = f".{m[1]}" if cascade else ""
+            for pattern, target in rules:
+                r = re.fullmatch(pattern, m[2])
+                if r:
+                    return target(stage, r)
+            return None
     return None
+
+
+# mmdetection's head parameters (after `roi_head.bbox_head[.k].` / `roi_head.mask_head[.k].`) -> the modules' keys
+_HEAD_RULES = {
+    "bbox_head": [
+        (r"shared_fcs\.(\d)\.(\w+)", lambda s, r: f"roi_heads.box_head{s}.fc{int(r[1]) + 1}.{r[2]}"),
+        (r"fc_cls\.(\w+)", lambda s, r: f"roi_heads.box_predictor{s}.cls_score.{r[1]}"),
+        (r"fc_reg\.(\w+)", lambda s, r: f"roi_heads.box_predictor{s}.bbox_pred.{r[1]}"),
+    ],
+    "mask_head": [
+        (r"convs\.(\d)\.conv\.(\w+)", lambda s, r: f"roi_heads.mask_head{s}.mask_fcn{int(r[1]) + 1}.{r[2]}"),
+        (r"upsample\.(\w+)", lambda s, r: f"roi_heads.mask_head{s}.deconv.{r[1]}"),
+        (r"conv_logits\.(\w+)", lambda s, r: f"roi_heads.mask_head{s}.predictor.{r[1]}"),
+    ],
+}
 
 
 def _ignored(key):

@@ -49,15 +49,7 @@ final class DetectionSelector {
         rules.clip(kept, height, width);
         if (rules.conventions().rescaleFirstPostprocess()) {
             if (g == null) throw new IllegalStateException("mmdetection's rescale needs the image geometry");
-            // scale_factor = float32(new_w / w), float32(new_h / h) (mmdet Resize._resize_img); boxes / scale_factor
-            float sx = (float) ((double) g.resizedWidth() / g.originalWidth());
-            float sy = (float) ((double) g.resizedHeight() / g.originalHeight());
-            for (int i = 0; i < kept.length; i += 4) {
-                kept[i] /= sx;
-                kept[i + 1] /= sy;
-                kept[i + 2] /= sx;
-                kept[i + 3] /= sy;
-            }
+            DetectorPostprocess.divideByScaleFactor(kept, g); // scale_factor of mmdet's Resize._resize_img
         }
         return choose(kept, valid, scores, cols, perRow, numClasses, settings);
     }

@@ -39,32 +39,40 @@ final class DetectorPostprocess {
         }
     }
 
-    /** mmdetection's scale factors {@code float32(new / old)} applied to {@code boxes}: {@code boxes * scale_factor}. */
+    /** mmdetection's {@code scale_factor} of a resize: {@code float32(new_w / w)}, {@code float32(new_h / h)}. */
+    static float[] mmdetectionScaleFactors(ImageGeometry g) {
+        return new float[] {(float) ((double) g.resizedWidth() / g.originalWidth()),
+                (float) ((double) g.resizedHeight() / g.originalHeight())};
+    }
+
+    /** {@code boxes * scale_factor} (mmdetection), as a new array. */
     static float[] timesScaleFactor(float[] boxes, ImageGeometry g) {
-        float sx = (float) ((double) g.resizedWidth() / g.originalWidth());
-        float sy = (float) ((double) g.resizedHeight() / g.originalHeight());
-        float[] out = new float[boxes.length];
-        for (int i = 0; i < boxes.length; i += 4) {
-            out[i] = boxes[i] * sx;
-            out[i + 1] = boxes[i + 1] * sy;
-            out[i + 2] = boxes[i + 2] * sx;
-            out[i + 3] = boxes[i + 3] * sy;
+        float[] sf = mmdetectionScaleFactors(g), out = boxes.clone();
+        for (int i = 0; i < out.length; i += 4) {
+            out[i] *= sf[0];
+            out[i + 1] *= sf[1];
+            out[i + 2] *= sf[0];
+            out[i + 3] *= sf[1];
         }
         return out;
+    }
+
+    /** {@code boxes / scale_factor} (mmdetection), in place. */
+    static void divideByScaleFactor(float[] boxes, ImageGeometry g) {
+        float[] sf = mmdetectionScaleFactors(g);
+        for (int i = 0; i < boxes.length; i += 4) {
+            boxes[i] /= sf[0];
+            boxes[i + 1] /= sf[1];
+            boxes[i + 2] /= sf[0];
+            boxes[i + 3] /= sf[1];
+        }
     }
 
     Scaled scale(Detections d, ImageGeometry g) {
         if (conventions.rescaleFirstPostprocess()) {
             // the detections are in original pixels already; get_seg_masks pastes into (box * sf) / sf
             float[] paste = timesScaleFactor(d.boxes(), g);
-            float sx = (float) ((double) g.resizedWidth() / g.originalWidth());
-            float sy = (float) ((double) g.resizedHeight() / g.originalHeight());
-            for (int i = 0; i < paste.length; i += 4) {
-                paste[i] /= sx;
-                paste[i + 1] /= sy;
-                paste[i + 2] /= sx;
-                paste[i + 3] /= sy;
-            }
+            divideByScaleFactor(paste, g);
             int[] all = new int[d.count()];
             for (int i = 0; i < all.length; i++) all[i] = i;
             return new Scaled(all, d.boxes().clone(), paste);

@@ -152,26 +152,13 @@ public final class MmdetectionTestTimeAugmentation implements AugmentedInference
     /** bbox_mapping_back: unflip in the augmented image (its resized width), then divide by its scale factors. */
     private float[] toOriginal(float[] boxes, ImageGeometry g, int k) {
         float[] out = augmentations.get(k).hflip() ? flipped(boxes, g.resizedWidth()) : boxes.clone();
-        float sx = scaleX(g), sy = scaleY(g);
-        for (int i = 0; i < out.length; i += 4) {
-            out[i] /= sx;
-            out[i + 1] /= sy;
-            out[i + 2] /= sx;
-            out[i + 3] /= sy;
-        }
+        DetectorPostprocess.divideByScaleFactor(out, g);
         return out;
     }
 
     /** bbox_mapping: multiply by the scale factors, then flip in the augmented image. */
     private float[] toAugmented(float[] boxes, ImageGeometry g, int k) {
-        float[] out = boxes.clone();
-        float sx = scaleX(g), sy = scaleY(g);
-        for (int i = 0; i < out.length; i += 4) {
-            out[i] *= sx;
-            out[i + 1] *= sy;
-            out[i + 2] *= sx;
-            out[i + 3] *= sy;
-        }
+        float[] out = DetectorPostprocess.timesScaleFactor(boxes, g);
         return augmentations.get(k).hflip() ? flipped(out, g.resizedWidth()) : out;
     }
 
@@ -183,14 +170,5 @@ public final class MmdetectionTestTimeAugmentation implements AugmentedInference
             out[i + 2] = width - boxes[i];
         }
         return out;
-    }
-
-    /** mmdetection's {@code scale_factor}: float32 of {@code new_w / w} (Resize._resize_img). */
-    private static float scaleX(ImageGeometry g) {
-        return (float) ((double) g.resizedWidth() / g.originalWidth());
-    }
-
-    private static float scaleY(ImageGeometry g) {
-        return (float) ((double) g.resizedHeight() / g.originalHeight());
     }
 }
