@@ -98,13 +98,7 @@ public final class Predictor implements AutoCloseable {
 
     private static boolean ttaEnabled(PredictorOptions options, ModelManifest m) {
         boolean on = options.tta() != null ? options.tta() : m.testAug().enabled();
-        if (on && m.conventions().mmdetectionResize()) {
-            if (m.hasMasks()) {
-                throw new IllegalArgumentException("tta: mmdetection's test-time augmentation (aug_test) is served for "
-                        + "box-only models; " + m.file() + " has a mask head: run it without TTA (--no-tta)");
-            }
-            return true;
-        }
+        if (on && m.conventions().mmdetectionResize()) return true; // mmdetection's aug_test
         if (on && !m.conventions().isDetectron2()) {
             throw new IllegalArgumentException("tta: test-time augmentation is detectron2's (GeneralizedRCNNWithTTA); "
                     + m.file() + " is a " + m.flavour() + " model");

@@ -27,15 +27,20 @@ import java.util.List;
  *       then divide by its scale factor), concatenated in augmentation order, one NMS over all of them with the
  *       RPN's threshold by their sigmoid scores, sorted by score, the first {@code rpn.post_nms_topk}
  *       ({@code merge_aug_proposals}, {@code mmdet/core/post_processing/merge_augs.py}:14-80);</li>
- *   <li>boxes ({@code CascadeRoIHead.aug_test}, {@code cascade_roi_head.py}:458-507; the standard heads'
- *       {@code aug_test_bboxes}, {@code test_mixins.py}): the merged proposals mapped into every augmented image
+ *   <li>boxes ({@code CascadeRoIHead.aug_test}, {@code cascade_roi_head.py}:458-523; the standard heads'
+ *       {@code aug_test_bboxes}, {@code test_mixins.py}:138): the merged proposals mapped into every augmented image
  *       ({@code bbox_mapping}: scale, then flip), the box stages there (softmax of the stages' mean logits), the last
  *       stage's boxes clipped to the augmented image and mapped back; boxes and scores averaged over the
  *       augmentations ({@code merge_aug_bboxes}, :83-118, float32 {@code mean});</li>
- *   <li>{@code multiclass_nms} on the averaged boxes in the original image (no clip, no rescale).</li>
+ *   <li>{@code multiclass_nms} on the averaged boxes in the original image (no clip, no rescale);</li>
+ *   <li>masks ({@code aug_test}'s mask part, {@code cascade_roi_head.py}:524-557; {@code aug_test_mask},
+ *       {@code test_mixins.py}:281): the detections mapped into every augmented image, the mask head there (a cascade's
+ *       three heads averaged), flipped masks flipped back, the probabilities averaged over the augmentations
+ *       ({@code merge_aug_masks}) and pasted into the detections' boxes at the original size
+ *       ({@code get_seg_masks} with unit scale factors). mmdetection averages all augmentations × stages in one
+ *       {@code np.mean}; maskrt averages each augmentation's three-stage mean: the same up to float rounding.</li>
  * </ol>
- * Models with masks are not served (their {@code aug_test} also averages every stage's mask head over the
- * augmentations): {@link dev.maskrt.Predictor} refuses TTA for them. Thread-safe (as the pipeline is).
+ * Thread-safe (as the pipeline is).
  */
 public final class MmdetectionTestTimeAugmentation implements AugmentedInference {
     private final CascadePipeline pipeline;
@@ -43,7 +48,7 @@ public final class MmdetectionTestTimeAugmentation implements AugmentedInference
     private final List<Augmentation> augmentations;
 
     /**
-     * @param pipeline the model's steps (an mmdetection package without a mask head)
+     * @param pipeline the model's steps (an mmdetection package)
      * @param preprocessor normalising and padding as the model's input settings say (its own resize is not used)
      * @param aug the {@code img_scale} pairs ({@code maxSizes[i]}, {@code minSizes[i]}) and flip
      */
@@ -51,10 +56,6 @@ public final class MmdetectionTestTimeAugmentation implements AugmentedInference
         if (pipeline == null) throw new IllegalArgumentException("pipeline must not be null");
         if (preprocessor == null) throw new IllegalArgumentException("preprocessor must not be null");
         if (aug == null) throw new IllegalArgumentException("aug must not be null");
-        if (pipeline.hasMasks()) {
-            throw new IllegalArgumentException("mmdetection's test-time augmentation of a model with masks is not "
-                    + "served (run without TTA)");
-        }
         this.pipeline = pipeline;
         this.preprocessor = preprocessor;
         this.augmentations = augmentations(aug);
@@ -117,6 +118,21 @@ public final class MmdetectionTestTimeAugmentation implements AugmentedInference
         for (int i = 0; i < scoreSum.length; i++) scoreSum[i] /= n;
         Detections merged = pipeline.selectMerged(boxSum, scoreSum, settings);
         timer.add("detections", System.nanoTime() - t);
+        if (merged.count() > 0 && pipeline.hasMasks()) {
+            // aug masks: the merged boxes mapped into every augmented image, its mask head(s) there, flipped masks
+            // flipped back, all averaged (merge_aug_masks); pasted into the merged boxes at the original size
+            List<MaskProbabilities> masks = new ArrayList<>();
+            for (int k = 0; k < a; k++) {
+                Detections rois = new Detections(toAugmented(merged.boxes(), geometry[k], k), merged.scores(),
+                        merged.classes());
+                MaskProbabilities m = pipeline.predictMasks(backbones[k], 0, rois, timer);
+                masks.add(augmentations.get(k).hflip() ? TestTimeAugmentation.flipped(m) : m);
+            }
+            MaskProbabilities average = TestTimeAugmentation.average(masks);
+            ImageGeometry original = new ImageGeometry(image.height(), image.width(), image.height(), image.width());
+            CascadePipeline.Pasted pasted = pipeline.postprocess(merged, average, original, settings, timer);
+            return new TtaResult(pasted.instances(), augmentations, augmented, merged, pasted.masks());
+        }
         List<Instance> instances = new ArrayList<>(merged.count());
         List<String> names = pipeline.manifest().classNames();
         float[] b = merged.boxes();
