@@ -24,8 +24,7 @@ for pair in tiny_cascade_rcnn_r50_dconv_seed:tiny-mmdet-cascade-rcnn-dconv \
             tiny_cascade_mask_rcnn_r50:tiny-mmdet-cascade-mask-rcnn \
             tiny_faster_rcnn_r50_dconv:tiny-mmdet-faster-rcnn-dconv \
             tiny_mask_rcnn_r50_dcnv2:tiny-mmdet-mask-rcnn-dcnv2 \
-            tiny_cascade_mask_rcnn_r50_tta:tiny-mmdet-cascade-mask-rcnn-tta \
-            tiny_mask_rcnn_r50_dcnv2_tta:tiny-mmdet-mask-rcnn-dcnv2-tta; do
+            tiny_cascade_mask_rcnn_r50_tta:tiny-mmdet-cascade-mask-rcnn-tta; do
   config=tools/configs/mmdetection/${pair%%:*}.py
   name=${pair##*:}
   rm -rf "$R/models/$name"
