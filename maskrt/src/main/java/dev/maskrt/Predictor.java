@@ -100,7 +100,7 @@ public final class Predictor implements AutoCloseable {
         boolean on = options.tta() != null ? options.tta() : m.testAug().enabled();
         if (on && m.conventions().mmdetectionResize()) return true; // mmdetection's aug_test
         if (on && !m.conventions().isDetectron2()) {
-            throw new IllegalArgumentException("tta: test-time augmentation is detectron2's (GeneralizedRCNNWithTTA); "
+            throw new IllegalArgumentException("tta: maskrcnn-benchmark has no test-time augmentation; "
                     + m.file() + " is a " + m.flavour() + " model");
         }
         return on;
@@ -211,7 +211,7 @@ public final class Predictor implements AutoCloseable {
     /**
      * Whether this predictor uses test-time augmentation.
      *
-     * @return true when every prediction runs detectron2's TTA ({@link PredictorOptions.Builder#tta(boolean)}, or the
+     * @return true when every prediction runs the trainer's TTA (detectron2's or mmdetection's) ({@link PredictorOptions.Builder#tta(boolean)}, or the
      *     manifest's {@code test_aug.enabled})
      */
     public boolean tta() { return tta != null; }

@@ -291,11 +291,13 @@ public final class PredictorOptions {
         }
 
         /**
-         * Test-time augmentation as detectron2's {@code GeneralizedRCNNWithTTA} does it, with the manifest's
-         * {@code test_aug} sizes and flip (detectron2's defaults for a package without them); default: the
-         * manifest's {@code test_aug.enabled}. With TTA the augmentation sizes replace the test size, and images are
-         * predicted one at a time (each one's augmented images are batched 3 at a time, as detectron2's
-         * {@code GeneralizedRCNNWithTTA} does by default), whatever the batch size.
+         * Test-time augmentation as the model's trainer does it, with the manifest's {@code test_aug} sizes and flip:
+         * detectron2's {@code GeneralizedRCNNWithTTA} (detectron2's defaults for a package without them), or for an
+         * mmdetection package its {@code aug_test} (the {@code MultiScaleFlipAug} scales; its one test scale for a
+         * package without them); a maskrcnn-benchmark package has none. Default: the manifest's
+         * {@code test_aug.enabled}. With TTA the augmentation sizes replace the test size, and images are predicted one
+         * at a time (detectron2: each one's augmented images batched 3 at a time, as {@code GeneralizedRCNNWithTTA}
+         * does by default; mmdetection: one at a time, as {@code aug_test}), whatever the batch size.
          *
          * @param enabled the value
          * @return this builder

@@ -93,8 +93,9 @@ final class PredictCommand implements Callable<Integer> {
     Integer detectionsPerImage;
 
     @Option(names = "--tta", negatable = true,
-            description = {"Test-time augmentation as detectron2's GeneralizedRCNNWithTTA, with the model's test_aug sizes "
-                + "and flip; --no-tta turns it off.", "Default: the model's test_aug.enabled (TEST.AUG.ENABLED)."})
+            description = {"Test-time augmentation as the model's trainer runs it (detectron2's GeneralizedRCNNWithTTA, "
+                + "mmdetection's aug_test), with the model's test_aug sizes and flip; --no-tta turns it off.",
+                "Default: the model's test_aug.enabled (TEST.AUG.ENABLED; an mmdetection MultiScaleFlipAug)."})
     Boolean tta;
 
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|int8",
