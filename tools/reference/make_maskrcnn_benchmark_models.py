@@ -6,7 +6,7 @@
   maskrt/src/test/resources/models/tiny-mb-faster-rcnn/   tools/configs/maskrcnn_benchmark/tiny_e2e_faster_rcnn_R_50_FPN.yaml
       random weights, seed 1 (so the same backbone and box head), calibrated on the exporter's synthetic image (on a real cell image the tiny R-50's
       scores saturated on the DSB images)
-  maskrt/src/test/resources/maskrcnn_benchmark/<package>.json        the reference's detections (Detectron2Golden format)
+  maskrt/src/test/resources/maskrcnn_benchmark/<package>.json        the reference's detections (FrameworkGolden format)
   maskrt/src/test/resources/maskrcnn_benchmark/<package>-coco/       its bbox.json (and segm.json), as coco_eval.py writes them
 
 The reference is tools/reference/maskrcnn_benchmark_run.py (maskrcnn-benchmark's rules re-written in torch: its C

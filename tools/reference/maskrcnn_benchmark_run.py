@@ -8,7 +8,7 @@ build against today's torch (it uses the removed `AT_CHECK`/`.type()` ATen API a
 apex; so its two CPU kernels (csrc/cpu/nms_cpu.cpp, csrc/cpu/ROIAlign_cpu.cpp) and the Python steps are re-written
 line by line, each function citing the file and lines it follows (commit 57eec25).
 
-Writes --out (the golden Java reads with dev.maskrt.Detectron2Golden): {"reference": ..., "images": [{"file",
+Writes --out (the golden Java reads with dev.maskrt.FrameworkGolden): {"reference": ..., "images": [{"file",
 "height", "width", "instances": [{"box": [x0, y0, x1, y1], "score", "class" (0-based: label - 1), "mask": {"size",
 "counts"} or null}]}]}, instances in maskrcnn-benchmark's order; with --coco-dir also bbox.json and segm.json as
 coco_eval.py prepare_for_coco_detection / prepare_for_coco_segmentation build them (image ids 1..N in the order of

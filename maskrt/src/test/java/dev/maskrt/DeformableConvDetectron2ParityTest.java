@@ -70,7 +70,7 @@ class DeformableConvDetectron2ParityTest {
         try (Predictor predictor = Predictor.open(Path.of("src/test/resources/models", model),
                 PredictorOptions.builder().threads(2).tta(tta).build())) {
             assertEquals(tta, predictor.tta());
-            int compared = Detectron2Golden.assertMatches(predictor, golden,
+            int compared = FrameworkGolden.assertMatches(predictor, golden,
                     model.contains("v2") ? DCN_V2 : ParityCriteria.FP32);
             assertTrue(compared >= atLeast, "too few detections to compare: " + compared);
         }

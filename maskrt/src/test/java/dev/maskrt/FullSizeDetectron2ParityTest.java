@@ -40,7 +40,7 @@ class FullSizeDetectron2ParityTest {
         float scoreThreshold = (float) golden.get("score_thresh").asDouble();
         try (Predictor predictor = Predictor.open(pkg, PredictorOptions.builder().threads(2).tta(tta)
                 .scoreThreshold(scoreThreshold).build())) {
-            int compared = Detectron2Golden.assertMatches(predictor, golden);
+            int compared = FrameworkGolden.assertMatches(predictor, golden);
             assertTrue(compared > 0, "no detections to compare");
         }
     }

@@ -34,7 +34,7 @@ class FullSizeMaskrcnnBenchmarkParityTest {
         JsonNode golden = new ObjectMapper().readTree(Path.of(System.getProperty("maskrt.mbparity.golden")).toFile());
         Path pkg = Path.of(System.getProperty("maskrt.mbparity.package"));
         try (Predictor predictor = Predictor.open(pkg, PredictorOptions.builder().threads(2).build())) {
-            int compared = Detectron2Golden.assertMatches(predictor, golden, ParityCriteria.FP32, true);
+            int compared = FrameworkGolden.assertMatches(predictor, golden, ParityCriteria.FP32, true);
             assertTrue(compared > 0, "no detections to compare");
         }
     }

@@ -41,9 +41,9 @@ class MaskrcnnBenchmarkParityTest {
             boolean masks = model.contains("mask");
             assertEquals(masks, predictor.hasMasks());
             assertFalse(predictor.tta());
-            int compared = Detectron2Golden.assertMatches(predictor, reference, ParityCriteria.FP32, true);
+            int compared = FrameworkGolden.assertMatches(predictor, reference, ParityCriteria.FP32, true);
             assertTrue(compared >= atLeast, "too few detections to compare: " + compared);
-            List<Prediction> predictions = predictor.predictAll(Detectron2Golden.inputs(reference));
+            List<Prediction> predictions = predictor.predictAll(FrameworkGolden.inputs(reference));
             for (int i = 0; i < predictions.size(); i++) {
                 List<Instance> got = predictions.get(i).instances();
                 JsonNode expected = reference.get("images").get(i).get("instances");

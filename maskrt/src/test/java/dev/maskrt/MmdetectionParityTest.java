@@ -75,10 +75,10 @@ class MmdetectionParityTest {
             // so does maskrt (by default: test_aug.enabled)
             assertEquals(model.endsWith("-tta"), predictor.tta());
             assertEquals(masks, predictor.hasMasks());
-            int compared = Detectron2Golden.assertMatches(predictor, reference,
+            int compared = FrameworkGolden.assertMatches(predictor, reference,
                     model.startsWith("tiny-mmdet-cascade-rcnn-dconv") ? DCN_CASCADE : ParityCriteria.FP32);
             assertTrue(compared >= atLeast, "too few detections to compare: " + compared);
-            for (Prediction p : predictor.predictAll(Detectron2Golden.inputs(reference))) {
+            for (Prediction p : predictor.predictAll(FrameworkGolden.inputs(reference))) {
                 for (Instance i : p.instances()) assertEquals(masks, i.hasMask(), i.toString());
             }
         }

@@ -50,9 +50,9 @@ class StandardHeadsDetectron2ParityTest {
             assertEquals(tta, predictor.tta());
             boolean masks = model.contains("mask");
             assertEquals(masks, predictor.hasMasks());
-            int compared = Detectron2Golden.assertMatches(predictor, reference);
+            int compared = FrameworkGolden.assertMatches(predictor, reference);
             assertTrue(compared >= atLeast, "too few detections to compare: " + compared);
-            for (Prediction p : predictor.predictAll(Detectron2Golden.inputs(reference))) {
+            for (Prediction p : predictor.predictAll(FrameworkGolden.inputs(reference))) {
                 for (Instance i : p.instances()) assertEquals(masks, i.hasMask(), i.toString());
             }
         }

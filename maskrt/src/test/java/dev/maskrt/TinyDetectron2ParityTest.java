@@ -58,7 +58,7 @@ class TinyDetectron2ParityTest {
     void ttaWorksInBatches() throws IOException {
         // batch size 3: TTA predicts the images one by one, so results equal single-image ones
         JsonNode golden = new ObjectMapper().readTree(TTA_GOLDEN.toFile());
-        List<ImageInput> inputs = Detectron2Golden.inputs(golden);
+        List<ImageInput> inputs = FrameworkGolden.inputs(golden);
         try (Predictor one = Predictor.open(TINY_TTA, PredictorOptions.builder().threads(2).build());
              Predictor batched = Predictor.open(TINY_TTA, PredictorOptions.builder().threads(2).batchSize(3).build())) {
             List<Prediction> a = one.predictAll(inputs), b = batched.predictAll(inputs);
@@ -70,7 +70,7 @@ class TinyDetectron2ParityTest {
         JsonNode golden = new ObjectMapper().readTree(goldenFile.toFile());
         try (Predictor predictor = Predictor.open(TINY_TTA, options)) {
             assertEquals(tta, predictor.tta());
-            return Detectron2Golden.assertMatches(predictor, golden);
+            return FrameworkGolden.assertMatches(predictor, golden);
         }
     }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.maskrt.Detectron2Golden;
+import dev.maskrt.FrameworkGolden;
 import dev.maskrt.Predictor;
 import dev.maskrt.PredictorOptions;
 import java.nio.file.Path;
@@ -51,7 +51,7 @@ class Detectron2ParityTest {
         assertEquals(tta, reference.hasNonNull("tta"), "the golden's TTA settings");
         try (Predictor predictor = Predictor.open(SampleModelRegressionTest.MODEL, PredictorOptions.builder().threads(2)
                 .tta(tta).scoreThreshold((float) reference.get("score_thresh").asDouble()).build())) {
-            return Detectron2Golden.assertMatches(predictor, reference);
+            return FrameworkGolden.assertMatches(predictor, reference);
         }
     }
 }

@@ -76,7 +76,7 @@ class CpuMaskPasterTest {
     @ValueSource(strings = {"small_nasty", "small_shift1", "small_shift2", "small_shift3", "small_threshold_0",
             "small_threshold_0_3", "small_threshold_1", "nonsquare_14x28", "nonsquare_28x14", "nonsquare_1x1",
             "nonsquare_3x7", "image_1x1", "large_1040x1408", "empty"})
-    void matchesDetectron2Goldens(String name) throws Exception {
+    void matchesFrameworkGoldens(String name) throws Exception {
         Golden g = new Golden(name);
         CompactMask[] out = g.paste(TWO);
         assertEquals(g.n, out.length);

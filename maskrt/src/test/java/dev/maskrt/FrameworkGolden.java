@@ -13,12 +13,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads the JSON that {@code tools/reference/detectron2_run.py} writes (upstream detectron2's detections): per image
+ * Reads the JSON that {@code tools/reference/detectron2_run.py} and {@code tools/reference/mmdet_run.py} write (real
+ * detectron2's or mmdetection's detections; maskrcnn-benchmark's reference writes it too): per image
  * {@code file}, {@code height}, {@code width} and {@code instances} ({@code box} x0,y0,x1,y1, {@code score},
  * {@code class}, {@code mask} as COCO compressed RLE, null for a box-only model).
  */
-public final class Detectron2Golden {
-    private Detectron2Golden() {}
+public final class FrameworkGolden {
+    private FrameworkGolden() {}
 
     /**
      * The images of the golden, as inputs, in file order. The goldens name them relative to the repository root, where
