@@ -117,9 +117,10 @@ final class PredictCommand implements Callable<Integer> {
                 "category ids are class index + 1."})
     Path cocoGt;
 
-    @Option(names = "--in-flight", defaultValue = "2", paramLabel = "N",
-            description = {"Images predicted at once, 1..8 (default 2: the next image is decoded and predicted while",
-                "the previous one's outputs are encoded and journalled). Outputs and journal keep the input order."})
+    @Option(names = "--in-flight", defaultValue = "0", paramLabel = "N",
+            description = {"Images predicted at once, 1..8; default 0 = from the core count: cores / --threads, at least",
+                "2 (the next image is decoded and predicted while the previous one's outputs are encoded and",
+                "journalled), at most 8. Outputs and journal keep the input order."})
     int inFlight;
 
     @Option(names = "--resume", description = "Continue the interrupted or failed run in --out from its journal.")
@@ -193,6 +194,7 @@ final class PredictCommand implements Callable<Integer> {
                             PredictJournal journal, Map<Path, String> failed, PrintWriter err) throws IOException {
         OverlayRenderer overlayRenderer = overlays ? new OverlayRenderer() : null;
         List<InputImage> todo = inputs.stream().filter(in -> !journal.isDone(in.id())).toList();
+        int inFlight = imagesInFlight(Runtime.getRuntime().availableProcessors());
         ExecutorService ahead = Executors.newFixedThreadPool(inFlight, r -> {
             Thread t = new Thread(r, "maskrt-predict-ahead");
             t.setDaemon(true);
@@ -226,6 +228,18 @@ final class PredictCommand implements Callable<Integer> {
             for (Future<Prediction> f : pending) f.cancel(true);
             ahead.shutdownNow();
         }
+    }
+
+    static final int MAX_IN_FLIGHT = 8;
+
+    /**
+     * {@code --in-flight}, or by default as many predictions as the cores hold at {@code --threads} each (all cores:
+     * one), but at least 2 so that writing overlaps predicting, and at most {@link #MAX_IN_FLIGHT}.
+     */
+    int imagesInFlight(int cores) {
+        if (inFlight > 0) return inFlight;
+        int perPrediction = threads > 0 ? threads : cores;
+        return Math.max(2, Math.min(MAX_IN_FLIGHT, cores / perPrediction));
     }
 
     /** The prediction of a look-ahead task (predictAll reports an image's failure in its Prediction, never throws). */
@@ -270,7 +284,9 @@ final class PredictCommand implements Callable<Integer> {
 
     /** Checks the options' values; returns --max-image-bytes in bytes. */
     private long checkOptions() {
-        if (inFlight < 1 || inFlight > 8) throw usage("--in-flight: must be 1..8, got " + inFlight);
+        if (inFlight < 0 || inFlight > MAX_IN_FLIGHT) {
+            throw usage("--in-flight: must be 1.." + MAX_IN_FLIGHT + " (0 = from the core count), got " + inFlight);
+        }
         if (threads < 0 || threads > PredictorOptions.MAX_THREADS) {
             throw usage("--threads must be in 0.." + PredictorOptions.MAX_THREADS + " (0 = all cores), got " + threads);
         }

@@ -183,8 +183,24 @@ class PredictCommandTest {
         assertTrue(java.util.Arrays.equals(outputs.get(0), outputs.get(2)), "coco_results.json differs");
         assertTrue(java.util.Arrays.equals(outputs.get(1), outputs.get(3)), "submission_dsb.csv differs");
         MainTest.Run bad = MainTest.run("predict", "--model", MODEL, "--images", images.toString(), "--out",
-                dir.resolve("bad").toString(), "--in-flight", "0");
+                dir.resolve("bad").toString(), "--in-flight", "9");
         assertEquals(2, bad.status());
-        assertTrue(bad.err().contains("--in-flight: must be 1..8, got 0"), bad.err());
+        assertTrue(bad.err().contains("--in-flight: must be 1..8 (0 = from the core count), got 9"), bad.err());
+    }
+
+    /** The default: cores / --threads predictions at once, at least 2, at most 8; an explicit value wins. */
+    @Test
+    void imagesInFlightFollowTheCoreCount() {
+        PredictCommand c = new PredictCommand();
+        assertEquals(2, c.imagesInFlight(2)); // --threads 0: every prediction uses all cores
+        assertEquals(2, c.imagesInFlight(16));
+        c.threads = 2;
+        assertEquals(8, c.imagesInFlight(16));
+        assertEquals(2, c.imagesInFlight(2));
+        c.threads = 1;
+        assertEquals(8, c.imagesInFlight(64));
+        assertEquals(3, c.imagesInFlight(3));
+        c.inFlight = 1;
+        assertEquals(1, c.imagesInFlight(64));
     }
 }
