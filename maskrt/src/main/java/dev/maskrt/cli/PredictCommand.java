@@ -82,7 +82,8 @@ final class PredictCommand implements Callable<Integer> {
     boolean overlays;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-            description = "Threads, 1.." + PredictorOptions.MAX_THREADS + " (default 0: all cores).")
+            description = {"Threads in all, 1.." + PredictorOptions.MAX_THREADS + " (default 0: all cores), shared by the",
+                "images in flight: each prediction gets threads / --in-flight (at least 1)."})
     int threads;
 
     @Option(names = "--score-thresh", paramLabel = "X", description = "Score threshold in [0, 1] (default: the model's).")
@@ -117,10 +118,10 @@ final class PredictCommand implements Callable<Integer> {
                 "category ids are class index + 1."})
     Path cocoGt;
 
-    @Option(names = "--in-flight", defaultValue = "0", paramLabel = "N",
-            description = {"Images predicted at once, 1..8; default 0 = from the core count: cores / --threads, at least",
-                "2 (the next image is decoded and predicted while the previous one's outputs are encoded and",
-                "journalled), at most 8. Outputs and journal keep the input order."})
+    @Option(names = "--in-flight", defaultValue = "2", paramLabel = "N",
+            description = {"Images predicted at once, 1..8 (default 2), each with --threads / N threads: images in",
+                "parallel keep the cores busier than one image on all of them, and writing overlaps predicting.",
+                "Outputs and journal keep the input order; 1 = one image at a time on all threads."})
     int inFlight;
 
     @Option(names = "--resume", description = "Continue the interrupted or failed run in --out from its journal.")
@@ -144,7 +145,7 @@ final class PredictCommand implements Callable<Integer> {
         PredictJournal journal = resume ? reopenJournal(header, err) : null;
         if (journal == null) refuseExistingOutputs();
         PredictorOptions.Builder options = PredictorOptions.builder().maxImageFileBytes(maxBytes);
-        if (threads > 0) options.threads(threads);
+        options.threads(threadsPerPrediction(Runtime.getRuntime().availableProcessors()));
         if (scoreThreshold != null) options.scoreThreshold(scoreThreshold);
         if (detectionsPerImage != null) options.detectionsPerImage(detectionsPerImage);
         if (tta != null) options.tta(tta);
@@ -194,7 +195,6 @@ final class PredictCommand implements Callable<Integer> {
                             PredictJournal journal, Map<Path, String> failed, PrintWriter err) throws IOException {
         OverlayRenderer overlayRenderer = overlays ? new OverlayRenderer() : null;
         List<InputImage> todo = inputs.stream().filter(in -> !journal.isDone(in.id())).toList();
-        int inFlight = imagesInFlight(Runtime.getRuntime().availableProcessors());
         ExecutorService ahead = Executors.newFixedThreadPool(inFlight, r -> {
             Thread t = new Thread(r, "maskrt-predict-ahead");
             t.setDaemon(true);
@@ -232,14 +232,10 @@ final class PredictCommand implements Callable<Integer> {
 
     static final int MAX_IN_FLIGHT = 8;
 
-    /**
-     * {@code --in-flight}, or by default as many predictions as the cores hold at {@code --threads} each (all cores:
-     * one), but at least 2 so that writing overlaps predicting, and at most {@link #MAX_IN_FLIGHT}.
-     */
-    int imagesInFlight(int cores) {
-        if (inFlight > 0) return inFlight;
-        int perPrediction = threads > 0 ? threads : cores;
-        return Math.max(2, Math.min(MAX_IN_FLIGHT, cores / perPrediction));
+    /** Each prediction's share of {@code --threads} (all cores by default): {@code threads / --in-flight}, at least 1. */
+    int threadsPerPrediction(int cores) {
+        int total = threads > 0 ? threads : Math.min(cores, PredictorOptions.MAX_THREADS);
+        return Math.max(1, total / inFlight);
     }
 
     /** The prediction of a look-ahead task (predictAll reports an image's failure in its Prediction, never throws). */
@@ -284,8 +280,8 @@ final class PredictCommand implements Callable<Integer> {
 
     /** Checks the options' values; returns --max-image-bytes in bytes. */
     private long checkOptions() {
-        if (inFlight < 0 || inFlight > MAX_IN_FLIGHT) {
-            throw usage("--in-flight: must be 1.." + MAX_IN_FLIGHT + " (0 = from the core count), got " + inFlight);
+        if (inFlight < 1 || inFlight > MAX_IN_FLIGHT) {
+            throw usage("--in-flight: must be 1.." + MAX_IN_FLIGHT + ", got " + inFlight);
         }
         if (threads < 0 || threads > PredictorOptions.MAX_THREADS) {
             throw usage("--threads must be in 0.." + PredictorOptions.MAX_THREADS + " (0 = all cores), got " + threads);

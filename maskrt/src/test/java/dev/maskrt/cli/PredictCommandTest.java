@@ -185,22 +185,21 @@ class PredictCommandTest {
         MainTest.Run bad = MainTest.run("predict", "--model", MODEL, "--images", images.toString(), "--out",
                 dir.resolve("bad").toString(), "--in-flight", "9");
         assertEquals(2, bad.status());
-        assertTrue(bad.err().contains("--in-flight: must be 1..8 (0 = from the core count), got 9"), bad.err());
+        assertTrue(bad.err().contains("--in-flight: must be 1..8, got 9"), bad.err());
     }
 
-    /** The default: cores / --threads predictions at once, at least 2, at most 8; an explicit value wins. */
+    /** --threads is shared by the images in flight: each prediction gets threads / --in-flight, at least 1. */
     @Test
-    void imagesInFlightFollowTheCoreCount() {
+    void threadsAreSharedByTheImagesInFlight() {
         PredictCommand c = new PredictCommand();
-        assertEquals(2, c.imagesInFlight(2)); // --threads 0: every prediction uses all cores
-        assertEquals(2, c.imagesInFlight(16));
-        c.threads = 2;
-        assertEquals(8, c.imagesInFlight(16));
-        assertEquals(2, c.imagesInFlight(2));
-        c.threads = 1;
-        assertEquals(8, c.imagesInFlight(64));
-        assertEquals(3, c.imagesInFlight(3));
+        c.inFlight = 2;
+        assertEquals(1, c.threadsPerPrediction(2)); // --threads 0: all cores
+        assertEquals(8, c.threadsPerPrediction(16));
+        c.threads = 6;
+        assertEquals(3, c.threadsPerPrediction(16));
+        c.inFlight = 8;
+        assertEquals(1, c.threadsPerPrediction(16));
         c.inFlight = 1;
-        assertEquals(1, c.imagesInFlight(64));
+        assertEquals(6, c.threadsPerPrediction(16));
     }
 }
