@@ -29,7 +29,8 @@ public final class FrameworkGolden {
         List<ImageInput> inputs = new ArrayList<>();
         for (JsonNode image : golden.get("images")) {
             String file = image.get("file").asText();
-            inputs.add(ImageInput.of(file.startsWith("src/") ? Path.of(file) : Path.of("..", file)));
+            Path path = Path.of(file);
+            inputs.add(ImageInput.of(path.isAbsolute() || file.startsWith("src/") ? path : Path.of("..", file)));
         }
         return inputs;
     }
