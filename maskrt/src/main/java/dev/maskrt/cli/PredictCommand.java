@@ -118,10 +118,11 @@ final class PredictCommand implements Callable<Integer> {
                 "category ids are class index + 1."})
     Path cocoGt;
 
-    @Option(names = "--in-flight", defaultValue = "2", paramLabel = "N",
-            description = {"Images predicted at once, 1..8 (default 2), each with --threads / N threads: images in",
-                "parallel keep the cores busier than one image on all of them, and writing overlaps predicting.",
-                "Outputs and journal keep the input order; 1 = one image at a time on all threads."})
+    @Option(names = "--in-flight", defaultValue = "0", paramLabel = "N",
+            description = {"Images predicted at once, 1..8, each with --threads / N threads (default 0: from the core",
+                "count, cores / 4 between 2 and 8): images in parallel keep the cores busier than one image on all of",
+                "them, and writing overlaps predicting. Outputs and journal keep the input order; 1 = one image at a",
+                "time on all threads."})
     int inFlight;
 
     @Option(names = "--resume", description = "Continue the interrupted or failed run in --out from its journal.")
@@ -195,6 +196,7 @@ final class PredictCommand implements Callable<Integer> {
                             PredictJournal journal, Map<Path, String> failed, PrintWriter err) throws IOException {
         OverlayRenderer overlayRenderer = overlays ? new OverlayRenderer() : null;
         List<InputImage> todo = inputs.stream().filter(in -> !journal.isDone(in.id())).toList();
+        int inFlight = imagesInFlight(Runtime.getRuntime().availableProcessors());
         ExecutorService ahead = Executors.newFixedThreadPool(inFlight, r -> {
             Thread t = new Thread(r, "maskrt-predict-ahead");
             t.setDaemon(true);
@@ -232,10 +234,15 @@ final class PredictCommand implements Callable<Integer> {
 
     static final int MAX_IN_FLIGHT = 8;
 
-    /** Each prediction's share of {@code --threads} (all cores by default): {@code threads / --in-flight}, at least 1. */
+    /** {@code --in-flight}, or by default {@code cores / 4} between 2 and {@link #MAX_IN_FLIGHT}. */
+    int imagesInFlight(int cores) {
+        return inFlight > 0 ? inFlight : Math.max(2, Math.min(MAX_IN_FLIGHT, cores / 4));
+    }
+
+    /** Each prediction's share of {@code --threads} (all cores by default): threads / images in flight, at least 1. */
     int threadsPerPrediction(int cores) {
         int total = threads > 0 ? threads : Math.min(cores, PredictorOptions.MAX_THREADS);
-        return Math.max(1, total / inFlight);
+        return Math.max(1, total / imagesInFlight(cores));
     }
 
     /** The prediction of a look-ahead task (predictAll reports an image's failure in its Prediction, never throws). */
@@ -280,8 +287,8 @@ final class PredictCommand implements Callable<Integer> {
 
     /** Checks the options' values; returns --max-image-bytes in bytes. */
     private long checkOptions() {
-        if (inFlight < 1 || inFlight > MAX_IN_FLIGHT) {
-            throw usage("--in-flight: must be 1.." + MAX_IN_FLIGHT + ", got " + inFlight);
+        if (inFlight < 0 || inFlight > MAX_IN_FLIGHT) {
+            throw usage("--in-flight: must be 1.." + MAX_IN_FLIGHT + " (0 = from the core count), got " + inFlight);
         }
         if (threads < 0 || threads > PredictorOptions.MAX_THREADS) {
             throw usage("--threads must be in 0.." + PredictorOptions.MAX_THREADS + " (0 = all cores), got " + threads);

@@ -185,20 +185,26 @@ class PredictCommandTest {
         MainTest.Run bad = MainTest.run("predict", "--model", MODEL, "--images", images.toString(), "--out",
                 dir.resolve("bad").toString(), "--in-flight", "9");
         assertEquals(2, bad.status());
-        assertTrue(bad.err().contains("--in-flight: must be 1..8, got 9"), bad.err());
+        assertTrue(bad.err().contains("--in-flight: must be 1..8 (0 = from the core count), got 9"), bad.err());
     }
 
-    /** --threads is shared by the images in flight: each prediction gets threads / --in-flight, at least 1. */
+    /**
+     * Images in flight: --in-flight, or by default cores / 4 between 2 and 8; --threads (all cores by default) is shared
+     * by them, each prediction getting threads / images in flight, at least 1.
+     */
     @Test
-    void threadsAreSharedByTheImagesInFlight() {
+    void imagesInFlightAndTheirThreadsFollowTheCores() {
         PredictCommand c = new PredictCommand();
-        c.inFlight = 2;
-        assertEquals(1, c.threadsPerPrediction(2)); // --threads 0: all cores
-        assertEquals(8, c.threadsPerPrediction(16));
+        assertEquals(2, c.imagesInFlight(2));
+        assertEquals(2, c.imagesInFlight(8));
+        assertEquals(4, c.imagesInFlight(16));
+        assertEquals(8, c.imagesInFlight(64));
+        assertEquals(1, c.threadsPerPrediction(2)); // two images, one core each
+        assertEquals(4, c.threadsPerPrediction(16)); // four images, four cores each
         c.threads = 6;
+        assertEquals(1, c.threadsPerPrediction(16)); // 6 threads over 4 images
+        c.inFlight = 2;
         assertEquals(3, c.threadsPerPrediction(16));
-        c.inFlight = 8;
-        assertEquals(1, c.threadsPerPrediction(16));
         c.inFlight = 1;
         assertEquals(6, c.threadsPerPrediction(16));
     }
