@@ -38,20 +38,13 @@ final class DetectionSelector {
      */
     Detections select(float[] stageBoxes, float[] scores, int numClasses, int height, int width,
             DetectionSettings settings, ImageGeometry g) {
-        int cols = numClasses + 1, r = scores.length / cols;
-        int perRow = r == 0 ? 1 : stageBoxes.length / (4 * r); // 1 (agnostic) or K
-        int[] valid = validRows(stageBoxes, scores, r, cols, perRow);
-        int rowLength = 4 * perRow;
-        float[] kept = new float[rowLength * valid.length];
-        for (int i = 0; i < valid.length; i++) {
-            System.arraycopy(stageBoxes, rowLength * valid[i], kept, rowLength * i, rowLength);
-        }
-        rules.clip(kept, height, width);
+        Valid v = valid(stageBoxes, scores, numClasses);
+        rules.clip(v.boxes, height, width);
         if (rules.conventions().rescaleFirstPostprocess()) {
             if (g == null) throw new IllegalStateException("mmdetection's rescale needs the image geometry");
-            DetectorPostprocess.divideByScaleFactor(kept, g); // scale_factor of mmdet's Resize._resize_img
+            DetectorPostprocess.divideByScaleFactor(v.boxes, g); // scale_factor of mmdet's Resize._resize_img
         }
-        return choose(kept, valid, scores, cols, perRow, numClasses, settings);
+        return choose(v, scores, numClasses, settings);
     }
 
     /**
@@ -60,20 +53,32 @@ final class DetectionSelector {
      * neither clipped nor rescaled here.
      */
     Detections selectMerged(float[] stageBoxes, float[] scores, int numClasses, DetectionSettings settings) {
+        return choose(valid(stageBoxes, scores, numClasses), scores, numClasses, settings);
+    }
+
+    /**
+     * The rows whose boxes and scores are all finite: their indices, and a copy of their boxes ({@code 4 · perRow}
+     * values per row: 1 box when class-agnostic, K otherwise), which the caller may clip or rescale.
+     */
+    private record Valid(int cols, int perRow, int[] rows, float[] boxes) {}
+
+    private static Valid valid(float[] stageBoxes, float[] scores, int numClasses) {
         int cols = numClasses + 1, r = scores.length / cols;
-        int perRow = r == 0 ? 1 : stageBoxes.length / (4 * r);
+        int perRow = r == 0 ? 1 : stageBoxes.length / (4 * r); // 1 (agnostic) or K
         int[] valid = validRows(stageBoxes, scores, r, cols, perRow);
         int rowLength = 4 * perRow;
         float[] kept = new float[rowLength * valid.length];
         for (int i = 0; i < valid.length; i++) {
             System.arraycopy(stageBoxes, rowLength * valid[i], kept, rowLength * i, rowLength);
         }
-        return choose(kept, valid, scores, cols, perRow, numClasses, settings);
+        return new Valid(cols, perRow, valid, kept);
     }
 
-    /** The score threshold, NMS and cap on the valid rows' boxes {@code kept}. */
-    private Detections choose(float[] kept, int[] valid, float[] scores, int cols, int perRow, int numClasses,
-            DetectionSettings settings) {
+    /** The score threshold, NMS and cap on the valid rows' boxes. */
+    private Detections choose(Valid v, float[] scores, int numClasses, DetectionSettings settings) {
+        float[] kept = v.boxes;
+        int[] valid = v.rows;
+        int cols = v.cols, perRow = v.perRow;
         if (rules.conventions().perClassKthvalue()) {
             return perClass(kept, valid, scores, cols, perRow, numClasses, settings);
         }

@@ -15,9 +15,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * mmdetection 2.x's test-time augmentation of a box-only two-stage model ({@code TwoStageDetector.aug_test},
- * {@code mmdet/models/detectors/two_stage.py}:185-194 at v2.16.0) on the steps of a {@link CascadePipeline}, one image
- * at a time. The augmented images are {@code MultiScaleFlipAug}'s: for each {@code img_scale} (long, short), the
+ * mmdetection 2.x's test-time augmentation of a two-stage model, with or without masks
+ * ({@code TwoStageDetector.aug_test}, {@code mmdet/models/detectors/two_stage.py}:185-194 at v2.16.0) on the steps of
+ * a {@link CascadePipeline}, one image at a time. The augmented images are {@code MultiScaleFlipAug}'s: for each {@code img_scale} (long, short), the
  * image rescaled ({@code imrescale}), then with {@code flip} the same rescaled image flipped horizontally; each goes
  * through the backbone alone.
  *
@@ -96,27 +96,20 @@ public final class MmdetectionTestTimeAugmentation implements AugmentedInference
             return new TtaResult(List.of(), augmentations, List.of(), Detections.empty(), null);
         }
         long t = System.nanoTime();
-        float[] boxSum = null, scoreSum = null;
         List<Detections> augmented = new ArrayList<>();
+        List<float[]> boxes = new ArrayList<>(), scores = new ArrayList<>();
         for (int k = 0; k < a; k++) {
             StageOutput s = pipeline.boxStages(backbones[k], 0, toAugmented(proposals, geometry[k], k), geometry[k],
                     timer);
-            float[] boxes = s.boxes().clone();
-            pipeline.clip(boxes, geometry[k].resizedHeight(), geometry[k].resizedWidth()); // get_bboxes' max_shape
-            float[] back = toOriginal(boxes, geometry[k], k);
+            float[] clipped = s.boxes().clone();
+            pipeline.clip(clipped, geometry[k].resizedHeight(), geometry[k].resizedWidth()); // get_bboxes' max_shape
+            float[] back = toOriginal(clipped, geometry[k], k);
             augmented.add(new Detections(back, s.scores(), new int[0]));
-            if (boxSum == null) {
-                boxSum = back.clone();
-                scoreSum = s.scores().clone();
-            } else { // torch.stack(...).mean(0): summed in augmentation order, then divided
-                for (int i = 0; i < boxSum.length; i++) boxSum[i] += back[i];
-                for (int i = 0; i < scoreSum.length; i++) scoreSum[i] += s.scores()[i];
-            }
+            boxes.add(back);
+            scores.add(s.scores());
         }
-        float n = a;
-        for (int i = 0; i < boxSum.length; i++) boxSum[i] /= n;
-        for (int i = 0; i < scoreSum.length; i++) scoreSum[i] /= n;
-        Detections merged = pipeline.selectMerged(boxSum, scoreSum, settings);
+        Detections merged = pipeline.selectMerged(TestTimeAugmentation.mean(boxes), TestTimeAugmentation.mean(scores),
+                settings);
         timer.add("detections", System.nanoTime() - t);
         if (merged.count() > 0 && pipeline.hasMasks()) {
             // aug masks: the merged boxes mapped into every augmented image, its mask head(s) there, flipped masks
@@ -133,14 +126,7 @@ public final class MmdetectionTestTimeAugmentation implements AugmentedInference
             CascadePipeline.Pasted pasted = pipeline.postprocess(merged, average, original, settings, timer);
             return new TtaResult(pasted.instances(), augmentations, augmented, merged, pasted.masks());
         }
-        List<Instance> instances = new ArrayList<>(merged.count());
-        List<String> names = pipeline.manifest().classNames();
-        float[] b = merged.boxes();
-        for (int i = 0; i < merged.count(); i++) {
-            int c = merged.classes()[i];
-            instances.add(new Instance(c, names.get(c), merged.scores()[i], b[4 * i], b[4 * i + 1], b[4 * i + 2],
-                    b[4 * i + 3], null));
-        }
+        List<Instance> instances = TestTimeAugmentation.boxOnlyInstances(merged, pipeline.manifest().classNames());
         return new TtaResult(instances, augmentations, augmented, merged, null);
     }
 

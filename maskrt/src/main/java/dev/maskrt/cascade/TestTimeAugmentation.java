@@ -206,7 +206,11 @@ public final class TestTimeAugmentation implements AugmentedInference {
 
     /** The merged detections of a box-only model as instances (boxes already clipped to the original image). */
     private List<Instance> instances(Detections merged) {
-        List<String> names = pipeline.manifest().classNames();
+        return boxOnlyInstances(merged, pipeline.manifest().classNames());
+    }
+
+    /** Instances without masks of detections already in original-image pixels. */
+    static List<Instance> boxOnlyInstances(Detections merged, List<String> names) {
         List<Instance> out = new ArrayList<>(merged.count());
         float[] b = merged.boxes();
         for (int i = 0; i < merged.count(); i++) {
@@ -234,13 +238,19 @@ public final class TestTimeAugmentation implements AugmentedInference {
     /** {@code torch.mean(torch.stack(masks), dim=0)}: summed in augmentation order, then divided by the count. */
     static MaskProbabilities average(List<MaskProbabilities> masks) {
         MaskProbabilities first = masks.get(0);
-        float[] sum = first.values().clone();
-        for (int k = 1; k < masks.size(); k++) {
-            float[] v = masks.get(k).values();
+        return new MaskProbabilities(mean(masks.stream().map(MaskProbabilities::values).toList()), first.height(),
+                first.width());
+    }
+
+    /** {@code torch.stack(arrays).mean(0)} in float32: summed element-wise in list order, then divided by the count. */
+    static float[] mean(List<float[]> arrays) {
+        float[] sum = arrays.get(0).clone();
+        for (int k = 1; k < arrays.size(); k++) {
+            float[] v = arrays.get(k);
             for (int i = 0; i < sum.length; i++) sum[i] += v[i];
         }
-        float n = masks.size();
+        float n = arrays.size();
         for (int i = 0; i < sum.length; i++) sum[i] /= n;
-        return new MaskProbabilities(sum, first.height(), first.width());
+        return sum;
     }
 }

@@ -84,7 +84,7 @@ public final class Anchors {
 
     /**
      * mmdetection's cell anchors ({@code AnchorGenerator.gen_single_level_base_anchors},
-     * {@code mmdet/core/anchor/anchor_generator.py}:150-193 at v2.16.0, base size = stride, {@code scale_major}), in
+     * {@code mmdet/core/anchor/anchor_generator.py}:151-194 at v2.16.0, base size = stride, {@code scale_major}), in
      * float32 as it computes them: {@code hr = sqrt(ratio)}, {@code wr = 1 / hr}; for each ratio (outer loop), for
      * each scale (inner loop) {@code ws = stride · wr · scale}, {@code hs = stride · hr · scale}, box
      * {@code (-0.5ws, -0.5hs, 0.5ws, 0.5hs)} about the origin ({@code center_offset} is applied by
