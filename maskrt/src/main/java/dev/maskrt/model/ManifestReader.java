@@ -71,7 +71,8 @@ final class ManifestReader {
         int numClasses = integer(root, "num_classes");
         if (numClasses < 1) throw fail("num_classes", "must be >= 1, got " + numClasses);
         List<String> classNames = classNames(root, numClasses);
-        InputSettings input = input(root);
+        Conventions conventions = conventions(root, flavour);
+        InputSettings input = input(root, conventions);
         AnchorSettings anchors = anchors(root);
         RpnSettings rpn = rpn(root);
         RoiHeadSettings roiHeads = roiHeads(root, anchors);
@@ -97,15 +98,9 @@ final class ManifestReader {
             throw fail("graphs.mask_head", "missing: roi_heads.mask_pooler describes a mask head (a box-only model has "
                     + "neither)");
         }
-        Conventions conventions = conventions(root, flavour);
         if (flavour.equals(ModelManifest.FLAVOUR_MASKRCNN_BENCHMARK) && roiHeads.stages() != 1) {
             throw fail("roi_heads.stage_bbox_reg_weights", "a maskrcnn_benchmark model has one box stage, got "
                     + roiHeads.stages());
-        }
-        boolean cv2 = root.get("input").get("interpolation").asText().equals("cv2_bilinear");
-        if (cv2 != conventions.mmdetectionResize()) {
-            throw fail("input.interpolation", cv2 ? "\"cv2_bilinear\" goes with conventions.resize \"mmdetection\""
-                    : "conventions.resize \"mmdetection\" needs \"cv2_bilinear\"");
         }
         TestAugSettings testAug = !root.has("test_aug") && conventions.mmdetectionResize()
                 // mmdetection without test_aug: its one test scale, no flip (aug_test of one image is simple_test's)
@@ -208,7 +203,7 @@ final class ManifestReader {
         return out;
     }
 
-    private InputSettings input(JsonNode root) {
+    private InputSettings input(JsonNode root, Conventions conventions) {
         JsonNode in = object(root, "", "input");
         String formatText = string(in, "input", "format");
         ChannelFormat format;
@@ -234,6 +229,11 @@ final class ManifestReader {
         if (!interpolation.equals("pil_bilinear") && !interpolation.equals("cv2_bilinear")) {
             throw fail("input.interpolation", "expected \"pil_bilinear\" or \"cv2_bilinear\", got \"" + interpolation
                     + "\"");
+        }
+        boolean cv2 = interpolation.equals("cv2_bilinear");
+        if (cv2 != conventions.mmdetectionResize()) {
+            throw fail("input.interpolation", cv2 ? "\"cv2_bilinear\" goes with conventions.resize \"mmdetection\""
+                    : "conventions.resize \"mmdetection\" needs \"cv2_bilinear\"");
         }
         return new InputSettings(format, mean, std, minSize, maxSize, divisibility);
     }
