@@ -27,10 +27,9 @@ import numpy as np
 import torch
 
 from . import package
-from .modules import GeneralizedRCNN, is_ignored_key
+from .modules import BLOCKS_PER_STAGE, GeneralizedRCNN, is_ignored_key
 
 FLAVOUR = "mmdetection"
-LEVELS = ["p2", "p3", "p4", "p5", "p6"]
 
 
 class ConfigError(ValueError):
@@ -376,7 +375,7 @@ def resolve(cfg, source="config", class_names=None):
     # ---- test settings
     t = _test_cfg(cfg)
     trpn, rcnn = t.get("rpn", {}), t.get("rcnn", {})
-    nms_pre = int(trpn.get("nms_pre", trpn.get("nms_pre", 1000)))
+    nms_pre = int(trpn.get("nms_pre", 1000))
     post = int(trpn.get("max_per_img", trpn.get("max_num", trpn.get("nms_post", 1000))))
     need(trpn.get("nms_across_levels", False) is False, "model.test_cfg.rpn.nms_across_levels", "only False is supported")
     rpn_nms = _nms_threshold(trpn["nms"] if "nms" in trpn else trpn.get("nms_thr", 0.7), "model.test_cfg.rpn.nms", need)
@@ -568,10 +567,6 @@ _HEAD_RULES = {
 }
 
 
-def _ignored(key):
-    return key.endswith("num_batches_tracked") or is_ignored_key(key)
-
-
 def read_checkpoint(path):
     """(state_dict, meta) of an mmdetection checkpoint (`state_dict` under `state_dict`; a bare state_dict too)."""
     try:
@@ -594,7 +589,7 @@ def load_checkpoint(model, path):
     expected = model.state_dict()
     renamed, unknown = {}, []
     for key, value in state.items():
-        if _ignored(key):
+        if is_ignored_key(key):  # BN's num_batches_tracked, ...
             continue
         target = _rename(key, cascade)
         if target is None or target not in expected:
@@ -633,7 +628,6 @@ def mmdet_state_dict(model):
 
 def _candidate_mmdet_keys(arch, cascade):
     keys = ["backbone.conv1.weight"] + [f"backbone.bn1.{p}" for p in ("weight", "bias", "running_mean", "running_var")]
-    from .modules import BLOCKS_PER_STAGE
     bn = ("weight", "bias", "running_mean", "running_var")
     for i, n in enumerate(BLOCKS_PER_STAGE[arch["depth"]]):
         for j in range(n):
