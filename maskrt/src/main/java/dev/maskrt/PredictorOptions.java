@@ -32,6 +32,7 @@ public final class PredictorOptions {
     private final long maxImageFileBytes;
     private final Boolean tta;
     private final Precision precision;
+    private final boolean winograd;
 
     private PredictorOptions(Builder b) {
         backend = b.backend;
@@ -48,6 +49,7 @@ public final class PredictorOptions {
         maxImageFileBytes = b.maxImageFileBytes;
         tta = b.tta;
         precision = b.precision;
+        winograd = b.winograd;
     }
 
     /**
@@ -109,6 +111,12 @@ public final class PredictorOptions {
      */
     public Precision precision() { return precision; }
 
+    /**
+     * @return whether ONNX Runtime on the CPU runs a graph's Winograd form where the package has one
+     *     ({@code winograd_file}, made by {@code tools/winograd}); default true
+     */
+    public boolean winograd() { return winograd; }
+
     /** Builds {@link PredictorOptions}; every setter checks its argument and names it when it is out of range. */
     public static final class Builder {
         private Backend backend = Backend.AUTO;
@@ -125,6 +133,7 @@ public final class PredictorOptions {
         private long maxImageFileBytes = DEFAULT_MAX_IMAGE_FILE_BYTES;
         private Boolean tta;
         private Precision precision = Precision.FP32;
+        private boolean winograd = true;
 
         private Builder() {}
 
@@ -261,6 +270,20 @@ public final class PredictorOptions {
          */
         public Builder engineSpinning(boolean spin) {
             this.engineSpinning = spin;
+            return this;
+        }
+
+        /**
+         * Whether ONNX Runtime on the CPU runs a graph's Winograd form (manifest {@code winograd_file}, made by
+         * {@code tools/winograd}: wide 3x3 convolutions as Winograd F(4x4, 3x3), float32, equal to the fp32 graph up
+         * to rounding) where the package has one; default true. False runs every graph's direct form. TensorRT and
+         * the int8 graphs never use it.
+         *
+         * @param winogradForm the value
+         * @return this builder
+         */
+        public Builder winograd(boolean winogradForm) {
+            this.winograd = winogradForm;
             return this;
         }
 

@@ -104,6 +104,12 @@ final class PredictCommand implements Callable<Integer> {
                 "python3 -m tools.quantize; on the CPU). A package without int8 graphs is refused."})
     String precision;
 
+    @Option(names = "--winograd", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"On the CPU, run a graph's Winograd form where the package has one (winograd_file, made by",
+                "python3 -m tools.winograd: wide 3x3 convolutions as Winograd F(4x4, 3x3), float32, equal up to",
+                "rounding; default). --no-winograd runs every graph's direct form."})
+    boolean winograd;
+
     @Option(names = "--min-pixels", defaultValue = "1", paramLabel = "N",
             description = "Kaggle formats: drop instances with fewer pixels after overlap removal (default 1).")
     int minPixels;
@@ -151,6 +157,7 @@ final class PredictCommand implements Callable<Integer> {
         if (detectionsPerImage != null) options.detectionsPerImage(detectionsPerImage);
         if (tta != null) options.tta(tta);
         options.precision(precision());
+        options.winograd(winograd);
         Map<Path, String> failed = new LinkedHashMap<>();
         FinalOutputs.Totals totals;
         int resumed = journal == null ? 0 : journal.doneCount();
@@ -409,6 +416,7 @@ final class PredictCommand implements Callable<Integer> {
         if (tta != null) s.put("tta", tta); else s.putNull("tta"); // null: the model's test_aug.enabled
         // null: fp32, the default (as in journals written before --precision existed)
         if (precision() != Precision.FP32) s.put("precision", precision().id()); else s.putNull("precision");
+        if (!winograd) s.put("winograd", false); // absent: the default (as in journals written before --winograd)
         s.put("coco_gt", cocoGt == null ? null : cocoGt.toAbsolutePath().normalize().toString());
         ArrayNode in = h.putArray("inputs");
         for (InputImage i : inputs) in.addArray().add(i.id()).add(i.path().toString());

@@ -9,12 +9,20 @@ import java.util.Optional;
  *
  * @param field the manifest field that declares it, e.g. {@code graphs.box_heads[1]} (used in error messages)
  * @param file graph file name relative to the package directory
+ * @param winogradFile the same graph with its wide 3x3 convolutions in Winograd form ({@code winograd_file}, made by
+ *                     {@code tools/winograd}; same inputs and outputs, equal up to float32 rounding), run by ONNX
+ *                     Runtime on the CPU in place of {@code file}; null when the package has none
  */
 public record GraphDeclaration(String field, String file, List<TensorSpec> inputs,
-        List<TensorSpec> outputs) {
+        List<TensorSpec> outputs, String winogradFile) {
     public GraphDeclaration {
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
+    }
+
+    /** A graph without a Winograd form. */
+    public GraphDeclaration(String field, String file, List<TensorSpec> inputs, List<TensorSpec> outputs) {
+        this(field, file, inputs, outputs, null);
     }
 
     /** The declared input named {@code name}, if any. */

@@ -11,24 +11,29 @@ public final class OnnxRuntimeOptions {
     private final Path optimizedModelCache;
     private final boolean allowSpinning;
     private final boolean memoryArena;
+    private final boolean winograd;
 
     private OnnxRuntimeOptions(int intraOpThreads, Path optimizedModelCache, boolean allowSpinning,
-            boolean memoryArena) {
+            boolean memoryArena, boolean winograd) {
         this.intraOpThreads = intraOpThreads;
         this.optimizedModelCache = optimizedModelCache;
         this.allowSpinning = allowSpinning;
         this.memoryArena = memoryArena;
+        this.winograd = winograd;
     }
 
-    /** All available processors, no optimised-model cache, ONNX Runtime's default spinning, no memory arena. */
+    /**
+     * All available processors, no optimised-model cache, ONNX Runtime's default spinning, no memory arena, a
+     * package graph's Winograd form where it has one.
+     */
     public static OnnxRuntimeOptions defaults() {
-        return new OnnxRuntimeOptions(Runtime.getRuntime().availableProcessors(), null, true, false);
+        return new OnnxRuntimeOptions(Runtime.getRuntime().availableProcessors(), null, true, false, true);
     }
 
     /** Threads one graph run may use (ONNX Runtime's intra-op pool, the calling thread included); {@code >= 1}. */
     public OnnxRuntimeOptions withIntraOpThreads(int threads) {
         if (threads < 1) throw new IllegalArgumentException("intraOpThreads must be >= 1, got " + threads);
-        return new OnnxRuntimeOptions(threads, optimizedModelCache, allowSpinning, memoryArena);
+        return new OnnxRuntimeOptions(threads, optimizedModelCache, allowSpinning, memoryArena, winograd);
     }
 
     /**
@@ -37,7 +42,7 @@ public final class OnnxRuntimeOptions {
      * do not share it between machines.
      */
     public OnnxRuntimeOptions withOptimizedModelCache(Path cacheFile) {
-        return new OnnxRuntimeOptions(intraOpThreads, cacheFile, allowSpinning, memoryArena);
+        return new OnnxRuntimeOptions(intraOpThreads, cacheFile, allowSpinning, memoryArena, winograd);
     }
 
     /**
@@ -45,7 +50,7 @@ public final class OnnxRuntimeOptions {
      * they compete for the cores with maskrt's own CPU ops between runs). Default true.
      */
     public OnnxRuntimeOptions withAllowSpinning(boolean spin) {
-        return new OnnxRuntimeOptions(intraOpThreads, optimizedModelCache, spin, memoryArena);
+        return new OnnxRuntimeOptions(intraOpThreads, optimizedModelCache, spin, memoryArena, winograd);
     }
 
     /**
@@ -55,7 +60,21 @@ public final class OnnxRuntimeOptions {
      * (benchmarks/RESULTS.md, "Memory").
      */
     public OnnxRuntimeOptions withMemoryArena(boolean arena) {
-        return new OnnxRuntimeOptions(intraOpThreads, optimizedModelCache, allowSpinning, arena);
+        return new OnnxRuntimeOptions(intraOpThreads, optimizedModelCache, allowSpinning, arena, winograd);
+    }
+
+    /**
+     * Whether a package graph declared with a {@code winograd_file} (tools/winograd: its wide 3x3 convolutions in
+     * Winograd F(4x4, 3x3) form) runs from that file instead of the fp32 one. Default true: on a full-size R50-FPN
+     * backbone it is ~20 % faster (benchmarks/RESULTS.md, "Winograd"); results equal the fp32 graph's up to float32
+     * rounding (relative 1e-5, checked when the file is made).
+     */
+    public OnnxRuntimeOptions withWinograd(boolean winogradForm) {
+        return new OnnxRuntimeOptions(intraOpThreads, optimizedModelCache, allowSpinning, memoryArena, winogradForm);
+    }
+
+    public boolean winograd() {
+        return winograd;
     }
 
     public boolean memoryArena() {
@@ -78,6 +97,6 @@ public final class OnnxRuntimeOptions {
     @Override
     public String toString() {
         return "OnnxRuntimeOptions[intraOpThreads=" + intraOpThreads + ", optimizedModelCache=" + optimizedModelCache
-                + ", allowSpinning=" + allowSpinning + ", memoryArena=" + memoryArena + "]";
+                + ", allowSpinning=" + allowSpinning + ", memoryArena=" + memoryArena + ", winograd=" + winograd + "]";
     }
 }

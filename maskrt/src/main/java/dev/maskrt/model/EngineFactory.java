@@ -114,14 +114,19 @@ public final class EngineFactory implements AutoCloseable {
 
     /**
      * Opens graph {@code declaration} of a model package ({@code graph} is its file) on this factory's backend; on
-     * TensorRT the engine plan is taken from the cache or built (see
+     * the CPU its Winograd form runs instead where the declaration has one and {@link OnnxRuntimeOptions#winograd()}
+     * allows it; on TensorRT the engine plan is taken from the cache or built (see
      * {@link TensorRtEngines#open(Path, GraphDeclaration, dev.maskrt.engine.ModelGraphs)}).
      *
      * @throws dev.maskrt.error.InputFormatException naming the file when it is missing or not a loadable graph
      */
     public Engine open(Path graph, GraphDeclaration declaration, ModelManifest manifest) {
         if (graph == null) throw new IllegalArgumentException("graph must not be null");
-        if (tensorRt == null) return OnnxRuntimeEngine.open(graph, cpuOptions);
+        if (tensorRt == null) {
+            boolean winograd = cpuOptions.winograd() && declaration != null && declaration.winogradFile() != null;
+            return OnnxRuntimeEngine.open(winograd ? graph.resolveSibling(declaration.winogradFile()) : graph,
+                    cpuOptions);
+        }
         if (declaration == null || manifest == null) {
             throw new IllegalArgumentException("declaration and manifest must not be null on the TensorRT backend");
         }

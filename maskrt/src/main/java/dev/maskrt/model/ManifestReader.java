@@ -402,7 +402,13 @@ final class ManifestReader {
         String name = string(g, field, "file");
         Path path = dir.resolve(name);
         if (!Files.isRegularFile(path)) throw fail(field + ".file", "graph file " + path + " not found");
-        return new GraphDeclaration(field, name, tensors(g, field, "inputs"), tensors(g, field, "outputs"));
+        String winograd = null;
+        if (g.has("winograd_file")) {
+            winograd = string(g, field, "winograd_file");
+            Path w = dir.resolve(winograd);
+            if (!Files.isRegularFile(w)) throw fail(field + ".winograd_file", "graph file " + w + " not found");
+        }
+        return new GraphDeclaration(field, name, tensors(g, field, "inputs"), tensors(g, field, "outputs"), winograd);
     }
 
     /**

@@ -1,0 +1,81 @@
+"""tools/winograd: the rewritten convolutions against a direct convolution computed here in float64 with numpy.
+
+Needs onnx and onnxruntime (the PATH python3 of tools/README.md); skipped where they are missing (Debian's python).
+"""
+import unittest
+
+import numpy as np
+
+try:
+    import onnx
+    import onnxruntime
+    from onnx import TensorProto, helper, numpy_helper
+    from tools.winograd.rewrite import rewrite
+except ImportError:  # pragma: no cover - Debian's interpreter has no onnxruntime
+    onnxruntime = None
+
+
+def conv_reference(x, w, b, stride=1):
+    """Direct 3x3 convolution, padding 1, in float64."""
+    n, c, h, wd = x.shape
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    oh, ow = (h - 1) // stride + 1, (wd - 1) // stride + 1
+    y = np.zeros((n, w.shape[0], oh, ow))
+    for i in range(3):
+        for j in range(3):
+            patch = xp[:, :, i:i + stride * (oh - 1) + 1:stride, j:j + stride * (ow - 1) + 1:stride]
+            y += np.einsum("nchw,oc->nohw", patch, w[:, :, i, j].astype(np.float64))
+    return y + (0 if b is None else b.astype(np.float64)[None, :, None, None])
+
+
+def conv_model(w, b, relu=False, **attrs):
+    inputs = ["x", "w"] + (["b"] if b is not None else [])
+    nodes = [helper.make_node("Conv", inputs, ["c" if relu else "y"], name="conv", pads=[1, 1, 1, 1],
+                              kernel_shape=[3, 3], **attrs)]
+    if relu:
+        nodes.append(helper.make_node("Relu", ["c"], ["y"]))
+    inits = [numpy_helper.from_array(w, "w")] + ([numpy_helper.from_array(b, "b")] if b is not None else [])
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", w.shape[1] * attrs.get("group", 1), "H", "W"])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)], ir_version=8)
+
+
+def run(model, x):
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    s = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return s.run(None, {"x": x})[0]
+
+
+@unittest.skipIf(onnxruntime is None, "needs onnx and onnxruntime (python3 of tools/README.md)")
+class WinogradTest(unittest.TestCase):
+    def test_rewritten_convolution_equals_the_direct_one(self):
+        rng = np.random.default_rng(0)
+        # any batch, maps that are and are not whole tiles, one row or column, no bias
+        for tile in (4, 2):
+            for (n, c, co, h, w, bias) in [(1, 16, 24, 8, 12, True), (2, 8, 8, 13, 7, True), (3, 12, 16, 1, 5, False),
+                                           (1, 8, 8, 14, 14, True)]:
+                wt = rng.standard_normal((co, c, 3, 3)).astype(np.float32)
+                b = rng.standard_normal(co).astype(np.float32) if bias else None
+                x = rng.standard_normal((n, c, h, w)).astype(np.float32)
+                model, done = rewrite(conv_model(wt, b, relu=True), tile, min_channels=8)
+                self.assertEqual(done, ["conv"])
+                self.assertNotIn("Conv", [nd.op_type for nd in model.graph.node if not nd.name.startswith("conv/")])
+                expected = np.maximum(conv_reference(x, wt, b), 0)
+                got = run(model, x)
+                self.assertEqual(got.shape, expected.shape)
+                err = np.abs(got - expected).max() / np.abs(expected).max()
+                self.assertLess(err, 1e-5, f"tile {tile}, shape {(n, c, co, h, w)}: relative error {err:.1e}")
+
+    def test_only_wide_stride_one_ungrouped_3x3_convolutions_are_rewritten(self):
+        rng = np.random.default_rng(1)
+        w = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
+        for attrs, min_channels in [({"strides": [2, 2]}, 8), ({"group": 2}, 4), ({"dilations": [2, 2]}, 8), ({}, 32)]:
+            weights = w[:, : 16 // attrs.get("group", 1)]
+            model, done = rewrite(conv_model(weights, None, **attrs), 4, min_channels)
+            self.assertEqual(done, [], attrs)
+            self.assertEqual([nd.op_type for nd in model.graph.node], ["Conv"], attrs)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,136 @@
+"""Adds Winograd forms of a package's fp32 graphs for ONNX Runtime on the CPU (`graphs.<g>.winograd_file`).
+
+    python3 -m tools.winograd --model PKG [--graphs backbone] [--tile 4] [--min-channels 128] [--check-size H,W]
+
+Run from the project root with the `python3` that has onnxruntime and onnx (tools/README.md). For each graph named
+in `--graphs` (`backbone`, `mask_head`):
+
+1. ONNX Runtime's basic optimisations fold the FrozenBN arithmetic into the convolutions (as `tools.quantize`
+   does); the folded graph is standard ONNX.
+2. Every 3x3, stride-1, ungrouped convolution with at least `--min-channels` input and output channels is rewritten
+   into Winograd F(4x4, 3x3) form (`rewrite.py`): 4x fewer multiplications in its GEMM, at the price of
+   memory-bound transforms, so it pays on wide layers over large maps (an R50-FPN backbone's FPN, RPN and res3-res5
+   3x3 convolutions) and not on narrow ones or on the mask head's 14x14 RoIs (measured in benchmarks/RESULTS.md).
+3. The rewritten graph is run beside the original on a seeded random input (`--check-size`, default the package's
+   test size, padded as the pipeline pads it) and refused unless every output agrees to 1e-4 of its largest
+   magnitude; the measured error is recorded.
+4. `PKG/<name>.winograd.onnx` is written and the manifest's graph entry gains `winograd_file` and `winograd`
+   (provenance). maskrt's CPU backend runs that file in place of the fp32 one (`PredictorOptions.winograd`,
+   `maskrt predict --no-winograd` to turn it off); TensorRT and the int8 graph set ignore it.
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+import onnx
+import onnxruntime
+
+from tools.winograd.rewrite import rewrite
+
+GRAPHS = ("backbone", "mask_head")
+MAX_RELATIVE_ERROR = 1e-4
+
+
+def _session(path, threads=2):
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    return onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+
+def check_input(manifest, graph, size):
+    """A seeded random input of the graph's declared shape: the backbone at the test size (divisible padding), the
+    mask head on 16 RoIs at its pooler resolution."""
+    rng = np.random.default_rng(0)
+    if graph == "backbone":
+        div = max(1, manifest["input"].get("size_divisibility", 32))
+        h, w = size
+        h, w = -(-h // div) * div, -(-w // div) * div
+        return rng.uniform(-120, 140, (1, 3, h, w)).astype(np.float32)
+    spec = next(iter(manifest["graphs"]["mask_head"]["inputs"].values()))["shape"]
+    res = manifest["roi_heads"]["mask_pooler"]["resolution"]
+    return rng.standard_normal((16, spec[1], res, res)).astype(np.float32)
+
+
+def winograd_name(fname):
+    stem, ext = os.path.splitext(fname)
+    return f"{stem}.winograd{ext}"
+
+
+def transform(src, dst, tile, min_channels, x, work):
+    folded = os.path.join(work, os.path.basename(src) + ".folded.onnx")
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    options.optimized_model_filepath = folded
+    onnxruntime.InferenceSession(src, options, providers=["CPUExecutionProvider"])
+    model, done = rewrite(onnx.load(folded), tile, min_channels)
+    if not done:
+        return None
+    onnx.save(model, dst)
+    a, b = _session(src), _session(dst)
+    name = a.get_inputs()[0].name
+    worst = 0.0
+    for out, p, q in zip(a.get_outputs(), a.run(None, {name: x}), b.run(None, {name: x})):
+        err = float(np.abs(p - q).max() / max(np.abs(p).max(), 1e-12))
+        worst = max(worst, err)
+        if err > MAX_RELATIVE_ERROR:
+            os.remove(dst)
+            raise SystemExit(f"winograd: {os.path.basename(dst)}: output {out.name} differs from the fp32 graph by "
+                             f"{err:.2e} of its largest value (limit {MAX_RELATIVE_ERROR:g}); not written")
+    return {"convolutions": len(done), "max_relative_error": worst, "check_input": list(x.shape)}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python3 -m tools.winograd", description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", required=True, help="model package directory (changed in place)")
+    p.add_argument("--graphs", default="backbone", help="graphs to transform: backbone, mask_head; default backbone")
+    p.add_argument("--tile", type=int, choices=(2, 4), default=4, help="output tile m of F(m x m, 3 x 3); default 4")
+    p.add_argument("--min-channels", type=int, default=128,
+                   help="rewrite only convolutions with at least this many input and output channels; default 128")
+    p.add_argument("--check-size", help="H,W of the backbone check input; default the package's test size")
+    args = p.parse_args(argv)
+    graphs = [g.strip() for g in args.graphs.split(",") if g.strip()]
+    for g in graphs:
+        if g not in GRAPHS:
+            raise SystemExit(f"winograd: --graphs: unknown graph {g!r} (expected {', '.join(GRAPHS)})")
+    pkg = os.path.abspath(args.model)
+    path = os.path.join(pkg, "manifest.json")
+    with open(path) as f:
+        manifest = json.load(f)
+    if "mask_head" in graphs and "mask_head" not in manifest["graphs"]:
+        raise SystemExit(f"winograd: {path}: graphs.mask_head: missing (a box-only model has no mask head)")
+    inp = manifest["input"]
+    if args.check_size:
+        size = tuple(int(v) for v in args.check_size.split(","))
+    else:
+        size = (inp["min_size_test"], min(inp["max_size_test"], inp["min_size_test"] * 5 // 3))
+    with tempfile.TemporaryDirectory(prefix="maskrt-winograd-") as work:
+        for g in graphs:
+            decl = manifest["graphs"][g]
+            dst_name = winograd_name(decl["file"])
+            started = time.time()
+            info = transform(os.path.join(pkg, decl["file"]), os.path.join(pkg, dst_name), args.tile,
+                             args.min_channels, check_input(manifest, g, size), work)
+            if info is None:
+                print(f"winograd: {g}: no 3x3 convolution with >= {args.min_channels} channels; left as it is",
+                      file=sys.stderr)
+                decl.pop("winograd_file", None)
+                decl.pop("winograd", None)
+                continue
+            decl["winograd_file"] = dst_name
+            decl["winograd"] = {"tool": f"tools/winograd (onnx {onnx.__version__}, onnxruntime "
+                                        f"{onnxruntime.__version__} basic optimisations)",
+                                "tile": f"F({args.tile}x{args.tile}, 3x3)", "min_channels": args.min_channels, **info}
+            print(f"winograd: {dst_name}: {info['convolutions']} convolutions rewritten, max relative error "
+                  f"{info['max_relative_error']:.1e} on {info['check_input']}, {time.time() - started:.0f} s",
+                  file=sys.stderr)
+    with open(path, "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
