@@ -12,12 +12,14 @@ as ONNX operators, with every shape computed from the input's at run time (any N
     Conv x 2   input transform B^T d B, separably: rows then columns, each a grouped conv with fixed weights
                (kernel (m+2), stride m): [N, C, H, W] -> [N, C * (m+2)^2, Th, Tw], channel (c, b, a)
     MatMul     the (m+2)^2 products summed over C, as one batched GEMM with the transformed filters U:
-               [(m+2)^2, Co, C] x [N, (m+2)^2, C, Th * Tw] (the transposes around it fold into the GEMM)
-    ConvTranspose  output transform A^T M A and the bias: grouped, kernel m, stride m -> [N, Co, m Th, m Tw]
-    Slice      back to H x W where H or W is not a multiple of m
+               [1, (m+2)^2, Co, C] x [N, (m+2)^2, C, Th * Tw] (after one Transpose of the transformed input)
+    MatMul     output transform A^T M A on the (m+2)^2 axis -> [N, m^2, Co, Th * Tw]
+    DepthToSpace   the m x m outputs of each tile into place -> [N, Co, m Th, m Tw]
+    Slice      back to H x W (a copy even where H and W are multiples of m: shapes are only known at run time)
+    Add        the bias
 
-The filters are transformed in float64 and stored as float32 ((m+2)^2 / 9 times the size of the conv's weights). Results equal the direct convolution up to float32
-rounding of the transforms (relative error ~1e-5 for m = 4 at these sizes; checked by `tools.winograd` on every
+The filters are transformed in float64 and stored as float32 ((m+2)^2 / 9 times the size of the conv's weights).
+Results equal the direct convolution up to float32 rounding of the transforms (relative error ~1e-5 for m = 4 at these sizes; checked by `tools.winograd` on every
 graph it writes).
 """
 import numpy as np
@@ -75,7 +77,7 @@ def winograd_nodes(node, weight, bias, m, prefix):
     u = np.einsum("ai,ocij,bj->baoc", mat["G"], weight.astype(np.float64), mat["G"]).reshape(1, t * t, co, c)
     rows = np.tile(mat["BT"].reshape(t, 1, 1, t), (c, 1, 1, 1))          # W direction: outputs b
     cols = np.tile(mat["BT"].reshape(t, 1, t, 1), (c * t, 1, 1, 1))      # H direction: outputs a
-    # output transform: input channels (o, b, a), weight [b, a] -> (A^T[:, a] outer A^T[:, b])[i, j]
+    # output transform on the (b, a) axis: Y[(i, j)] = sum over (b, a) of A^T[i, a] A^T[j, b] M[(b, a)]
     out = np.einsum("ia,jb->ijba", mat["AT"], mat["AT"]).reshape(m * m, t * t)
     # initializers shared where equal: U per weight (detectron2's RPN conv runs on every level with one weight), the
     # transforms per size, the shape constants per tile
