@@ -30,8 +30,9 @@ warm-up runs, then the median of N runs per image (each stage's median separatel
 maskrt side: `java -Xmx6g -cp CP dev.maskrt.bench.PipelineBenchmark --model PKG --name W --runs N IMAGE...` (CP:
 --java-cp, else $MASKRT_BENCH_CP, else benchmarks/target/benchmarks.jar), 2 threads, same images, run after the
 detectron2 side (never concurrently). Its "backbone" is one ONNX graph with ResNet + FPN + the RPN head.
-`--precisions fp32,fp32-direct,int8` runs it once per variant (fp32: a graph's Winograd form where the package has
-one, made by `python3 -m tools.winograd`; fp32-direct: `--no-winograd`; `--precision int8`: the package's int8 graph set, made by
+`--precisions fp32,fp32-direct,fp32-arena,int8` runs it once per variant (fp32: a graph's Winograd form where the
+package has one, made by `python3 -m tools.winograd`; -direct: `--no-winograd`; -arena: `--memory-arena`;
+`--precision int8`: the package's int8 graph set, made by
 `python3 -m tools.quantize`), each beside the same detectron2 run.
 
 Prints one JSON line per (workload, implementation, image) and a Markdown table per workload: stage medians
@@ -264,8 +265,8 @@ def main(argv=None):
     ap.add_argument("--package", action="append", default=[], metavar="W=DIR",
                     help="use package DIR for workload W (e.g. dsb=a copy of the bundled model with int8 graphs)")
     ap.add_argument("--precisions", default="fp32",
-                    help="maskrt variants to time, comma-separated (fp32; fp32-direct: without the Winograd "
-                         "graphs; int8: the package's int8 graphs)")
+                    help="maskrt variants to time, comma-separated: fp32 or int8 (the package's int8 graphs), "
+                         "suffixes -direct (without the Winograd graphs), -arena (ONNX Runtime's memory arena)")
     args = ap.parse_args(argv)
     unknown = [w for w in args.workloads if w not in WORKLOADS]
     if unknown:

@@ -131,7 +131,8 @@ public final class Predictor implements AutoCloseable {
         if (modelDir == null) throw new IllegalArgumentException("modelDir must not be null");
         if (options == null) throw new IllegalArgumentException("options must not be null");
         OnnxRuntimeOptions ort = OnnxRuntimeOptions.defaults().withIntraOpThreads(options.threads())
-                .withAllowSpinning(options.engineSpinning()).withWinograd(options.winograd());
+                .withAllowSpinning(options.engineSpinning()).withWinograd(options.winograd())
+                .withMemoryArena(options.memoryArena());
         TensorRtOptions.Builder trt = options.tensorRt().toBuilder().batchSize(options.batchSize())
                 .detectionsPerImage(options.detectionsPerImage());
         if (options.minSizeTest() != null) trt.minSizeTest(options.minSizeTest());

@@ -24,16 +24,17 @@ import java.util.Map;
  * paste) and the process's peak resident memory.
  *
  * <p>Run from benchmarks/: {@code java -cp target/benchmarks.jar dev.maskrt.bench.PipelineBenchmark [workload...]},
- * or with {@code --model DIR [--name NAME] [--runs N] [--warmup N] [--precision fp32|int8] [--no-winograd] IMAGE...} on any package and images (one JSON
+ * or with {@code --model DIR [--name NAME] [--runs N] [--warmup N] [--precision fp32|int8] [--no-winograd] [--memory-arena] IMAGE...} on any package and images (one JSON
  * line per image; {@code anchors/pipeline_real_detectron2.py} runs it beside real detectron2);
  * {@code -Dmaskrt.bench.spin=true} lets ONNX Runtime's threads spin between runs (default off).
  */
 public final class PipelineBenchmark {
     private PipelineBenchmark() {}
 
-    private record Workload(String name, Path model, int runs, Precision precision, boolean winograd) {
+    private record Workload(String name, Path model, int runs, Precision precision, boolean winograd,
+            boolean arena) {
         Workload(String name, Path model, int runs) {
-            this(name, model, runs, Precision.FP32, true);
+            this(name, model, runs, Precision.FP32, true, false);
         }
     }
 
@@ -70,7 +71,7 @@ public final class PipelineBenchmark {
         String name = "pipeline";
         int runs = 5, warmup = 1;
         Precision precision = Precision.FP32;
-        boolean winograd = true;
+        boolean winograd = true, arena = false;
         List<Path> images = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -80,6 +81,7 @@ public final class PipelineBenchmark {
                 case "--warmup": warmup = Integer.parseInt(args[++i]); break;
                 case "--precision": precision = Precision.parse(args[++i]); break;
                 case "--no-winograd": winograd = false; break;
+                case "--memory-arena": arena = true; break;
                 default:
                     if (args[i].startsWith("--")) throw new IllegalArgumentException("unknown option " + args[i]);
                     images.add(Path.of(args[i]));
@@ -87,14 +89,14 @@ public final class PipelineBenchmark {
         }
         if (model == null || images.isEmpty()) {
             throw new IllegalArgumentException("usage: --model DIR [--name NAME] [--runs N] [--warmup N] "
-                    + "[--precision fp32|int8] [--no-winograd] IMAGE...");
+                    + "[--precision fp32|int8] [--no-winograd] [--memory-arena] IMAGE...");
         }
-        run(new Workload(name, model, runs, precision, winograd), images, warmup, spin);
+        run(new Workload(name, model, runs, precision, winograd, arena), images, warmup, spin);
     }
 
     private static void run(Workload w, List<Path> images, int warmup, boolean spin) {
         PredictorOptions options = PredictorOptions.builder().backend(Backend.CPU).threads(2).engineSpinning(spin)
-                .precision(w.precision()).winograd(w.winograd()).build();
+                .precision(w.precision()).winograd(w.winograd()).memoryArena(w.arena()).build();
         try (Predictor predictor = Predictor.open(w.model(), options)) {
             for (Path image : images) {
                 ImageInput input = ImageInput.of(image);

@@ -110,6 +110,11 @@ final class PredictCommand implements Callable<Integer> {
                 "rounding; default). --no-winograd runs every graph's direct form."})
     boolean winograd;
 
+    @Option(names = "--memory-arena",
+            description = {"Keep ONNX Runtime's memory arena: intermediate tensors allocated once and reused (faster,",
+                "more resident memory: a full-size R50 cascade ~0.8 GB more for ~0.2 s less per image). Default off."})
+    boolean memoryArena;
+
     @Option(names = "--min-pixels", defaultValue = "1", paramLabel = "N",
             description = "Kaggle formats: drop instances with fewer pixels after overlap removal (default 1).")
     int minPixels;
@@ -157,7 +162,7 @@ final class PredictCommand implements Callable<Integer> {
         if (detectionsPerImage != null) options.detectionsPerImage(detectionsPerImage);
         if (tta != null) options.tta(tta);
         options.precision(precision());
-        options.winograd(winograd);
+        options.winograd(winograd).memoryArena(memoryArena);
         Map<Path, String> failed = new LinkedHashMap<>();
         FinalOutputs.Totals totals;
         int resumed = journal == null ? 0 : journal.doneCount();
@@ -416,7 +421,8 @@ final class PredictCommand implements Callable<Integer> {
         if (tta != null) s.put("tta", tta); else s.putNull("tta"); // null: the model's test_aug.enabled
         // null: fp32, the default (as in journals written before --precision existed)
         if (precision() != Precision.FP32) s.put("precision", precision().id()); else s.putNull("precision");
-        if (!winograd) s.put("winograd", false); // absent: the default (as in journals written before --winograd)
+        // null: the default, the package's Winograd forms where it has them (as in journals from before --winograd)
+        if (!winograd) s.put("winograd", false); else s.putNull("winograd");
         s.put("coco_gt", cocoGt == null ? null : cocoGt.toAbsolutePath().normalize().toString());
         ArrayNode in = h.putArray("inputs");
         for (InputImage i : inputs) in.addArray().add(i.id()).add(i.path().toString());
