@@ -31,6 +31,8 @@ public final class MaskrtSparkOptions implements Serializable {
     private final Precision precision;
     private final SubmissionFormat kaggleFormat;
     private final int minPixels;
+    private final boolean winograd;
+    private final boolean memoryArena;
 
     private MaskrtSparkOptions(Builder b) {
         model = b.model;
@@ -44,6 +46,8 @@ public final class MaskrtSparkOptions implements Serializable {
         precision = b.precision;
         kaggleFormat = b.kaggleFormat;
         minPixels = b.minPixels;
+        winograd = b.winograd;
+        memoryArena = b.memoryArena;
     }
 
     /**
@@ -91,10 +95,16 @@ public final class MaskrtSparkOptions implements Serializable {
     /** @return {@code kaggle_rle}: instances left with fewer pixels after overlap removal get null */
     public int minPixels() { return minPixels; }
 
+    /** @return whether CPU predictors run the package's Winograd graphs where it has them (as {@code maskrt predict}) */
+    public boolean winograd() { return winograd; }
+
+    /** @return whether CPU predictors keep ONNX Runtime's memory arena (as {@code maskrt predict --memory-arena}) */
+    public boolean memoryArena() { return memoryArena; }
+
     /** The library's options for one executor's predictor. */
     PredictorOptions predictorOptions(int predictorThreads, DeviceSelection.Choice choice) {
         PredictorOptions.Builder b = PredictorOptions.builder().threads(predictorThreads).backend(choice.backend())
-                .maxImageFileBytes(maxImageBytes).precision(precision);
+                .maxImageFileBytes(maxImageBytes).precision(precision).winograd(winograd).memoryArena(memoryArena);
         if (scoreThreshold != null) b.scoreThreshold(scoreThreshold);
         if (detectionsPerImage != null) b.detectionsPerImage(detectionsPerImage);
         if (tta != null) b.tta(tta);
@@ -108,7 +118,8 @@ public final class MaskrtSparkOptions implements Serializable {
     /** What makes two predictors different (the model location is added by the caller). */
     String predictorKey(int predictorThreads, DeviceSelection.Choice choice) {
         return "threads=" + predictorThreads + ",score=" + scoreThreshold + ",dets=" + detectionsPerImage + ",tta=" + tta
-                + ",maxBytes=" + maxImageBytes + ",fp16=" + fp16 + ",precision=" + precision.id() + "," + choice;
+                + ",maxBytes=" + maxImageBytes + ",fp16=" + fp16 + ",precision=" + precision.id() + ",winograd=" + winograd
+                + ",arena=" + memoryArena + "," + choice;
     }
 
     @Override
@@ -128,6 +139,8 @@ public final class MaskrtSparkOptions implements Serializable {
         private long maxImageBytes = PredictorOptions.DEFAULT_MAX_IMAGE_FILE_BYTES;
         private Backend backend = Backend.AUTO;
         private boolean fp16;
+        private boolean winograd = true;
+        private boolean memoryArena;
         private Precision precision = Precision.FP32;
         private SubmissionFormat kaggleFormat = SubmissionFormat.SARTORIUS;
         private int minPixels = 1;
@@ -181,6 +194,21 @@ public final class MaskrtSparkOptions implements Serializable {
         /** @param backend CPU, TENSORRT or AUTO @return this builder */
         public Builder backend(Backend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /**
+         * @param winogradForm run the package's Winograd graphs on the CPU where it has them (default true)
+         * @return this builder
+         */
+        public Builder winograd(boolean winogradForm) {
+            this.winograd = winogradForm;
+            return this;
+        }
+
+        /** @param arena keep ONNX Runtime's memory arena on the CPU (default off) @return this builder */
+        public Builder memoryArena(boolean arena) {
+            this.memoryArena = arena;
             return this;
         }
 

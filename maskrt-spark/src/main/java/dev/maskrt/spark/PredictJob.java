@@ -87,6 +87,13 @@ final class PredictJob implements Callable<Integer> {
             description = "fp32 (default), or int8: the package's int8 graphs on the CPU (as maskrt predict).")
     String precision;
 
+    @Option(names = "--winograd", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "CPU: the package's Winograd graphs where it has them (default; as maskrt predict).")
+    boolean winograd;
+
+    @Option(names = "--memory-arena", description = "CPU: keep ONNX Runtime's memory arena (as maskrt predict).")
+    boolean memoryArena;
+
     @Option(names = "--score-thresh", paramLabel = "X", description = "Score threshold in [0, 1] (default: the model's).")
     Float scoreThreshold;
 
@@ -284,7 +291,8 @@ final class PredictJob implements Callable<Integer> {
         }
         try {
             MaskrtSparkOptions.Builder o = MaskrtSparkOptions.builder(model).threads(threads).backend(b).fp16(fp16)
-                    .maxImageBytes(bytes).minPixels(minPixels).precision(p);
+                    .maxImageBytes(bytes).minPixels(minPixels).precision(p).winograd(winograd)
+                    .memoryArena(memoryArena);
             if (scoreThreshold != null) o.scoreThreshold(scoreThreshold);
             if (detectionsPerImage != null) o.detectionsPerImage(detectionsPerImage);
             if (tta != null) o.tta(tta);

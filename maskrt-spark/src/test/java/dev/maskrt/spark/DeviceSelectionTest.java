@@ -1,8 +1,10 @@
 package dev.maskrt.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.maskrt.PredictorOptions;
 import dev.maskrt.config.Backend;
@@ -55,5 +57,17 @@ class DeviceSelectionTest {
         assertEquals(1, p.tensorRt().deviceId());
         assertEquals(dev.maskrt.config.Precision.FP16, p.tensorRt().precision());
         assertEquals(Backend.CPU, o.predictorOptions(4, DeviceSelection.choose(Backend.AUTO, NONE)).backend());
+    }
+
+    @Test
+    void theCpuGraphFormAndArenaReachThePredictorAndItsKey() {
+        DeviceSelection.Choice cpu = DeviceSelection.choose(Backend.CPU, NONE);
+        MaskrtSparkOptions defaults = MaskrtSparkOptions.builder("model.zip").build();
+        MaskrtSparkOptions changed = MaskrtSparkOptions.builder("model.zip").winograd(false).memoryArena(true).build();
+        assertTrue(defaults.predictorOptions(2, cpu).winograd());
+        assertFalse(defaults.predictorOptions(2, cpu).memoryArena());
+        assertFalse(changed.predictorOptions(2, cpu).winograd());
+        assertTrue(changed.predictorOptions(2, cpu).memoryArena());
+        assertNotEquals(defaults.predictorKey(2, cpu), changed.predictorKey(2, cpu));
     }
 }
