@@ -11,9 +11,11 @@ in `--graphs` (`backbone`, `mask_head`):
    into Winograd F(4x4, 3x3) form (`rewrite.py`): 4x fewer multiplications in its GEMM, at the price of
    memory-bound transforms, so it pays on wide layers over large maps (an R50-FPN backbone's FPN, RPN and res3-res5
    3x3 convolutions) and not on narrow ones or on the mask head's 14x14 RoIs (measured in benchmarks/RESULTS.md).
-3. The rewritten graph is run beside the original on a seeded random input (`--check-size`, default the package's
-   test size, padded as the pipeline pads it) and refused unless every output agrees to 1e-4 of its largest
-   magnitude; the measured error is recorded.
+3. Checked on a seeded random input (`--check-size`, default the package's test size, padded as the pipeline pads
+   it): every rewritten convolution against the original on the input the original graph gives it, refused above
+   1e-4 of its largest output; then the whole graph against the original, recorded and reported but not refused
+   (random-weight deformable backbones turn any 1e-6 input change into a 0.2-0.4 change of their outputs by
+   themselves).
 4. `PKG/<name>.winograd.onnx` is written and the manifest's graph entry gains `winograd_file` and `winograd`
    (provenance). maskrt's CPU backend runs that file in place of the fp32 one (`PredictorOptions.winograd`,
    `maskrt predict --no-winograd` to turn it off); TensorRT and the int8 graph set ignore it.
@@ -28,8 +30,9 @@ import time
 import numpy as np
 import onnx
 import onnxruntime
+from onnx import TensorProto, helper, numpy_helper
 
-from tools.winograd.rewrite import rewrite
+from tools.winograd.rewrite import rewrite, winograd_nodes
 
 GRAPHS = ("backbone", "mask_head")
 MAX_RELATIVE_ERROR = 1e-4
@@ -60,27 +63,72 @@ def winograd_name(fname):
     return f"{stem}.winograd{ext}"
 
 
+def _relative_error(expected, got):
+    return float(np.abs(expected - got).max() / max(float(np.abs(expected).max()), 1e-12))
+
+
+def check_convolutions(folded, replaced, tile, x):
+    """Each rewritten convolution against the original on the input it really gets: the original graph runs on `x`
+    with every replaced convolution's input and output as extra outputs; the Winograd forms alone (one graph, inputs
+    renamed apart) run on those inputs. Returns the worst relative error over the convolutions."""
+    probe = onnx.ModelProto()
+    probe.CopyFrom(folded)
+    names = [t for nd in replaced for t in (nd.input[0], nd.output[0])]
+    probe.graph.output.extend(helper.make_tensor_value_info(t, TensorProto.FLOAT, None) for t in dict.fromkeys(names))
+    a = onnxruntime.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
+    got = dict(zip([o.name for o in a.get_outputs()], a.run(None, {a.get_inputs()[0].name: x})))
+    inits = {i.name: numpy_helper.to_array(i) for i in folded.graph.initializer}
+    nodes, weights, inputs, outputs = [], {}, [], []
+    for k, nd in enumerate(replaced):
+        alone = helper.make_node("Conv", [f"in{k}"] + list(nd.input[1:]), [f"out{k}"], name=f"conv{k}")
+        bias = inits[nd.input[2]] if len(nd.input) > 2 and nd.input[2] else None
+        sub_nodes, sub_inits = winograd_nodes(alone, inits[nd.input[1]], bias, tile, f"conv{k}/winograd")
+        nodes += sub_nodes
+        weights.update(sub_inits)
+        inputs.append(helper.make_tensor_value_info(f"in{k}", TensorProto.FLOAT, None))
+        outputs.append(helper.make_tensor_value_info(f"out{k}", TensorProto.FLOAT, None))
+    graph = helper.make_graph(nodes, "winograd_check", inputs, outputs,
+                              [numpy_helper.from_array(v, n) for n, v in weights.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)], ir_version=8)
+    b = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    results = b.run(None, {f"in{k}": got[nd.input[0]] for k, nd in enumerate(replaced)})
+    errors = {nd.name or nd.output[0]: _relative_error(got[nd.output[0]], y) for nd, y in zip(replaced, results)}
+    return errors
+
+
 def transform(src, dst, tile, min_channels, x, work):
-    folded = os.path.join(work, os.path.basename(src) + ".folded.onnx")
+    folded_path = os.path.join(work, os.path.basename(src) + ".folded.onnx")
     options = onnxruntime.SessionOptions()
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
-    options.optimized_model_filepath = folded
+    options.optimized_model_filepath = folded_path
     onnxruntime.InferenceSession(src, options, providers=["CPUExecutionProvider"])
-    model, done = rewrite(onnx.load(folded), tile, min_channels)
-    if not done:
+    folded = onnx.load(folded_path)
+    model, replaced = rewrite(onnx.load(folded_path), tile, min_channels)
+    if not replaced:
         return None
+    errors = check_convolutions(folded, replaced, tile, x)
+    worst_conv = max(errors, key=errors.get)
+    if errors[worst_conv] > MAX_RELATIVE_ERROR:
+        raise SystemExit(f"winograd: {os.path.basename(dst)}: convolution {worst_conv} differs from the original by "
+                         f"{errors[worst_conv]:.2e} of its largest output (limit {MAX_RELATIVE_ERROR:g}); not written")
     onnx.save(model, dst)
     a, b = _session(src), _session(dst)
     name = a.get_inputs()[0].name
-    worst = 0.0
+    graph_error = 0.0
     for out, p, q in zip(a.get_outputs(), a.run(None, {name: x}), b.run(None, {name: x})):
-        err = float(np.abs(p - q).max() / max(np.abs(p).max(), 1e-12))
-        worst = max(worst, err)
-        if err > MAX_RELATIVE_ERROR:
+        if p.shape != q.shape or not np.isfinite(q).all():
             os.remove(dst)
-            raise SystemExit(f"winograd: {os.path.basename(dst)}: output {out.name} differs from the fp32 graph by "
-                             f"{err:.2e} of its largest value (limit {MAX_RELATIVE_ERROR:g}); not written")
-    return {"convolutions": len(done), "max_relative_error": worst, "check_input": list(x.shape)}
+            raise SystemExit(f"winograd: {os.path.basename(dst)}: output {out.name} has shape {q.shape} (expected "
+                             f"{p.shape}) or non-finite values; not written")
+        graph_error = max(graph_error, _relative_error(p, q))
+    if graph_error > MAX_RELATIVE_ERROR:
+        print(f"winograd: note: {os.path.basename(dst)}'s outputs differ from the original graph's by "
+              f"{graph_error:.2e} of their largest value on the random check input, while every rewritten convolution "
+              f"agrees to {errors[worst_conv]:.1e}: the network amplifies float rounding there (deformable "
+              f"convolutions with random weights do), as it does between any two fp32 implementations",
+              file=sys.stderr)
+    return {"convolutions": len(replaced), "max_relative_error": errors[worst_conv],
+            "graph_max_relative_error": graph_error, "check_input": list(x.shape)}
 
 
 def main(argv=None):
@@ -124,8 +172,9 @@ def main(argv=None):
             decl["winograd"] = {"tool": f"tools/winograd (onnx {onnx.__version__}, onnxruntime "
                                         f"{onnxruntime.__version__} basic optimisations)",
                                 "tile": f"F({args.tile}x{args.tile}, 3x3)", "min_channels": args.min_channels, **info}
-            print(f"winograd: {dst_name}: {info['convolutions']} convolutions rewritten, max relative error "
-                  f"{info['max_relative_error']:.1e} on {info['check_input']}, {time.time() - started:.0f} s",
+            print(f"winograd: {dst_name}: {info['convolutions']} convolutions rewritten, each within "
+                  f"{info['max_relative_error']:.1e} of the original on its input, graph outputs within "
+                  f"{info['graph_max_relative_error']:.1e}, on {info['check_input']}, {time.time() - started:.0f} s",
                   file=sys.stderr)
     with open(path, "w") as f:
         json.dump(manifest, f, indent=2)

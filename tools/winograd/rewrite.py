@@ -135,7 +135,7 @@ def winograd_nodes(node, weight, bias, m, prefix):
 
 
 def rewrite(model, m=4, min_channels=128):
-    """Returns (model, rewritten conv names). `model` is changed in place: eligible Convs replaced."""
+    """Returns (model, the replaced Conv nodes). `model` is changed in place: eligible Convs replaced."""
     graph = model.graph
     inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     new_nodes, added, done = [], {}, []
@@ -147,7 +147,9 @@ def rewrite(model, m=4, min_channels=128):
         nodes, extra = winograd_nodes(node, inits[node.input[1]], bias, m, f"{node.name or node.output[0]}/winograd")
         new_nodes.extend(nodes)
         added.update(extra)
-        done.append(node.name or node.output[0])
+        replaced = onnx.NodeProto()
+        replaced.CopyFrom(node)
+        done.append(replaced)
     used = {i for nd in new_nodes for i in nd.input}
     kept = [i for i in graph.initializer if i.name in used]
     added = {k: v for k, v in added.items() if k in used}
