@@ -70,7 +70,7 @@ def _relative_error(expected, got):
 def check_convolutions(folded, replaced, tile, x):
     """Each rewritten convolution against the original on the input it really gets: the original graph runs on `x`
     with every replaced convolution's input and output as extra outputs; the Winograd forms alone (one graph, inputs
-    renamed apart) run on those inputs. Returns the worst relative error over the convolutions."""
+    renamed apart) run on those inputs. Returns each convolution's relative error (of its largest output), by name."""
     probe = onnx.ModelProto()
     probe.CopyFrom(folded)
     names = [t for nd in replaced for t in (nd.input[0], nd.output[0])]
