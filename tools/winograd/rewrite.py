@@ -8,9 +8,9 @@ output channel pair instead of 9 m^2: 4x fewer for m = 4, 2.25x for m = 2. For e
 
 as ONNX operators, with every shape computed from the input's at run time (any N, H, W):
 
-    Pad        the input by 1 before and up to a whole number of tiles after (zeros, as the conv's own padding)
     Conv x 2   input transform B^T d B, separably: rows then columns, each a grouped conv with fixed weights
-               (kernel (m+2), stride m): [N, C, H, W] -> [N, C * (m+2)^2, Th, Tw], channel (c, b, a)
+               (kernel (m+2), stride m, zero padding 1 before and m after, standing for the conv's own padding and
+               the last partial tile): [N, C, H, W] -> [N, C * (m+2)^2, Th, Tw], channel (c, b, a)
     MatMul     the (m+2)^2 products summed over C, as one batched GEMM with the transformed filters U:
                [1, (m+2)^2, Co, C] x [N, (m+2)^2, C, Th * Tw] (after one Transpose of the transformed input)
     MatMul     output transform A^T M A on the (m+2)^2 axis -> [N, m^2, Co, Th * Tw]
@@ -85,7 +85,7 @@ def winograd_nodes(node, weight, bias, m, prefix):
     names = {"u": f"{node.input[1]}/winograd_f{m}_u", "rows": shared(f"rows_c{c}"), "cols": shared(f"cols_c{c}"),
              "out": shared("out"), "bias": f"{node.input[2]}/winograd_bias" if bias is not None else f"{prefix}/bias",
              "chw_head": shared(f"chw_head_c{c}"), "co_m2": shared(f"co_m2_{co}")}
-    for k in ("two", "four", "m_minus_1", "m", "one", "pads_head", "prod_shape", "zero", "hw_axes", "zeros2"):
+    for k in ("two", "four", "m_minus_1", "m", "one", "prod_shape", "zero", "hw_axes", "zeros2"):
         names[k] = shared(k)
     if bias is None:
         bias = np.zeros(co, np.float32)
@@ -94,7 +94,7 @@ def winograd_nodes(node, weight, bias, m, prefix):
         "out": out.astype(np.float32), "bias": bias.astype(np.float32).reshape(co, 1, 1),
         "two": np.array([2], np.int64), "four": np.array([4], np.int64),
         "m_minus_1": np.array([m - 1], np.int64), "m": np.array([m], np.int64),
-        "one": np.array([1], np.int64), "pads_head": np.array([0, 0, 1, 1, 0, 0], np.int64),
+        "one": np.array([1], np.int64),
         "chw_head": np.array([0, c, t * t, -1], np.int64), "co_m2": np.array([co * m * m], np.int64),
         "prod_shape": np.array([0, t * t, -1], np.int64),
         "zero": np.array([0], np.int64), "hw_axes": np.array([2, 3], np.int64),
@@ -110,13 +110,10 @@ def winograd_nodes(node, weight, bias, m, prefix):
         mk("Slice", [n("shape"), n("two"), n("four")], [n("hw")]),
         mk("Add", [n("hw"), n("m_minus_1")], [n("hw_up")]),
         mk("Div", [n("hw_up"), n("m")], [n("tiles")]),                       # [Th, Tw]
-        mk("Mul", [n("tiles"), n("m")], [n("hw_tiled")]),
-        mk("Add", [n("hw_tiled"), n("one")], [n("hw_end")]),
-        mk("Sub", [n("hw_end"), n("hw")], [n("pad_tail")]),                  # m T + 1 - H (>= 1)
-        mk("Concat", [n("pads_head"), n("pad_tail")], [n("pads")], axis=0),
-        mk("Pad", [x, n("pads")], [n("xp")]),
-        mk("Conv", [n("xp"), n("rows")], [n("r")], group=c, kernel_shape=[1, t], strides=[1, m]),
-        mk("Conv", [n("r"), n("cols")], [n("v")], group=c * t, kernel_shape=[t, 1], strides=[m, 1]),
+        # the transforms' own zero padding: 1 before, m after (at least what the last tile needs), so that each
+        # gives ceil(size / m) tiles: no padded copy of the input
+        mk("Conv", [x, n("rows")], [n("r")], group=c, kernel_shape=[1, t], strides=[1, m], pads=[0, 1, 0, m]),
+        mk("Conv", [n("r"), n("cols")], [n("v")], group=c * t, kernel_shape=[t, 1], strides=[m, 1], pads=[1, 0, m, 0]),
         mk("Reshape", [n("v"), n("chw_head")], [n("v4")]),                   # [N, C, t*t, T]
         mk("Transpose", [n("v4")], [n("vt")], perm=[0, 2, 1, 3]),            # [N, t*t, C, T]
         mk("MatMul", [n("u"), n("vt")], [n("prod")]),                        # [N, t*t, Co, T]
