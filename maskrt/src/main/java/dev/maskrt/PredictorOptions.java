@@ -299,7 +299,7 @@ public final class PredictorOptions {
          * Whether each ONNX Runtime session on the CPU keeps a memory arena: its intermediate tensors are allocated
          * once and reused, instead of being allocated (and, above 32 MB, mapped and first-touched by the kernel)
          * anew in every run. Default false. True trades resident memory for time: on the full-size R50 cascade
-         * with Winograd graphs, 0.8–0.9 GB more peak RSS for 0.2–0.7 s less per image (benchmarks/RESULTS.md).
+         * with Winograd graphs, 0.5–0.9 GB more peak RSS for 0.2–0.7 s less per image (benchmarks/RESULTS.md).
          *
          * @param arena the value
          * @return this builder

@@ -112,7 +112,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Option(names = "--memory-arena",
             description = {"Keep ONNX Runtime's memory arena: intermediate tensors allocated once and reused (faster,",
-                "more resident memory: a full-size R50 cascade 0.8-0.9 GB more for 0.2-0.7 s less per image). Default off."})
+                "more resident memory: a full-size R50 cascade 0.5-0.9 GB more for 0.2-0.7 s less per image). Default off."})
     boolean memoryArena;
 
     @Option(names = "--min-pixels", defaultValue = "1", paramLabel = "N",

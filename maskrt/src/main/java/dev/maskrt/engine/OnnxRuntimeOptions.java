@@ -58,7 +58,7 @@ public final class OnnxRuntimeOptions {
      * its own peak of intermediate tensors for its lifetime. Default false: on a full-size R50 Mask R-CNN at 800×1083
      * peak RSS fell from 1.61–1.64 GB to 1.03–1.11 GB without the arena, with no measurable time difference then;
      * where fresh memory is expensive to fault in, the arena saves time (full-size R50 cascade with a Winograd
-     * backbone: 0.2–0.7 s per image for 0.8–0.9 GB; benchmarks/RESULTS.md, "Memory" and "Winograd").
+     * backbone: 0.2–0.7 s per image for 0.5–0.9 GB; benchmarks/RESULTS.md, "Memory" and "Winograd").
      */
     public OnnxRuntimeOptions withMemoryArena(boolean arena) {
         return new OnnxRuntimeOptions(intraOpThreads, optimizedModelCache, allowSpinning, arena, winograd);
