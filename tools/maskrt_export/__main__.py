@@ -29,6 +29,13 @@ def read_image(path):
         return np.asarray(im.convert("RGB"))
 
 
+def _report_written(out):
+    total = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
+    print(f"wrote {out} ({total / 1024:.0f} KiB)")
+    print(f"for ONNX Runtime on the CPU: python3 -m tools.winograd --model {out} adds Winograd forms of the backbone's "
+          f"wide 3x3 convolutions (tools/README.md)")
+
+
 def cmd_export_maskrcnn_benchmark(args):
     """maskrcnn-benchmark YAML + .pth (or random weights) -> a flavour "maskrcnn_benchmark" package."""
     from PIL import Image
@@ -52,8 +59,7 @@ def cmd_export_maskrcnn_benchmark(args):
         mb.load_checkpoint(model, args.weights)
         source = {"config": os.path.basename(args.config), "weights": os.path.basename(args.weights)}
     mb.export_package(model, settings, args.out, source)
-    total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
-    print(f"wrote {args.out} ({total / 1024:.0f} KiB)")
+    _report_written(args.out)
 
 
 def cmd_export_mmdetection(args):
@@ -67,8 +73,7 @@ def cmd_export_mmdetection(args):
         sys.exit("--save-checkpoint writes random weights; it needs --random-weights")
     mmdet.export(args.config, args.out, weights=args.weights, seed=args.seed, calibration_image=image,
                  save_checkpoint_to=args.save_checkpoint, class_names=args.class_names)
-    total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
-    print(f"wrote {args.out} ({total / 1024:.0f} KiB)")
+    _report_written(args.out)
 
 
 def cmd_export(args):
@@ -91,8 +96,7 @@ def cmd_export(args):
         checkpoint.load_checkpoint(model, args.weights)
         source = {"config": os.path.basename(args.config), "weights": os.path.basename(args.weights)}
     package.export_package(model, settings, args.out, source)
-    total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
-    print(f"wrote {args.out} ({total / 1024:.0f} KiB)")
+    _report_written(args.out)
 
 
 def cmd_reference(args):
