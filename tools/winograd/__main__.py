@@ -67,17 +67,23 @@ def _relative_error(expected, got):
     return float(np.abs(expected - got).max() / max(float(np.abs(expected).max()), 1e-12))
 
 
-def check_convolutions(folded, replaced, tile, x):
-    """Each rewritten convolution against the original on the input it really gets: the original graph runs on `x`
-    with every replaced convolution's input and output as extra outputs; the Winograd forms alone (one graph, inputs
-    renamed apart) run on those inputs. Returns each convolution's relative error (of its largest output), by name."""
-    probe = onnx.ModelProto()
-    probe.CopyFrom(folded)
-    names = [t for nd in replaced for t in (nd.input[0], nd.output[0])]
-    probe.graph.output.extend(helper.make_tensor_value_info(t, TensorProto.FLOAT, None) for t in dict.fromkeys(names))
-    a = onnxruntime.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
-    got = dict(zip([o.name for o in a.get_outputs()], a.run(None, {a.get_inputs()[0].name: x})))
-    inits = {i.name: numpy_helper.to_array(i) for i in folded.graph.initializer}
+def run_original(folded, replaced, x):
+    """The original (folded) graph on `x`, with every replaced convolution's input and output as extra outputs (added
+    to `folded` in place). Returns (the graph's own outputs by name, in order; every tensor by name)."""
+    own = [o.name for o in folded.graph.output]
+    names = dict.fromkeys(t for nd in replaced for t in (nd.input[0], nd.output[0]) if t not in own)
+    folded.graph.output.extend(helper.make_tensor_value_info(t, TensorProto.FLOAT, None) for t in names)
+    session = onnxruntime.InferenceSession(folded.SerializeToString(), providers=["CPUExecutionProvider"])
+    tensors = dict(zip([o.name for o in session.get_outputs()], session.run(None, {session.get_inputs()[0].name: x})))
+    return {n: tensors[n] for n in own}, tensors
+
+
+def check_convolutions(folded, replaced, tile, tensors):
+    """Each rewritten convolution against the original on the input it really gets (`tensors`, from `run_original`):
+    the Winograd forms alone (one graph, inputs renamed apart) run on those inputs. Returns each convolution's
+    relative error (of its largest output), by name."""
+    wanted = {t for nd in replaced for t in nd.input[1:] if t}
+    inits = {i.name: numpy_helper.to_array(i) for i in folded.graph.initializer if i.name in wanted}
     nodes, weights, inputs, outputs = [], {}, [], []
     for k, nd in enumerate(replaced):
         alone = helper.make_node("Conv", [f"in{k}"] + list(nd.input[1:]), [f"out{k}"], name=f"conv{k}")
@@ -90,10 +96,9 @@ def check_convolutions(folded, replaced, tile, x):
     graph = helper.make_graph(nodes, "winograd_check", inputs, outputs,
                               [numpy_helper.from_array(v, n) for n, v in weights.items()])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)], ir_version=8)
-    b = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    results = b.run(None, {f"in{k}": got[nd.input[0]] for k, nd in enumerate(replaced)})
-    errors = {nd.name or nd.output[0]: _relative_error(got[nd.output[0]], y) for nd, y in zip(replaced, results)}
-    return errors
+    session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    results = session.run(None, {f"in{k}": tensors[nd.input[0]] for k, nd in enumerate(replaced)})
+    return {nd.name or nd.output[0]: _relative_error(tensors[nd.output[0]], y) for nd, y in zip(replaced, results)}
 
 
 def transform(src, dst, tile, min_channels, x, work):
@@ -103,19 +108,23 @@ def transform(src, dst, tile, min_channels, x, work):
     options.optimized_model_filepath = folded_path
     onnxruntime.InferenceSession(src, options, providers=["CPUExecutionProvider"])
     folded = onnx.load(folded_path)
-    model, replaced = rewrite(onnx.load(folded_path), tile, min_channels)
+    model = onnx.ModelProto()
+    model.CopyFrom(folded)
+    model, replaced = rewrite(model, tile, min_channels)
     if not replaced:
         return None
-    errors = check_convolutions(folded, replaced, tile, x)
+    # one run of the original serves both checks: each convolution's input and output, and the graph's outputs
+    expected, tensors = run_original(folded, replaced, x)
+    errors = check_convolutions(folded, replaced, tile, tensors)
     worst_conv = max(errors, key=errors.get)
     if errors[worst_conv] > MAX_RELATIVE_ERROR:
         raise SystemExit(f"winograd: {os.path.basename(dst)}: convolution {worst_conv} differs from the original by "
                          f"{errors[worst_conv]:.2e} of its largest output (limit {MAX_RELATIVE_ERROR:g}); not written")
     onnx.save(model, dst)
-    a, b = _session(src), _session(dst)
-    name = a.get_inputs()[0].name
+    session = _session(dst)
     graph_error = 0.0
-    for out, p, q in zip(a.get_outputs(), a.run(None, {name: x}), b.run(None, {name: x})):
+    for out, q in zip(session.get_outputs(), session.run(None, {session.get_inputs()[0].name: x})):
+        p = expected[out.name]
         if p.shape != q.shape or not np.isfinite(q).all():
             os.remove(dst)
             raise SystemExit(f"winograd: {os.path.basename(dst)}: output {out.name} has shape {q.shape} (expected "
