@@ -149,7 +149,6 @@ def rewrite(model, m=4, min_channels=128):
         done.append(replaced)
     used = {i for nd in new_nodes for i in nd.input}
     kept = [i for i in graph.initializer if i.name in used]
-    added = {k: v for k, v in added.items() if k in used}
     del graph.node[:]
     graph.node.extend(new_nodes)
     del graph.initializer[:]
