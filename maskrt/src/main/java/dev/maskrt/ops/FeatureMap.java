@@ -1,5 +1,6 @@
 package dev.maskrt.ops;
 
+import dev.maskrt.util.Workers;
 import java.util.Objects;
 
 /**
@@ -21,6 +22,7 @@ public final class FeatureMap {
     private final int height;
     private final int width;
     private final float spatialScale;
+    private volatile float[] channelsLast;
 
     /**
      * @param data NCHW values, length {@code batch * channels * height * width}; taken over, not copied
@@ -52,6 +54,48 @@ public final class FeatureMap {
     /** The NCHW values (the array given to the constructor, not a copy; do not modify). */
     public float[] data() {
         return data;
+    }
+
+    /**
+     * The same values in NHWC order, index {@code ((n * height + y) * width + x) * channels + c}: one transposed
+     * copy (as large as {@link #data()}), made on the first call (by {@code workers}) and kept with this map.
+     * Thread-safe; do not modify the returned array.
+     *
+     * @param workers threads for the first call's transpose; not closed by this
+     */
+    public float[] channelsLast(Workers workers) {
+        float[] t = channelsLast;
+        if (t == null) {
+            synchronized (this) {
+                t = channelsLast;
+                if (t == null) {
+                    t = transposed(workers);
+                    channelsLast = t;
+                }
+            }
+        }
+        return t;
+    }
+
+    private float[] transposed(Workers workers) {
+        float[] t = new float[data.length];
+        int plane = height * width;
+        final int block = 16; // channels written together: one cache line of the output per pixel
+        for (int n = 0; n < batch; n++) {
+            int image = n * channels * plane;
+            workers.parallelFor(plane, 2048, (from, to) -> {
+                for (int c0 = 0; c0 < channels; c0 += block) {
+                    int c1 = Math.min(channels, c0 + block);
+                    for (int p = from; p < to; p++) {
+                        int o = image + p * channels;
+                        for (int c = c0; c < c1; c++) {
+                            t[o + c] = data[image + c * plane + p];
+                        }
+                    }
+                }
+            });
+        }
+        return t;
     }
 
     public int batch() {

@@ -13,16 +13,24 @@ import dev.maskrt.ops.RoiAlignChecks;
  * <p>How it is fast: the sample positions and bilinear weights of a RoI are computed once ({@link RoiPlan}) and
  * reused for all channels; because RoIAlign's weights factor into a row part and a column part, the taps of all
  * samples of a bin are merged per row and per column, so a bin costs (rows it touches) x (columns) multiply-adds
- * instead of 4 per sample, and the row pass runs over contiguous memory; four channels go through each pass
- * together (unrolled for the common tap counts). Work is ordered by channel, RoIs grouped by level and image,
- * so the channel planes in use stay in cache while the RoIs read them; tasks are (8 channels, 128 RoIs) blocks
- * spread over the {@link Workers}.
+ * instead of 4 per sample. Two ways of reading the maps, chosen per call by the amount of work:
+ * <ul>
+ *   <li><b>channels last</b> (RoIs x bins at least a quarter of the maps' pixels, as the box and mask poolers of
+ *       a detector): the maps' NHWC copies ({@link FeatureMap#channelsLast}, made once per map and kept with it,
+ *       so the four poolings of an image pay one transpose), every pass running over all channels of a pixel at
+ *       once (contiguous, vectorised loops whatever the RoI's size); tasks are blocks of 16 RoIs.</li>
+ *   <li><b>planes</b> (a few RoIs on large maps, where a transpose would cost more than the pooling): the row
+ *       pass over contiguous columns of each channel plane, four channels together; work ordered by channel, RoIs
+ *       grouped by level and image so the planes in use stay in cache; tasks are (8 channels, 128 RoIs) blocks.</li>
+ * </ul>
+ * Both spread their tasks over the {@link Workers}.
  *
  * <p>Exactness: positions, border rules and sample counts are torchvision's, in the same float operations; only
  * the order of the sums differs (merged weights are summed in double, then the products in float), which moves
  * results by a few units in the last place: the tests compare with {@code |a - b| <= 1e-5 + 1e-5 |b|}. Non-finite
  * feature values may spread to fewer or more bins than in torchvision (merged taps of zero weight are skipped; padded ones are multiplied). Every
- * output element is computed by one task in a fixed order, so results do not depend on the thread count.
+ * output element is computed by one task in a fixed order and the layout depends only on the inputs' sizes, so
+ * results do not depend on the thread count.
  *
  * <p>Thread-safe: calls may run concurrently (they share only the {@link Workers}).
  */
@@ -32,12 +40,25 @@ public final class CpuRoiAlign implements RoiAlign {
     /** Channels per task: a few planes per level stay in cache while a block of RoIs reads them. */
     private static final int CHANNELS_PER_TASK = 8;
 
+    /** RoIs per task when reading channels-last maps (each RoI pools all its channels). */
+    private static final int ROIS_PER_CHANNELS_LAST_TASK = 16;
+
+    /** How the feature maps are read; {@link #AUTO} chooses per call (class comment). */
+    enum Layout { AUTO, PLANES, CHANNELS_LAST }
+
     private final Workers workers;
+    private final Layout layout;
 
     /** @param workers the threads to use; not closed by this */
     public CpuRoiAlign(Workers workers) {
+        this(workers, Layout.AUTO);
+    }
+
+    /** With a fixed way of reading the maps (tests cover both). */
+    CpuRoiAlign(Workers workers, Layout layout) {
         if (workers == null) throw new IllegalArgumentException("workers must not be null");
         this.workers = workers;
+        this.layout = layout;
     }
 
     @Override
@@ -88,6 +109,10 @@ public final class CpuRoiAlign implements RoiAlign {
         if (order.length == 0) {
             return out;
         }
+        if (channelsLast(maps, order.length, bins)) {
+            poolChannelsLast(maps, plans, order, channels, bins, out);
+            return out;
+        }
         int scratchSize = 1;
         for (int i : order) {
             scratchSize = Math.max(scratchSize, plans[i].scratchSize());
@@ -119,6 +144,44 @@ public final class CpuRoiAlign implements RoiAlign {
             }
         });
         return out;
+    }
+
+    /**
+     * Whether to read the maps channels last: a transpose reads and writes each map value once, and then saves
+     * about half of the pooling's time, so it pays when the RoIs' bins are at least a quarter of the maps' pixels.
+     */
+    private boolean channelsLast(FeatureMap[] maps, int rois, int bins) {
+        if (layout != Layout.AUTO) return layout == Layout.CHANNELS_LAST;
+        long pixels = 0;
+        for (FeatureMap m : maps) pixels += (long) m.batch() * m.height() * m.width();
+        return 4L * rois * bins >= pixels;
+    }
+
+    private void poolChannelsLast(FeatureMap[] maps, RoiPlan[] plans, int[] order, int channels, int bins,
+            float[] out) {
+        float[][] data = new float[maps.length][];
+        int span = 1;
+        for (int i : order) {
+            RoiPlan plan = plans[i];
+            if (data[plan.level] == null) data[plan.level] = maps[plan.level].channelsLast(workers);
+            span = Math.max(span, plan.columnSpan());
+        }
+        int maxScratch = span * channels;
+        int tasks = (order.length + ROIS_PER_CHANNELS_LAST_TASK - 1) / ROIS_PER_CHANNELS_LAST_TASK;
+        workers.parallelFor(tasks, 1, (from, to) -> {
+            float[] scratch = new float[maxScratch];
+            float[] acc = new float[channels];
+            for (int t = from; t < to; t++) {
+                int end = Math.min(order.length, (t + 1) * ROIS_PER_CHANNELS_LAST_TASK);
+                for (int k = t * ROIS_PER_CHANNELS_LAST_TASK; k < end; k++) {
+                    int i = order[k];
+                    RoiPlan plan = plans[i];
+                    FeatureMap map = maps[plan.level];
+                    plan.poolChannelsLast(data[plan.level], plan.batch * channels * map.height() * map.width(),
+                            map.width(), channels, scratch, acc, out, i * channels * bins);
+                }
+            }
+        });
     }
 
     /** Indices of the RoIs that have a plan, grouped by level then image (so planes stay in cache), stable. */

@@ -56,6 +56,96 @@ final class RoiPlan {
     }
 
     /**
+     * Pools every channel of the RoI from a channels-last map ({@link dev.maskrt.ops.FeatureMap#channelsLast}):
+     * the image's {@code height x width x channels} values start at {@code imageOffset}; the {@code channels x
+     * outputHeight x outputWidth} result goes to {@code out} at {@code outOffset}. For each output row, its row
+     * taps are summed over the RoI's column span (one contiguous run of {@code span * channels} values per map
+     * row), then each bin's column taps across that, channels innermost. {@code scratch} holds at least
+     * {@code span * channels} floats, {@code acc} {@code channels}.
+     */
+    void poolChannelsLast(float[] map, int imageOffset, int width, int channels, float[] scratch, float[] acc,
+            float[] out, int outOffset) {
+        int outputHeight = rows.start.length - 1;
+        int outputWidth = cols.start.length - 1;
+        int bins = outputHeight * outputWidth;
+        int colMin = cols.min;
+        int run = (cols.max - colMin + 1) * channels;
+        int[] rowStart = rows.start;
+        int[] rowIndex = rows.index;
+        float[] rowWeight = rows.weight;
+        int[] colFirst = cols.first;
+        int[] colStart = cols.denseStart;
+        float[] colWeight = cols.dense;
+        int origin = imageOffset + colMin * channels;
+        int rowStride = width * channels;
+        for (int ph = 0; ph < outputHeight; ph++) {
+            int k = rowStart[ph];
+            int k1 = rowStart[ph + 1];
+            if (k == k1) {
+                continue; // no sample of this output row is inside the map: its bins stay 0
+            }
+            int b0 = origin + rowIndex[k] * rowStride;
+            float w0 = rowWeight[k];
+            if (k + 1 < k1) {
+                int b1 = origin + rowIndex[k + 1] * rowStride;
+                float w1 = rowWeight[k + 1];
+                for (int j = 0; j < run; j++) scratch[j] = w0 * map[b0 + j] + w1 * map[b1 + j];
+                k += 2;
+            } else {
+                for (int j = 0; j < run; j++) scratch[j] = w0 * map[b0 + j];
+                k++;
+            }
+            for (; k + 1 < k1; k += 2) {
+                b0 = origin + rowIndex[k] * rowStride;
+                int b1 = origin + rowIndex[k + 1] * rowStride;
+                w0 = rowWeight[k];
+                float w1 = rowWeight[k + 1];
+                for (int j = 0; j < run; j++) scratch[j] += w0 * map[b0 + j] + w1 * map[b1 + j];
+            }
+            if (k < k1) {
+                b0 = origin + rowIndex[k] * rowStride;
+                w0 = rowWeight[k];
+                for (int j = 0; j < run; j++) scratch[j] += w0 * map[b0 + j];
+            }
+            for (int pw = 0; pw < outputWidth; pw++) {
+                int q = colStart[pw];
+                int e = colStart[pw + 1];
+                if (q == e) {
+                    continue; // no sample of this bin is inside the map: it stays 0
+                }
+                int c = (colFirst[pw] - colMin) * channels;
+                float v0 = colWeight[q];
+                if (q + 1 < e) {
+                    float v1 = colWeight[q + 1];
+                    for (int j = 0; j < channels; j++) acc[j] = v0 * scratch[c + j] + v1 * scratch[c + channels + j];
+                    q += 2;
+                    c += 2 * channels;
+                } else {
+                    for (int j = 0; j < channels; j++) acc[j] = v0 * scratch[c + j];
+                    q++;
+                    c += channels;
+                }
+                for (; q + 1 < e; q += 2, c += 2 * channels) {
+                    v0 = colWeight[q];
+                    float v1 = colWeight[q + 1];
+                    for (int j = 0; j < channels; j++) acc[j] += v0 * scratch[c + j] + v1 * scratch[c + channels + j];
+                }
+                if (q < e) {
+                    v0 = colWeight[q];
+                    for (int j = 0; j < channels; j++) acc[j] += v0 * scratch[c + j];
+                }
+                int o = outOffset + ph * outputWidth + pw;
+                for (int j = 0; j < channels; j++) out[o + j * bins] = acc[j] / count;
+            }
+        }
+    }
+
+    /** Span of the RoI's columns: {@link #poolChannelsLast} needs {@code span * channels} floats of scratch. */
+    int columnSpan() {
+        return cols.max - cols.min + 1;
+    }
+
+    /**
      * Pools one channel: {@code plane} holds the channel's {@code height x width} map at {@code planeOffset};
      * the {@code outputHeight x outputWidth} bins go to {@code out} at {@code outOffset}. For each output row,
      * its row taps are first summed down the map rows over the RoI's column span (contiguous memory, two rows

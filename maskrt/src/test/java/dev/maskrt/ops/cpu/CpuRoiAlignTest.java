@@ -20,29 +20,37 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * CpuRoiAlign against torchvision / detectron2 / mmdetection goldens (tools/reference/make_roi_align_goldens.py),
- * the ONNX RoiAlign node tests, hand-worked cases, bad input and thread-count independence.
+ * the ONNX RoiAlign node tests, hand-worked cases, bad input and thread-count independence; reading the maps channels
+ * last here, in planes in {@link CpuRoiAlignPlanesTest}.
  *
  * <p>Tolerance: {@code |actual - expected| <= 1e-5 + 1e-5 * |expected|}; maskrt merges the bilinear taps of a bin
  * before summing, so the last bits differ from torchvision's per-sample sums.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CpuRoiAlignTest {
     private static final Path DIR = Path.of("src/test/resources/ops/roialign");
     private static final float TOL = RoiAlignGoldens.TOLERANCE;
 
-    private static Workers two;
-    private static RoiAlign op;
+    private Workers two;
+    private RoiAlign op;
+
+    /** The way of reading the maps under test: channels last here, planes in {@link CpuRoiAlignPlanesTest}. */
+    CpuRoiAlign.Layout layout() {
+        return CpuRoiAlign.Layout.CHANNELS_LAST;
+    }
 
     @BeforeAll
-    static void setUp() {
+    void setUp() {
         two = new Workers(2);
-        op = new CpuRoiAlign(two);
+        op = new CpuRoiAlign(two, layout());
     }
 
     @AfterAll
-    static void tearDown() {
+    void tearDown() {
         two.close();
     }
 
@@ -256,7 +264,7 @@ class CpuRoiAlignTest {
         float[][] single = new float[3][];
         for (int t = 1; t <= 3; t++) {
             try (Workers w = new Workers(t)) {
-                RoiAlign a = new CpuRoiAlign(w);
+                RoiAlign a = new CpuRoiAlign(w, layout());
                 multi[t - 1] = a.multiLevel(levels, rois, batch, 7, 7, 0, true, LevelMapping.detectron2());
                 single[t - 1] = a.roiAlign(levels[1], rois, batch, 14, 14, 2, false);
             }
