@@ -39,6 +39,18 @@ public interface Engine extends AutoCloseable {
      */
     Map<String, HostTensor> run(Map<String, HostTensor> inputs);
 
+    /**
+     * How many rows (entries of the first dimension) of an input with {@code bytesPerRow} bytes per row this
+     * engine runs best at once, for a caller whose rows are independent and may be split over several runs (the
+     * mask head's RoIs). A hint, not a limit: any row count the graph declares stays valid. Default: all rows.
+     *
+     * @param bytesPerRow bytes of one row of the input, {@code >= 1}
+     * @return {@code >= 1}
+     */
+    default int preferredRowsPerRun(long bytesPerRow) {
+        return Integer.MAX_VALUE;
+    }
+
     /** Releases the graph's native resources. Idempotent. */
     @Override
     void close();

@@ -53,6 +53,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class OnnxRuntimeEngine implements Engine {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxRuntimeEngine.class);
     private static final String LOGGER_ID = "maskrt";
+    /**
+     * Input bytes per run that {@link #preferredRowsPerRun} aims at: small enough that a run's activations stay in
+     * the caches and under glibc's 32 MB limit for reusing freed memory (larger buffers are fresh pages, faulted in
+     * and zeroed on every run). The R50 mask head on 100 RoIs, ONNX Runtime alone, 2 threads: 613 ms in one run,
+     * 519 ms in runs of 10 (2 MB); the bundled DSB model's on 177 RoIs: 48.5 ms, 26 ms in runs of 40.
+     */
+    private static final long PREFERRED_INPUT_BYTES_PER_RUN = 2L << 20;
 
     private final Path graph;
     private final Path loadedFrom;
@@ -192,6 +199,13 @@ public final class OnnxRuntimeEngine implements Engine {
     @Override
     public List<TensorSpec> outputs() {
         return outputs;
+    }
+
+    /** About 2 MB of input per run (see {@code PREFERRED_INPUT_BYTES_PER_RUN}). */
+    @Override
+    public int preferredRowsPerRun(long bytesPerRow) {
+        if (bytesPerRow < 1) throw new IllegalArgumentException("bytesPerRow must be >= 1, got " + bytesPerRow);
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, PREFERRED_INPUT_BYTES_PER_RUN / bytesPerRow));
     }
 
     @Override

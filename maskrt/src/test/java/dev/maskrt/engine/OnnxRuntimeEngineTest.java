@@ -105,6 +105,19 @@ class OnnxRuntimeEngineTest {
         }
     }
 
+    /** About 2 MB of input per run: 10 RoIs of the R50 mask head (256 x 14 x 14 floats), 1 of anything larger. */
+    @Test
+    void prefersAboutTwoMegabytesOfInputPerRun() {
+        try (Engine e = boxHead(TWO_THREADS)) {
+            assertEquals(10, e.preferredRowsPerRun(4L * 256 * 14 * 14));
+            assertEquals(41, e.preferredRowsPerRun(4L * 64 * 14 * 14));
+            assertEquals(1, e.preferredRowsPerRun(4L << 20));
+            assertEquals(2 << 20, e.preferredRowsPerRun(1));
+            IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> e.preferredRowsPerRun(0));
+            assertTrue(bad.getMessage().startsWith("bytesPerRow"), bad.getMessage());
+        }
+    }
+
     /** ONNX Runtime accepts a zero-row batch and returns [0, K+1] and [0, 4], as torch does: no special case. */
     @Test
     void zeroRowsGiveEmptyOutputsOfTheRightShape() {
