@@ -22,7 +22,7 @@ public final class FeatureMap {
     private final int height;
     private final int width;
     private final float spatialScale;
-    private volatile float[] channelsLast;
+    private volatile float[][] pixels;
 
     /**
      * @param data NCHW values, length {@code batch * channels * height * width}; taken over, not copied
@@ -57,41 +57,38 @@ public final class FeatureMap {
     }
 
     /**
-     * The same values in NHWC order, index {@code ((n * height + y) * width + x) * channels + c}: one transposed
-     * copy (as large as {@link #data()}), made on the first call (by {@code workers}) and kept with this map.
-     * Thread-safe; do not modify the returned array.
+     * The same values pixel by pixel: array {@code (n * height + y) * width + x} holds the {@code channels} values
+     * of that pixel (channels last, one array per pixel, so that loops over a pixel's channels index every array
+     * alike and the JIT vectorises them). A copy as large as {@link #data()}, made on the first call (by
+     * {@code workers}) and kept with this map. Thread-safe; do not modify the returned arrays.
      *
-     * @param workers threads for the first call's transpose; not closed by this
+     * @param workers threads for the first call's copy; not closed by this
      */
-    public float[] channelsLast(Workers workers) {
-        float[] t = channelsLast;
+    public float[][] pixels(Workers workers) {
+        float[][] t = pixels;
         if (t == null) {
             synchronized (this) {
-                t = channelsLast;
+                t = pixels;
                 if (t == null) {
                     t = transposed(workers);
-                    channelsLast = t;
+                    pixels = t;
                 }
             }
         }
         return t;
     }
 
-    private float[] transposed(Workers workers) {
-        float[] t = new float[data.length];
+    private float[][] transposed(Workers workers) {
         int plane = height * width;
-        final int block = 16; // channels written together: one cache line of the output per pixel
+        float[][] t = new float[batch * plane][];
         for (int n = 0; n < batch; n++) {
             int image = n * channels * plane;
+            int first = n * plane;
             workers.parallelFor(plane, 2048, (from, to) -> {
-                for (int c0 = 0; c0 < channels; c0 += block) {
-                    int c1 = Math.min(channels, c0 + block);
-                    for (int p = from; p < to; p++) {
-                        int o = image + p * channels;
-                        for (int c = c0; c < c1; c++) {
-                            t[o + c] = data[image + c * plane + p];
-                        }
-                    }
+                for (int p = from; p < to; p++) t[first + p] = new float[channels];
+                for (int c = 0; c < channels; c++) {
+                    int plane0 = image + c * plane;
+                    for (int p = from; p < to; p++) t[first + p][c] = data[plane0 + p];
                 }
             });
         }

@@ -56,56 +56,61 @@ final class RoiPlan {
     }
 
     /**
-     * Pools every channel of the RoI from a channels-last map ({@link dev.maskrt.ops.FeatureMap#channelsLast}):
-     * the image's {@code height x width x channels} values start at {@code imageOffset}; the {@code channels x
-     * outputHeight x outputWidth} result goes to {@code out} at {@code outOffset}. For each output row, its row
-     * taps are summed over the RoI's column span (one contiguous run of {@code span * channels} values per map
-     * row), then each bin's column taps across that, channels innermost. {@code scratch} holds at least
-     * {@code span * channels} floats, {@code acc} {@code channels}.
+     * Pools every channel of the RoI from a map given pixel by pixel ({@link dev.maskrt.ops.FeatureMap#pixels}):
+     * the image's pixels start at {@code imageOffset}; the {@code channels x outputHeight x outputWidth} result goes
+     * to {@code out} at {@code outOffset}. For each output row, its row taps are summed per column of the RoI's
+     * span into {@code columns[0 .. span)}, then each bin's column taps across those into {@code bins[bin]}; every
+     * inner loop runs over one pixel's channels, indexing all its arrays alike (so the JIT vectorises it). The
+     * scratch arrays hold {@code channels} floats each: {@code columns} at least {@link #columnSpan}, {@code bins}
+     * at least {@code outputHeight * outputWidth} of them.
      */
-    void poolChannelsLast(float[] map, int imageOffset, int width, int channels, float[] scratch, float[] acc,
+    void poolPixels(float[][] map, int imageOffset, int width, int channels, float[][] columns, float[][] bins,
             float[] out, int outOffset) {
         int outputHeight = rows.start.length - 1;
         int outputWidth = cols.start.length - 1;
-        int bins = outputHeight * outputWidth;
+        int binCount = outputHeight * outputWidth;
         int colMin = cols.min;
-        int run = (cols.max - colMin + 1) * channels;
+        int span = cols.max - colMin + 1;
         int[] rowStart = rows.start;
         int[] rowIndex = rows.index;
         float[] rowWeight = rows.weight;
         int[] colFirst = cols.first;
         int[] colStart = cols.denseStart;
         float[] colWeight = cols.dense;
-        int origin = imageOffset + colMin * channels;
-        int rowStride = width * channels;
+        int origin = imageOffset + colMin;
+        boolean[] written = new boolean[binCount];
         for (int ph = 0; ph < outputHeight; ph++) {
-            int k = rowStart[ph];
+            int k0 = rowStart[ph];
             int k1 = rowStart[ph + 1];
-            if (k == k1) {
+            if (k0 == k1) {
                 continue; // no sample of this output row is inside the map: its bins stay 0
             }
-            int b0 = origin + rowIndex[k] * rowStride;
-            float w0 = rowWeight[k];
-            if (k + 1 < k1) {
-                int b1 = origin + rowIndex[k + 1] * rowStride;
-                float w1 = rowWeight[k + 1];
-                for (int j = 0; j < run; j++) scratch[j] = w0 * map[b0 + j] + w1 * map[b1 + j];
-                k += 2;
-            } else {
-                for (int j = 0; j < run; j++) scratch[j] = w0 * map[b0 + j];
-                k++;
-            }
-            for (; k + 1 < k1; k += 2) {
-                b0 = origin + rowIndex[k] * rowStride;
-                int b1 = origin + rowIndex[k + 1] * rowStride;
-                w0 = rowWeight[k];
-                float w1 = rowWeight[k + 1];
-                for (int j = 0; j < run; j++) scratch[j] += w0 * map[b0 + j] + w1 * map[b1 + j];
-            }
-            if (k < k1) {
-                b0 = origin + rowIndex[k] * rowStride;
-                w0 = rowWeight[k];
-                for (int j = 0; j < run; j++) scratch[j] += w0 * map[b0 + j];
+            for (int c = 0; c < span; c++) {
+                float[] column = columns[c];
+                int k = k0;
+                float[] p0 = map[origin + rowIndex[k] * width + c];
+                float w0 = rowWeight[k];
+                if (k + 1 < k1) {
+                    float[] p1 = map[origin + rowIndex[k + 1] * width + c];
+                    float w1 = rowWeight[k + 1];
+                    for (int j = 0; j < channels; j++) column[j] = w0 * p0[j] + w1 * p1[j];
+                    k += 2;
+                } else {
+                    for (int j = 0; j < channels; j++) column[j] = w0 * p0[j];
+                    k++;
+                }
+                for (; k + 1 < k1; k += 2) {
+                    p0 = map[origin + rowIndex[k] * width + c];
+                    float[] p1 = map[origin + rowIndex[k + 1] * width + c];
+                    w0 = rowWeight[k];
+                    float w1 = rowWeight[k + 1];
+                    for (int j = 0; j < channels; j++) column[j] += w0 * p0[j] + w1 * p1[j];
+                }
+                if (k < k1) {
+                    p0 = map[origin + rowIndex[k] * width + c];
+                    w0 = rowWeight[k];
+                    for (int j = 0; j < channels; j++) column[j] += w0 * p0[j];
+                }
             }
             for (int pw = 0; pw < outputWidth; pw++) {
                 int q = colStart[pw];
@@ -113,34 +118,47 @@ final class RoiPlan {
                 if (q == e) {
                     continue; // no sample of this bin is inside the map: it stays 0
                 }
-                int c = (colFirst[pw] - colMin) * channels;
+                int bin = ph * outputWidth + pw;
+                float[] acc = bins[bin];
+                written[bin] = true;
+                int c = colFirst[pw] - colMin;
+                float[] a0 = columns[c];
                 float v0 = colWeight[q];
                 if (q + 1 < e) {
+                    float[] a1 = columns[c + 1];
                     float v1 = colWeight[q + 1];
-                    for (int j = 0; j < channels; j++) acc[j] = v0 * scratch[c + j] + v1 * scratch[c + channels + j];
+                    for (int j = 0; j < channels; j++) acc[j] = v0 * a0[j] + v1 * a1[j];
                     q += 2;
-                    c += 2 * channels;
+                    c += 2;
                 } else {
-                    for (int j = 0; j < channels; j++) acc[j] = v0 * scratch[c + j];
+                    for (int j = 0; j < channels; j++) acc[j] = v0 * a0[j];
                     q++;
-                    c += channels;
+                    c++;
                 }
-                for (; q + 1 < e; q += 2, c += 2 * channels) {
+                for (; q + 1 < e; q += 2, c += 2) {
+                    a0 = columns[c];
+                    float[] a1 = columns[c + 1];
                     v0 = colWeight[q];
                     float v1 = colWeight[q + 1];
-                    for (int j = 0; j < channels; j++) acc[j] += v0 * scratch[c + j] + v1 * scratch[c + channels + j];
+                    for (int j = 0; j < channels; j++) acc[j] += v0 * a0[j] + v1 * a1[j];
                 }
                 if (q < e) {
+                    a0 = columns[c];
                     v0 = colWeight[q];
-                    for (int j = 0; j < channels; j++) acc[j] += v0 * scratch[c + j];
+                    for (int j = 0; j < channels; j++) acc[j] += v0 * a0[j];
                 }
-                int o = outOffset + ph * outputWidth + pw;
-                for (int j = 0; j < channels; j++) out[o + j * bins] = acc[j] / count;
+                float n = count;
+                for (int j = 0; j < channels; j++) acc[j] /= n;
             }
+        }
+        for (int bin = 0; bin < binCount; bin++) {
+            if (!written[bin]) continue;
+            float[] acc = bins[bin];
+            for (int j = 0, o = outOffset + bin; j < channels; j++, o += binCount) out[o] = acc[j];
         }
     }
 
-    /** Span of the RoI's columns: {@link #poolChannelsLast} needs {@code span * channels} floats of scratch. */
+    /** Span of the RoI's columns: {@link #poolPixels} needs that many column arrays of scratch. */
     int columnSpan() {
         return cols.max - cols.min + 1;
     }
