@@ -22,7 +22,7 @@ public final class FeatureMap {
     private final int height;
     private final int width;
     private final float spatialScale;
-    private volatile float[][] pixels;
+    private volatile float[] channelsLast;
 
     /**
      * @param data NCHW values, length {@code batch * channels * height * width}; taken over, not copied
@@ -57,38 +57,41 @@ public final class FeatureMap {
     }
 
     /**
-     * The same values pixel by pixel: array {@code (n * height + y) * width + x} holds the {@code channels} values
-     * of that pixel (channels last, one array per pixel, so that loops over a pixel's channels index every array
-     * alike and the JIT vectorises them). A copy as large as {@link #data()}, made on the first call (by
-     * {@code workers}) and kept with this map. Thread-safe; do not modify the returned arrays.
+     * The same values in NHWC order, index {@code ((n * height + y) * width + x) * channels + c}: one transposed
+     * copy (as large as {@link #data()}), made on the first call (by {@code workers}) and kept with this map.
+     * Thread-safe; do not modify the returned array.
      *
-     * @param workers threads for the first call's copy; not closed by this
+     * @param workers threads for the first call's transpose; not closed by this
      */
-    public float[][] pixels(Workers workers) {
-        float[][] t = pixels;
+    public float[] channelsLast(Workers workers) {
+        float[] t = channelsLast;
         if (t == null) {
             synchronized (this) {
-                t = pixels;
+                t = channelsLast;
                 if (t == null) {
                     t = transposed(workers);
-                    pixels = t;
+                    channelsLast = t;
                 }
             }
         }
         return t;
     }
 
-    private float[][] transposed(Workers workers) {
+    private float[] transposed(Workers workers) {
+        float[] t = new float[data.length];
         int plane = height * width;
-        float[][] t = new float[batch * plane][];
+        final int block = 16; // channels written together: one cache line of the output per pixel
         for (int n = 0; n < batch; n++) {
             int image = n * channels * plane;
-            int first = n * plane;
             workers.parallelFor(plane, 2048, (from, to) -> {
-                for (int p = from; p < to; p++) t[first + p] = new float[channels];
-                for (int c = 0; c < channels; c++) {
-                    int plane0 = image + c * plane;
-                    for (int p = from; p < to; p++) t[first + p][c] = data[plane0 + p];
+                for (int c0 = 0; c0 < channels; c0 += block) {
+                    int c1 = Math.min(channels, c0 + block);
+                    for (int p = from; p < to; p++) {
+                        int o = image + p * channels;
+                        for (int c = c0; c < c1; c++) {
+                            t[o + c] = data[image + c * plane + p];
+                        }
+                    }
                 }
             });
         }

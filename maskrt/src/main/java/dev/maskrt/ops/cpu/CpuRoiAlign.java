@@ -16,10 +16,9 @@ import dev.maskrt.ops.RoiAlignChecks;
  * instead of 4 per sample. Two ways of reading the maps, chosen per call by the amount of work:
  * <ul>
  *   <li><b>channels last</b> (RoIs x bins at least a quarter of the maps' pixels, as the box and mask poolers of
- *       a detector): the maps pixel by pixel ({@link FeatureMap#pixels}: one array of channels per pixel, made
- *       once per map and kept with it, so the four poolings of an image pay one copy), every pass running over a
- *       pixel's channels with all arrays indexed alike, which HotSpot vectorises (it does not vectorise a loop
- *       whose store and loads sit at different offsets of possibly the same array); tasks are blocks of 16 RoIs.</li>
+ *       a detector): the maps' NHWC copies ({@link FeatureMap#channelsLast}, made once per map and kept with it,
+ *       so the four poolings of an image pay one transpose), every pass running over all channels of a pixel at
+ *       once (contiguous, vectorised loops whatever the RoI's size); tasks are blocks of 16 RoIs.</li>
  *   <li><b>planes</b> (a few RoIs on large maps, where a transpose would cost more than the pooling): the row
  *       pass over contiguous columns of each channel plane, four channels together; work ordered by channel, RoIs
  *       grouped by level and image so the planes in use stay in cache; tasks are (8 channels, 128 RoIs) blocks.</li>
@@ -160,26 +159,26 @@ public final class CpuRoiAlign implements RoiAlign {
 
     private void poolChannelsLast(FeatureMap[] maps, RoiPlan[] plans, int[] order, int channels, int bins,
             float[] out) {
-        float[][][] pixels = new float[maps.length][][];
+        float[][] data = new float[maps.length][];
         int span = 1;
         for (int i : order) {
             RoiPlan plan = plans[i];
-            if (pixels[plan.level] == null) pixels[plan.level] = maps[plan.level].pixels(workers);
+            if (data[plan.level] == null) data[plan.level] = maps[plan.level].channelsLast(workers);
             span = Math.max(span, plan.columnSpan());
         }
-        int maxSpan = span;
+        int maxScratch = span * channels;
         int tasks = (order.length + ROIS_PER_CHANNELS_LAST_TASK - 1) / ROIS_PER_CHANNELS_LAST_TASK;
         workers.parallelFor(tasks, 1, (from, to) -> {
-            float[][] columns = new float[maxSpan][channels];
-            float[][] binSums = new float[bins][channels];
+            float[] scratch = new float[maxScratch];
+            float[] acc = new float[channels];
             for (int t = from; t < to; t++) {
                 int end = Math.min(order.length, (t + 1) * ROIS_PER_CHANNELS_LAST_TASK);
                 for (int k = t * ROIS_PER_CHANNELS_LAST_TASK; k < end; k++) {
                     int i = order[k];
                     RoiPlan plan = plans[i];
                     FeatureMap map = maps[plan.level];
-                    plan.poolPixels(pixels[plan.level], plan.batch * map.height() * map.width(), map.width(),
-                            channels, columns, binSums, out, i * channels * bins);
+                    plan.poolChannelsLast(data[plan.level], plan.batch * channels * map.height() * map.width(),
+                            map.width(), channels, scratch, acc, out, i * channels * bins);
                 }
             }
         });

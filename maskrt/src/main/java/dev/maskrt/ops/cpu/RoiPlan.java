@@ -56,61 +56,56 @@ final class RoiPlan {
     }
 
     /**
-     * Pools every channel of the RoI from a map given pixel by pixel ({@link dev.maskrt.ops.FeatureMap#pixels}):
-     * the image's pixels start at {@code imageOffset}; the {@code channels x outputHeight x outputWidth} result goes
-     * to {@code out} at {@code outOffset}. For each output row, its row taps are summed per column of the RoI's
-     * span into {@code columns[0 .. span)}, then each bin's column taps across those into {@code bins[bin]}; every
-     * inner loop runs over one pixel's channels, indexing all its arrays alike (so the JIT vectorises it). The
-     * scratch arrays hold {@code channels} floats each: {@code columns} at least {@link #columnSpan}, {@code bins}
-     * at least {@code outputHeight * outputWidth} of them.
+     * Pools every channel of the RoI from a channels-last map ({@link dev.maskrt.ops.FeatureMap#channelsLast}):
+     * the image's {@code height x width x channels} values start at {@code imageOffset}; the {@code channels x
+     * outputHeight x outputWidth} result goes to {@code out} at {@code outOffset}. For each output row, its row
+     * taps are summed over the RoI's column span (one contiguous run of {@code span * channels} values per map
+     * row), then each bin's column taps across that, channels innermost. {@code scratch} holds at least
+     * {@code span * channels} floats, {@code acc} {@code channels}.
      */
-    void poolPixels(float[][] map, int imageOffset, int width, int channels, float[][] columns, float[][] bins,
+    void poolChannelsLast(float[] map, int imageOffset, int width, int channels, float[] scratch, float[] acc,
             float[] out, int outOffset) {
         int outputHeight = rows.start.length - 1;
         int outputWidth = cols.start.length - 1;
-        int binCount = outputHeight * outputWidth;
+        int bins = outputHeight * outputWidth;
         int colMin = cols.min;
-        int span = cols.max - colMin + 1;
+        int run = (cols.max - colMin + 1) * channels;
         int[] rowStart = rows.start;
         int[] rowIndex = rows.index;
         float[] rowWeight = rows.weight;
         int[] colFirst = cols.first;
         int[] colStart = cols.denseStart;
         float[] colWeight = cols.dense;
-        int origin = imageOffset + colMin;
-        boolean[] written = new boolean[binCount];
+        int origin = imageOffset + colMin * channels;
+        int rowStride = width * channels;
         for (int ph = 0; ph < outputHeight; ph++) {
-            int k0 = rowStart[ph];
+            int k = rowStart[ph];
             int k1 = rowStart[ph + 1];
-            if (k0 == k1) {
+            if (k == k1) {
                 continue; // no sample of this output row is inside the map: its bins stay 0
             }
-            for (int c = 0; c < span; c++) {
-                float[] column = columns[c];
-                int k = k0;
-                float[] p0 = map[origin + rowIndex[k] * width + c];
-                float w0 = rowWeight[k];
-                if (k + 1 < k1) {
-                    float[] p1 = map[origin + rowIndex[k + 1] * width + c];
-                    float w1 = rowWeight[k + 1];
-                    for (int j = 0; j < channels; j++) column[j] = w0 * p0[j] + w1 * p1[j];
-                    k += 2;
-                } else {
-                    for (int j = 0; j < channels; j++) column[j] = w0 * p0[j];
-                    k++;
-                }
-                for (; k + 1 < k1; k += 2) {
-                    p0 = map[origin + rowIndex[k] * width + c];
-                    float[] p1 = map[origin + rowIndex[k + 1] * width + c];
-                    w0 = rowWeight[k];
-                    float w1 = rowWeight[k + 1];
-                    for (int j = 0; j < channels; j++) column[j] += w0 * p0[j] + w1 * p1[j];
-                }
-                if (k < k1) {
-                    p0 = map[origin + rowIndex[k] * width + c];
-                    w0 = rowWeight[k];
-                    for (int j = 0; j < channels; j++) column[j] += w0 * p0[j];
-                }
+            int b0 = origin + rowIndex[k] * rowStride;
+            float w0 = rowWeight[k];
+            if (k + 1 < k1) {
+                int b1 = origin + rowIndex[k + 1] * rowStride;
+                float w1 = rowWeight[k + 1];
+                for (int j = 0; j < run; j++) scratch[j] = w0 * map[b0 + j] + w1 * map[b1 + j];
+                k += 2;
+            } else {
+                for (int j = 0; j < run; j++) scratch[j] = w0 * map[b0 + j];
+                k++;
+            }
+            for (; k + 1 < k1; k += 2) {
+                b0 = origin + rowIndex[k] * rowStride;
+                int b1 = origin + rowIndex[k + 1] * rowStride;
+                w0 = rowWeight[k];
+                float w1 = rowWeight[k + 1];
+                for (int j = 0; j < run; j++) scratch[j] += w0 * map[b0 + j] + w1 * map[b1 + j];
+            }
+            if (k < k1) {
+                b0 = origin + rowIndex[k] * rowStride;
+                w0 = rowWeight[k];
+                for (int j = 0; j < run; j++) scratch[j] += w0 * map[b0 + j];
             }
             for (int pw = 0; pw < outputWidth; pw++) {
                 int q = colStart[pw];
@@ -118,47 +113,34 @@ final class RoiPlan {
                 if (q == e) {
                     continue; // no sample of this bin is inside the map: it stays 0
                 }
-                int bin = ph * outputWidth + pw;
-                float[] acc = bins[bin];
-                written[bin] = true;
-                int c = colFirst[pw] - colMin;
-                float[] a0 = columns[c];
+                int c = (colFirst[pw] - colMin) * channels;
                 float v0 = colWeight[q];
                 if (q + 1 < e) {
-                    float[] a1 = columns[c + 1];
                     float v1 = colWeight[q + 1];
-                    for (int j = 0; j < channels; j++) acc[j] = v0 * a0[j] + v1 * a1[j];
+                    for (int j = 0; j < channels; j++) acc[j] = v0 * scratch[c + j] + v1 * scratch[c + channels + j];
                     q += 2;
-                    c += 2;
+                    c += 2 * channels;
                 } else {
-                    for (int j = 0; j < channels; j++) acc[j] = v0 * a0[j];
+                    for (int j = 0; j < channels; j++) acc[j] = v0 * scratch[c + j];
                     q++;
-                    c++;
+                    c += channels;
                 }
-                for (; q + 1 < e; q += 2, c += 2) {
-                    a0 = columns[c];
-                    float[] a1 = columns[c + 1];
+                for (; q + 1 < e; q += 2, c += 2 * channels) {
                     v0 = colWeight[q];
                     float v1 = colWeight[q + 1];
-                    for (int j = 0; j < channels; j++) acc[j] += v0 * a0[j] + v1 * a1[j];
+                    for (int j = 0; j < channels; j++) acc[j] += v0 * scratch[c + j] + v1 * scratch[c + channels + j];
                 }
                 if (q < e) {
-                    a0 = columns[c];
                     v0 = colWeight[q];
-                    for (int j = 0; j < channels; j++) acc[j] += v0 * a0[j];
+                    for (int j = 0; j < channels; j++) acc[j] += v0 * scratch[c + j];
                 }
-                float n = count;
-                for (int j = 0; j < channels; j++) acc[j] /= n;
+                int o = outOffset + ph * outputWidth + pw;
+                for (int j = 0; j < channels; j++) out[o + j * bins] = acc[j] / count;
             }
-        }
-        for (int bin = 0; bin < binCount; bin++) {
-            if (!written[bin]) continue;
-            float[] acc = bins[bin];
-            for (int j = 0, o = outOffset + bin; j < channels; j++, o += binCount) out[o] = acc[j];
         }
     }
 
-    /** Span of the RoI's columns: {@link #poolPixels} needs that many column arrays of scratch. */
+    /** Span of the RoI's columns: {@link #poolChannelsLast} needs {@code span * channels} floats of scratch. */
     int columnSpan() {
         return cols.max - cols.min + 1;
     }
