@@ -52,7 +52,7 @@ final class RoiPlan {
 
     /** Floats of scratch that {@link #pool} and {@link #pool4} need: four times the RoI's column span. */
     int scratchSize() {
-        return 4 * (cols.max - cols.min + 1);
+        return 4 * columnSpan();
     }
 
     /**
@@ -69,7 +69,7 @@ final class RoiPlan {
         int outputWidth = cols.start.length - 1;
         int bins = outputHeight * outputWidth;
         int colMin = cols.min;
-        int run = (cols.max - colMin + 1) * channels;
+        int run = columnSpan() * channels;
         int[] rowStart = rows.start;
         int[] rowIndex = rows.index;
         float[] rowWeight = rows.weight;
