@@ -9,6 +9,7 @@ import dev.maskrt.config.StageTimer;
 import dev.maskrt.engine.Engine;
 import dev.maskrt.model.EngineFactory;
 import dev.maskrt.engine.HostTensor;
+import dev.maskrt.engine.LeasedTensor;
 import dev.maskrt.engine.OnnxRuntimeOptions;
 import dev.maskrt.image.DecodedImage;
 import dev.maskrt.image.ImageDecoder;
@@ -36,9 +37,10 @@ import java.util.TreeMap;
 
 /**
  * Does each cascade stage cost no more than its parts? Times, on one image and 2 threads: every box stage inside
- * the pipeline's own sequence (clip, RoIAlign, box head through the {@link Engine}, softmax + decode, each timed
- * in place), the whole box side ({@code CascadePipeline.detectBoxes}), and the parts alone: RoIAlign of the
- * proposals, box head 0 through the engine from a heap input (the pipeline's case) and from a direct input, and
+ * the pipeline's own sequence (clip, RoIAlign into a leased direct input, box head through the {@link Engine},
+ * softmax + decode, each timed in place), the whole box side ({@code CascadePipeline.detectBoxes}), and the parts
+ * alone: RoIAlign of the proposals into an array, box head 0 through the engine from a heap input and from a
+ * direct input (the pipeline's case), and
  * a bare {@code OrtSession} on the same graph and input; the same for the mask head. Median and minimum of N
  * runs after one warm-up.
  *
@@ -112,13 +114,14 @@ public final class StageParts {
                         current = current.clone();
                         transform.clip(current, g.resizedHeight(), g.resizedWidth());
                     }
-                    long t1 = System.nanoTime();
-                    float[] pooled = boxPooler.pool(boxLevels, current, 0);
-                    long t2 = System.nanoTime();
-                    int rois = current.length / 4, s = boxPooler.resolution(), c = pooled.length / (rois * s * s);
-                    Map<String, HostTensor> out = model.boxHead(k).run(Map.of(TensorNames.FEATURES,
-                            HostTensor.wrap(pooled, rois, c, s, s)));
-                    long t3 = System.nanoTime();
+                    long t1 = System.nanoTime(), t2, t3;
+                    Map<String, HostTensor> out;
+                    try (LeasedTensor pooled = boxPooler.poolLeased(boxLevels, current, 0)) {
+                        t2 = System.nanoTime();
+                        out = model.boxHead(k).run(Map.of(TensorNames.FEATURES, pooled.tensor()));
+                        t3 = System.nanoTime();
+                    }
+                    int rois = current.length / 4;
                     Activations.rows(Tensors.array(out.get(TensorNames.CLASS_LOGITS)), rois);
                     current = transform.applyDeltas(Tensors.array(out.get(TensorNames.BOX_DELTAS)), current,
                             r.stageWeights(k), r.scaleClamp());

@@ -4,6 +4,7 @@ import dev.maskrt.config.StageTimer;
 
 import dev.maskrt.engine.Engine;
 import dev.maskrt.engine.HostTensor;
+import dev.maskrt.engine.LeasedTensor;
 import dev.maskrt.model.RoiHeadSettings;
 import dev.maskrt.model.TensorNames;
 import dev.maskrt.ops.FeatureMap;
@@ -53,11 +54,10 @@ final class CascadeBoxStages {
                 // detectron2 clips the previous stage's boxes but keeps empty ones, so rows stay aligned across stages
                 rules.clip(current, height, width);
             }
-            int s = pooler.resolution();
-            float[] pooled = pooler.pool(levels, current, n);
-            int channels = pooled.length / (r * s * s);
-            Map<String, HostTensor> out = heads.get(k).run(Map.of(TensorNames.FEATURES,
-                    HostTensor.wrap(pooled, r, channels, s, s)));
+            Map<String, HostTensor> out;
+            try (LeasedTensor pooled = pooler.poolLeased(levels, current, n)) {
+                out = heads.get(k).run(Map.of(TensorNames.FEATURES, pooled.tensor()));
+            }
             float[] logits = Tensors.array(out.get(TensorNames.CLASS_LOGITS));
             float[] probs = Activations.rows(logits, r);
             if (meanLogits) {

@@ -2,9 +2,9 @@ package dev.maskrt.cascade;
 
 import dev.maskrt.engine.Engine;
 import dev.maskrt.engine.HostTensor;
+import dev.maskrt.engine.LeasedTensor;
 import dev.maskrt.model.TensorNames;
 import dev.maskrt.ops.FeatureMap;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -28,34 +28,32 @@ final class MaskPredictor {
      * runs on as many at once as its engine prefers ({@link Engine#preferredRowsPerRun}).
      */
     MaskProbabilities predict(FeatureMap[] levels, Detections detections, int image) {
-        int n = detections.count(), s = pooler.resolution();
-        float[] pooled = pooler.pool(levels, detections.boxes(), image);
-        int channels = pooled.length / (n * s * s);
-        int roiSize = channels * s * s;
-        int rowsPerRun = Math.min(n, head.preferredRowsPerRun(4L * Math.max(1, roiSize)));
-        float[] probs = null;
-        int mh = 0, mw = 0;
-        for (int first = 0; first < n; first += rowsPerRun) {
-            int m = Math.min(rowsPerRun, n - first);
-            float[] rois = m == n ? pooled : Arrays.copyOfRange(pooled, first * roiSize, (first + m) * roiSize);
-            Map<String, HostTensor> out = head.run(Map.of(TensorNames.FEATURES, HostTensor.wrap(rois, m, channels, s, s)));
-            // mmdetection's averaged cascade heads give probabilities already (mask_probs)
-            boolean probabilities = out.containsKey(TensorNames.MASK_PROBS);
-            HostTensor logits = probabilities ? out.get(TensorNames.MASK_PROBS) : out.get(TensorNames.MASK_LOGITS);
-            int k = (int) logits.dim(1), plane = (int) (logits.dim(2) * logits.dim(3));
-            if (probs == null) {
-                mh = (int) logits.dim(2);
-                mw = (int) logits.dim(3);
-                probs = new float[n * plane];
+        try (LeasedTensor pooled = pooler.poolLeased(levels, detections.boxes(), image)) {
+            int n = detections.count();
+            int rowsPerRun = Math.min(n, head.preferredRowsPerRun(4L * Math.max(1, pooled.size() / n)));
+            float[] probs = null;
+            int mh = 0, mw = 0;
+            for (int first = 0; first < n; first += rowsPerRun) {
+                int m = Math.min(rowsPerRun, n - first);
+                Map<String, HostTensor> out = head.run(Map.of(TensorNames.FEATURES, pooled.rows(first, m)));
+                // mmdetection's averaged cascade heads give probabilities already (mask_probs)
+                boolean probabilities = out.containsKey(TensorNames.MASK_PROBS);
+                HostTensor logits = probabilities ? out.get(TensorNames.MASK_PROBS) : out.get(TensorNames.MASK_LOGITS);
+                int k = (int) logits.dim(1), plane = (int) (logits.dim(2) * logits.dim(3));
+                if (probs == null) {
+                    mh = (int) logits.dim(2);
+                    mw = (int) logits.dim(3);
+                    probs = new float[n * plane];
+                }
+                float[] all = Tensors.array(logits);
+                for (int i = 0; i < m; i++) {
+                    int channel = classAgnostic ? 0 : detections.classes()[first + i];
+                    int from = (i * k + channel) * plane, to = (first + i) * plane;
+                    if (probabilities) System.arraycopy(all, from, probs, to, plane);
+                    else for (int p = 0; p < plane; p++) probs[to + p] = Activations.sigmoid(all[from + p]);
+                }
             }
-            float[] all = Tensors.array(logits);
-            for (int i = 0; i < m; i++) {
-                int channel = classAgnostic ? 0 : detections.classes()[first + i];
-                int from = (i * k + channel) * plane, to = (first + i) * plane;
-                if (probabilities) System.arraycopy(all, from, probs, to, plane);
-                else for (int p = 0; p < plane; p++) probs[to + p] = Activations.sigmoid(all[from + p]);
-            }
+            return new MaskProbabilities(probs, mh, mw);
         }
-        return new MaskProbabilities(probs, mh, mw);
     }
 }

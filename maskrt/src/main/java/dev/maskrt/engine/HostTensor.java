@@ -105,7 +105,7 @@ public final class HostTensor {
         return "HostTensor" + Arrays.toString(shape);
     }
 
-    private static long[] checkedShape(long[] shape) {
+    static long[] checkedShape(long[] shape) {
         if (shape == null) throw new IllegalArgumentException("shape must not be null");
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] < 0) {
@@ -115,7 +115,7 @@ public final class HostTensor {
         return shape.clone();
     }
 
-    private static int elementCount(long[] shape) {
+    static int elementCount(long[] shape) {
         long n = 1;
         for (long d : shape) {
             n *= d;

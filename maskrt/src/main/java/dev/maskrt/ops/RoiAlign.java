@@ -1,5 +1,7 @@
 package dev.maskrt.ops;
 
+import java.nio.FloatBuffer;
+
 /**
  * RoIAlign (Mask R-CNN): average-pools a fixed {@code outputHeight x outputWidth} grid of bilinear samples from
  * a feature map over each region of interest, exactly as {@code torchvision.ops.roi_align} (single level) and
@@ -68,4 +70,22 @@ public interface RoiAlign {
      */
     float[] multiLevel(FeatureMap[] levels, float[] rois, int[] batchIndex, int outputHeight, int outputWidth,
             int samplingRatio, boolean aligned, LevelMapping mapping);
+
+    /**
+     * {@link #multiLevel(FeatureMap[], float[], int[], int, int, int, boolean, LevelMapping)} writing its
+     * {@code R * C * outputHeight * outputWidth} values, in the same layout, into {@code out} from its position
+     * (position and limit unchanged) instead of a new array: the pipeline pools straight into an engine's input
+     * this way. Every value is written, zeros included, so {@code out} need not be cleared.
+     *
+     * @param out at least {@code R * C * outputHeight * outputWidth} values remaining
+     * @throws IllegalArgumentException as the array form, and when {@code out} is null or has too few values
+     *                                  remaining
+     */
+    default void multiLevel(FeatureMap[] levels, float[] rois, int[] batchIndex, int outputHeight, int outputWidth,
+            int samplingRatio, boolean aligned, LevelMapping mapping, FloatBuffer out) {
+        RoiAlignChecks.multi(levels, rois, batchIndex, outputHeight, outputWidth, samplingRatio, mapping);
+        RoiAlignChecks.output(out, levels[0].channels(), rois.length / 4, outputHeight, outputWidth);
+        out.duplicate().put(multiLevel(levels, rois, batchIndex, outputHeight, outputWidth, samplingRatio, aligned,
+                mapping));
+    }
 }

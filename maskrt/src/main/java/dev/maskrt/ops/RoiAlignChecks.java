@@ -1,5 +1,7 @@
 package dev.maskrt.ops;
 
+import java.nio.FloatBuffer;
+
 /**
  * The argument checks of {@link RoiAlign}, shared by every implementation so that each refuses the same
  * inputs with the same message before doing any work. Stateless.
@@ -41,6 +43,22 @@ public final class RoiAlignChecks {
         }
         common(levels[0].batch(), levels[0].channels(), rois, batchIndex, outputHeight, outputWidth, samplingRatio);
         return first;
+    }
+
+    /**
+     * Checks the destination of {@link RoiAlign#multiLevel(FeatureMap[], float[], int[], int, int, int, boolean,
+     * LevelMapping, FloatBuffer)} and returns the number of values it receives.
+     *
+     * @throws IllegalArgumentException when {@code out} is null or has fewer values remaining than the result
+     */
+    public static int output(FloatBuffer out, int channels, int rois, int outputHeight, int outputWidth) {
+        if (out == null) throw new IllegalArgumentException("out must not be null");
+        long needed = (long) rois * channels * outputHeight * outputWidth;
+        if (out.remaining() < needed) {
+            throw new IllegalArgumentException("out: " + out.remaining() + " values remaining, the result of " + rois
+                    + " RoIs x " + channels + " channels x " + outputHeight + "x" + outputWidth + " needs " + needed);
+        }
+        return (int) needed;
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.maskrt.ops.FeatureMap;
 import dev.maskrt.ops.LevelMapping;
 import dev.maskrt.ops.RoiAlign;
 import dev.maskrt.ops.RoiAlignChecks;
+import java.nio.FloatBuffer;
 
 /**
  * {@link RoiAlign} in plain Java.
@@ -67,13 +68,34 @@ public final class CpuRoiAlign implements RoiAlign {
     public float[] roiAlign(FeatureMap features, float[] rois, int[] batchIndex, int outputHeight, int outputWidth,
             int samplingRatio, boolean aligned) {
         int n = RoiAlignChecks.single(features, rois, batchIndex, outputHeight, outputWidth, samplingRatio);
-        return pool(new FeatureMap[] {features}, new int[n], rois, batchIndex, outputHeight, outputWidth,
-                samplingRatio, aligned);
+        float[] out = new float[n * features.channels() * outputHeight * outputWidth];
+        pool(new FeatureMap[] {features}, new int[n], rois, batchIndex, outputHeight, outputWidth, samplingRatio,
+                aligned, FloatBuffer.wrap(out));
+        return out;
     }
 
     @Override
     public float[] multiLevel(FeatureMap[] levels, float[] rois, int[] batchIndex, int outputHeight, int outputWidth,
             int samplingRatio, boolean aligned, LevelMapping mapping) {
+        int[] levelIndex = levelIndex(levels, rois, batchIndex, outputHeight, outputWidth, samplingRatio, mapping);
+        float[] out = new float[levelIndex.length * levels[0].channels() * outputHeight * outputWidth];
+        pool(levels, levelIndex, rois, batchIndex, outputHeight, outputWidth, samplingRatio, aligned,
+                FloatBuffer.wrap(out));
+        return out;
+    }
+
+    @Override
+    public void multiLevel(FeatureMap[] levels, float[] rois, int[] batchIndex, int outputHeight, int outputWidth,
+            int samplingRatio, boolean aligned, LevelMapping mapping, FloatBuffer out) {
+        int[] levelIndex = levelIndex(levels, rois, batchIndex, outputHeight, outputWidth, samplingRatio, mapping);
+        int size = RoiAlignChecks.output(out, levels[0].channels(), levelIndex.length, outputHeight, outputWidth);
+        pool(levels, levelIndex, rois, batchIndex, outputHeight, outputWidth, samplingRatio, aligned,
+                out.slice().limit(size));
+    }
+
+    /** Checks the arguments and returns each RoI's index into {@code levels}, -1 for none. */
+    private static int[] levelIndex(FeatureMap[] levels, float[] rois, int[] batchIndex, int outputHeight,
+            int outputWidth, int samplingRatio, LevelMapping mapping) {
         int minLevel = RoiAlignChecks.multi(levels, rois, batchIndex, outputHeight, outputWidth, samplingRatio, mapping);
         int maxLevel = minLevel + levels.length - 1;
         int n = rois.length / 4;
@@ -84,18 +106,20 @@ public final class CpuRoiAlign implements RoiAlign {
                 levelIndex[i] = level == LevelMapping.NO_LEVEL ? -1 : level - minLevel;
             }
         }
-        return pool(levels, levelIndex, rois, batchIndex, outputHeight, outputWidth, samplingRatio, aligned);
+        return levelIndex;
     }
 
-    /** Pools RoI {@code i} from {@code maps[levelIndex[i]]}; a RoI with level index -1 gives zeros. */
-    private float[] pool(FeatureMap[] maps, int[] levelIndex, float[] rois, int[] batchIndex, int outputHeight,
-            int outputWidth, int samplingRatio, boolean aligned) {
+    /**
+     * Pools RoI {@code i} from {@code maps[levelIndex[i]]} into {@code out} (exactly the result's size, from index
+     * 0, written whole: a RoI with level index -1 or no sample inside its map gives zeros).
+     */
+    private void pool(FeatureMap[] maps, int[] levelIndex, float[] rois, int[] batchIndex, int outputHeight,
+            int outputWidth, int samplingRatio, boolean aligned, FloatBuffer out) {
         int n = levelIndex.length;
         int channels = maps[0].channels();
         int bins = outputHeight * outputWidth;
-        float[] out = new float[n * channels * bins];
-        if (out.length == 0) {
-            return out;
+        if (out.limit() == 0) {
+            return;
         }
         RoiPlan[] plans = new RoiPlan[n];
         workers.parallelFor(n, 64, (from, to) -> {
@@ -108,13 +132,34 @@ public final class CpuRoiAlign implements RoiAlign {
             }
         });
         int[] order = byLevelAndImage(plans, maps.length, maps[0].batch());
+        if (order.length < n) {
+            zeroRoisWithoutPlan(plans, channels * bins, out);
+        }
         if (order.length == 0) {
-            return out;
+            return;
         }
         if (channelsLast(maps, order.length, bins)) {
             poolChannelsLast(maps, plans, order, channels, bins, out);
-            return out;
+            return;
         }
+        // the array itself when out wraps a fresh one (the array forms); else pooled here and copied once
+        boolean ownArray = out.hasArray() && out.arrayOffset() == 0 && out.array().length == out.limit();
+        float[] planes = ownArray ? out.array() : new float[out.limit()];
+        poolPlanes(maps, plans, order, channels, bins, planes);
+        if (!ownArray) {
+            out.put(0, planes);
+        }
+    }
+
+    private static void zeroRoisWithoutPlan(RoiPlan[] plans, int roiSize, FloatBuffer out) {
+        float[] zeros = new float[roiSize];
+        for (int i = 0; i < plans.length; i++) {
+            if (plans[i] == null) out.put(i * roiSize, zeros);
+        }
+    }
+
+    /** The per-plane kernel: tasks of (8 channels, 128 RoIs); RoIs without a plan are left as they are in out. */
+    private void poolPlanes(FeatureMap[] maps, RoiPlan[] plans, int[] order, int channels, int bins, float[] out) {
         int scratchSize = 1;
         for (int i : order) {
             scratchSize = Math.max(scratchSize, plans[i].scratchSize());
@@ -145,7 +190,6 @@ public final class CpuRoiAlign implements RoiAlign {
                 }
             }
         });
-        return out;
     }
 
     /**
@@ -159,8 +203,12 @@ public final class CpuRoiAlign implements RoiAlign {
         return 4L * rois * bins >= pixels;
     }
 
+    /**
+     * The channels-last kernel: tasks of 16 RoIs, each RoI pooled into a task's buffer (all of its values written)
+     * and copied to its place in {@code out} in one piece.
+     */
     private void poolChannelsLast(FeatureMap[] maps, RoiPlan[] plans, int[] order, int channels, int bins,
-            float[] out) {
+            FloatBuffer out) {
         float[][] data = new float[maps.length][];
         int span = 1;
         for (int i : order) {
@@ -169,10 +217,12 @@ public final class CpuRoiAlign implements RoiAlign {
             span = Math.max(span, plan.columnSpan());
         }
         int maxScratch = span * channels;
+        int roiSize = channels * bins;
         int tasks = (order.length + ROIS_PER_CHANNELS_LAST_TASK - 1) / ROIS_PER_CHANNELS_LAST_TASK;
         workers.parallelFor(tasks, 1, (from, to) -> {
             float[] scratch = new float[maxScratch];
             float[] acc = new float[channels];
+            float[] roi = new float[roiSize];
             for (int t = from; t < to; t++) {
                 int end = Math.min(order.length, (t + 1) * ROIS_PER_CHANNELS_LAST_TASK);
                 for (int k = t * ROIS_PER_CHANNELS_LAST_TASK; k < end; k++) {
@@ -180,7 +230,8 @@ public final class CpuRoiAlign implements RoiAlign {
                     RoiPlan plan = plans[i];
                     FeatureMap map = maps[plan.level];
                     plan.poolChannelsLast(data[plan.level], plan.batch * channels * map.height() * map.width(),
-                            map.width(), channels, scratch, acc, out, i * channels * bins);
+                            map.width(), channels, scratch, acc, roi);
+                    out.put(i * roiSize, roi); // absolute: tasks write disjoint ranges, no shared position
                 }
             }
         });

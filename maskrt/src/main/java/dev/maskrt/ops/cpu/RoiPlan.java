@@ -58,13 +58,14 @@ final class RoiPlan {
     /**
      * Pools every channel of the RoI from a channels-last map ({@link dev.maskrt.ops.FeatureMap#channelsLast}):
      * the image's {@code height x width x channels} values start at {@code imageOffset}; the {@code channels x
-     * outputHeight x outputWidth} result goes to {@code out} at {@code outOffset}. For each output row, its row
-     * taps are summed over the RoI's column span (one contiguous run of {@code span * channels} values per map
-     * row), then each bin's column taps across that, channels innermost. {@code scratch} holds at least
-     * {@code span * channels} floats, {@code acc} {@code channels}.
+     * outputHeight x outputWidth} result goes to {@code out} from index 0, every value written (bins without a
+     * sample inside the map as 0). For each output row, its row taps are summed over the RoI's column span (one
+     * contiguous run of {@code span * channels} values per map row), then each bin's column taps across that,
+     * channels innermost. {@code scratch} holds at least {@code span * channels} floats, {@code acc}
+     * {@code channels}.
      */
     void poolChannelsLast(float[] map, int imageOffset, int width, int channels, float[] scratch, float[] acc,
-            float[] out, int outOffset) {
+            float[] out) {
         int outputHeight = rows.start.length - 1;
         int outputWidth = cols.start.length - 1;
         int bins = outputHeight * outputWidth;
@@ -82,7 +83,9 @@ final class RoiPlan {
             int k = rowStart[ph];
             int k1 = rowStart[ph + 1];
             if (k == k1) {
-                continue; // no sample of this output row is inside the map: its bins stay 0
+                // no sample of this output row is inside the map: its bins are 0
+                for (int pw = 0; pw < outputWidth; pw++) zeroBin(out, ph * outputWidth + pw, bins, channels);
+                continue;
             }
             int b0 = origin + rowIndex[k] * rowStride;
             float w0 = rowWeight[k];
@@ -110,8 +113,10 @@ final class RoiPlan {
             for (int pw = 0; pw < outputWidth; pw++) {
                 int q = colStart[pw];
                 int e = colStart[pw + 1];
+                int o = ph * outputWidth + pw;
                 if (q == e) {
-                    continue; // no sample of this bin is inside the map: it stays 0
+                    zeroBin(out, o, bins, channels); // no sample of this bin is inside the map
+                    continue;
                 }
                 int c = (colFirst[pw] - colMin) * channels;
                 float v0 = colWeight[q];
@@ -134,10 +139,13 @@ final class RoiPlan {
                     v0 = colWeight[q];
                     for (int j = 0; j < channels; j++) acc[j] += v0 * scratch[c + j];
                 }
-                int o = outOffset + ph * outputWidth + pw;
                 for (int j = 0; j < channels; j++) out[o + j * bins] = acc[j] / count;
             }
         }
+    }
+
+    private static void zeroBin(float[] out, int bin, int bins, int channels) {
+        for (int j = 0; j < channels; j++) out[bin + j * bins] = 0f;
     }
 
     /** Span of the RoI's columns: {@link #poolChannelsLast} needs {@code span * channels} floats of scratch. */

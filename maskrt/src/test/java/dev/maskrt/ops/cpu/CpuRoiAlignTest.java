@@ -12,6 +12,9 @@ import dev.maskrt.ops.RoiAlignGoldens;
 import dev.maskrt.ops.LevelMapping;
 import dev.maskrt.ops.RoiAlign;
 import dev.maskrt.util.Npy;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -190,6 +193,60 @@ class CpuRoiAlignTest {
         float[] ones = new float[8];
         Arrays.fill(ones, 1f);
         assertArrayEquals(ones, fixed);
+    }
+
+    /**
+     * The buffer form writes exactly the array form's values, zeros included, from the buffer's position: the
+     * buffer is filled with NaN first, and the RoIs include ones with no sample inside their map (all zeros) and an
+     * inverted one (rows without samples). The interface's default (used by the CUDA twin) does the same.
+     */
+    @Test
+    void intoABufferWritesEveryValueAsTheArrayForm() throws Exception {
+        Map<String, Npy.Array> g = Npy.readArchive(DIR.resolve("multi.npz"));
+        FeatureMap[] levels = pyramid(g);
+        float[] golden = g.get("rois").asFloats();
+        int[] goldenBatch = g.get("batch_index").asInts();
+        float[] extra = {5000, 5000, 5100, 5100, -900, -900, -800, -800, 40, 10, 30, 60, 20, 20, 21, 21};
+        float[] rois = Arrays.copyOf(golden, golden.length + extra.length);
+        System.arraycopy(extra, 0, rois, golden.length, extra.length);
+        int[] batch = Arrays.copyOf(goldenBatch, rois.length / 4);
+        LevelMapping mapping = LevelMapping.detectron2(224, 4, LevelMapping.DETECTRON2_EPS_LEGACY);
+        RoiAlign defaultForm = new RoiAlign() {
+            @Override
+            public float[] roiAlign(FeatureMap f, float[] r, int[] b, int oh, int ow, int sr, boolean a) {
+                return op.roiAlign(f, r, b, oh, ow, sr, a);
+            }
+
+            @Override
+            public float[] multiLevel(FeatureMap[] l, float[] r, int[] b, int oh, int ow, int sr, boolean a,
+                    LevelMapping m) {
+                return op.multiLevel(l, r, b, oh, ow, sr, a, m);
+            }
+        };
+        for (int sampling : new int[] {0, 2}) {
+            float[] expected = op.multiLevel(levels, rois, batch, 7, 7, sampling, true, mapping);
+            for (RoiAlign form : new RoiAlign[] {op, defaultForm}) {
+                FloatBuffer out = ByteBuffer.allocateDirect((expected.length + 8) * Float.BYTES)
+                        .order(ByteOrder.nativeOrder()).asFloatBuffer();
+                for (int i = 0; i < out.capacity(); i++) out.put(i, Float.NaN);
+                out.position(3);
+                form.multiLevel(levels, rois, batch, 7, 7, sampling, true, mapping, out);
+                assertEquals(3, out.position(), "position unchanged");
+                float[] written = new float[expected.length];
+                out.get(3, written);
+                assertArrayEquals(expected, written, "sampling " + sampling + ", " + form);
+                assertTrue(Float.isNaN(out.get(2)) && Float.isNaN(out.get(3 + expected.length)), "only its range");
+            }
+            int d2 = golden.length / 4 * levels[0].channels() * 49;
+            float[] sameAsGolden = Arrays.copyOf(expected, d2);
+            if (sampling == 0) assertClose(g.get("d2_legacy_7_out").asFloats(), sameAsGolden, "d2_legacy_7 in a larger call");
+            float[] tail = Arrays.copyOfRange(expected, d2, d2 + 2 * levels[0].channels() * 49);
+            assertArrayEquals(new float[tail.length], tail, "RoIs outside every map pool zeros");
+        }
+        FloatBuffer small = FloatBuffer.allocate(10);
+        assertBad("out", () -> op.multiLevel(levels, rois, batch, 7, 7, 0, true, mapping, small));
+        assertBad("out", () -> defaultForm.multiLevel(levels, rois, batch, 7, 7, 0, true, mapping, small));
+        assertBad("out", () -> op.multiLevel(levels, rois, batch, 7, 7, 0, true, mapping, null));
     }
 
     @Test
