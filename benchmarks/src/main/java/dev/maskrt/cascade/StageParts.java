@@ -27,6 +27,7 @@ import dev.maskrt.ops.FeatureMap;
 import dev.maskrt.ops.SparseOps;
 import dev.maskrt.ops.cpu.CpuOps;
 import dev.maskrt.util.Workers;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -100,6 +101,36 @@ public final class StageParts {
             System.out.printf(Locale.ROOT, "%s on %s (%dx%d resized): %d proposals, %d detections%n", pkg,
                     imageFile.getFileName(), g.resizedHeight(), g.resizedWidth(), proposals.length / 4,
                     detections.count());
+
+            // the backbone: the pipeline's step (engine run + outputs to feature maps), the engine alone, and a bare
+            // session on the same file without and with ONNX Runtime's arena (outputs not read)
+            time("backbone (pipeline step)", runs, () -> pipeline.backbone(batch, StageTimer.NONE));
+            Engine backboneEngine = model.backbone();
+            HostTensor image = HostTensor.wrap(batch.data(), batch.shape());
+            time("backbone: engine run, heap input", runs, () -> backboneEngine.run(Map.of(TensorNames.IMAGE, image)));
+            Path backboneFile = Files.exists(pkg.resolve("backbone.winograd.onnx"))
+                    ? pkg.resolve("backbone.winograd.onnx") : pkg.resolve("backbone.onnx");
+            HostTensor imageDirect = HostTensor.allocateDirect(batch.shape());
+            imageDirect.buffer().put(batch.data());
+            for (boolean arena : new boolean[] {false, true}) {
+                try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+                    so.setIntraOpNumThreads(2);
+                    so.setInterOpNumThreads(1);
+                    so.addConfigEntry("session.intra_op.allow_spinning", "0");
+                    so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                    so.setCPUArenaAllocator(arena);
+                    try (OrtSession session = OrtEnvironment.getEnvironment().createSession(backboneFile.toString(), so);
+                         OnnxTensor t = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), imageDirect.buffer(),
+                                 batch.shape())) {
+                        time("backbone: bare OrtSession, " + backboneFile.getFileName() + (arena ? ", arena" : ""),
+                                runs, () -> {
+                                    try (OrtSession.Result ignored = session.run(Map.of(TensorNames.IMAGE, t))) {
+                                        // outputs not read
+                                    }
+                                });
+                    }
+                }
+            }
 
             // every box stage in place, as CascadeBoxStages runs it
             FeatureMap[] boxLevels = backbone.select(r.boxPooler().levels(), m.anchors());

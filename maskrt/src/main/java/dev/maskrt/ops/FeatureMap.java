@@ -77,6 +77,11 @@ public final class FeatureMap {
         return t;
     }
 
+    /** Whether the NHWC copy of {@link #channelsLast} has been made already. Thread-safe. */
+    public boolean hasChannelsLast() {
+        return channelsLast != null;
+    }
+
     private float[] transposed(Workers workers) {
         float[] t = new float[data.length];
         int plane = height * width;

@@ -16,13 +16,14 @@ import java.nio.FloatBuffer;
  * samples of a bin are merged per row and per column, so a bin costs (rows it touches) x (columns) multiply-adds
  * instead of 4 per sample. Two ways of reading the maps, chosen per call by the amount of work:
  * <ul>
- *   <li><b>channels last</b> (RoIs x bins at least a quarter of the maps' pixels, as the box and mask poolers of
- *       a detector): the maps' NHWC copies ({@link FeatureMap#channelsLast}, made once per map and kept with it,
+ *   <li><b>channels last</b> (RoIs x bins at least a quarter of the maps' pixels, as a detector's box poolers, or
+ *       every map copied already, as its mask pooler after the box stages): the maps' NHWC copies ({@link FeatureMap#channelsLast}, made once per map and kept with it,
  *       so the four poolings of an image pay one transpose), every pass running over all channels of a pixel at
  *       once (long contiguous runs whatever the RoI's size; HotSpot 17 does not vectorise them, their store and
  *       loads sitting at different offsets, but the memory access alone halves the time); tasks are blocks of 16
  *       RoIs.</li>
- *   <li><b>planes</b> (a few RoIs on large maps, where a transpose would cost more than the pooling): the row
+ *   <li><b>planes</b> (a few RoIs on large maps not copied yet, where a transpose would cost more than the
+ *       pooling): the row
  *       pass over contiguous columns of each channel plane, four channels together; work ordered by channel, RoIs
  *       grouped by level and image so the planes in use stay in cache; tasks are (8 channels, 128 RoIs) blocks.</li>
  * </ul>
@@ -194,13 +195,18 @@ public final class CpuRoiAlign implements RoiAlign {
 
     /**
      * Whether to read the maps channels last: a transpose reads and writes each map value once, and then saves
-     * about half of the pooling's time, so it pays when the RoIs' bins are at least a quarter of the maps' pixels.
+     * about half of the pooling's time, so it pays when the RoIs' bins are at least a quarter of the maps' pixels,
+     * and always once every map has its copy (an image's mask pooling after its box stages).
      */
-    private boolean channelsLast(FeatureMap[] maps, int rois, int bins) {
+    boolean channelsLast(FeatureMap[] maps, int rois, int bins) {
         if (layout != Layout.AUTO) return layout == Layout.CHANNELS_LAST;
         long pixels = 0;
-        for (FeatureMap m : maps) pixels += (long) m.batch() * m.height() * m.width();
-        return 4L * rois * bins >= pixels;
+        boolean copied = true;
+        for (FeatureMap m : maps) {
+            pixels += (long) m.batch() * m.height() * m.width();
+            copied &= m.hasChannelsLast();
+        }
+        return copied || 4L * rois * bins >= pixels;
     }
 
     /**

@@ -249,6 +249,24 @@ class CpuRoiAlignTest {
         assertBad("out", () -> op.multiLevel(levels, rois, batch, 7, 7, 0, true, mapping, null));
     }
 
+    /** AUTO: few RoIs on large maps read planes, unless every map has its NHWC copy already (then it is free). */
+    @Test
+    void autoReadsChannelsLastForManyRoisOrWhenTheCopiesExist() {
+        FeatureMap p2 = new FeatureMap(new float[2 * 8 * 64 * 64], 2, 8, 64, 64, 0.25f);
+        FeatureMap p3 = new FeatureMap(new float[2 * 8 * 32 * 32], 2, 8, 32, 32, 0.125f);
+        FeatureMap[] maps = {p2, p3};
+        CpuRoiAlign auto = new CpuRoiAlign(two);
+        int pixels = 2 * (64 * 64 + 32 * 32);
+        assertFalse(auto.channelsLast(maps, 10, 49), "10 RoIs x 49 bins on " + pixels + " pixels");
+        assertTrue(auto.channelsLast(maps, pixels / 4 / 49 + 1, 49));
+        p2.channelsLast(two);
+        assertFalse(auto.channelsLast(maps, 10, 49), "one map copied only");
+        p3.channelsLast(two);
+        assertTrue(auto.channelsLast(maps, 10, 49), "every map copied");
+        assertEquals(layout() == CpuRoiAlign.Layout.CHANNELS_LAST,
+                new CpuRoiAlign(two, layout()).channelsLast(new FeatureMap[] {p2}, 1, 1), "a fixed layout");
+    }
+
     @Test
     void emptyRoisGiveEmptyOutput() throws Exception {
         FeatureMap f = new FeatureMap(new float[12], 1, 3, 2, 2, 1f);
