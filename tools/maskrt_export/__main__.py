@@ -32,8 +32,9 @@ def read_image(path):
 def _report_written(out):
     total = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
     print(f"wrote {out} ({total / 1024:.0f} KiB)")
-    print(f"for ONNX Runtime on the CPU: python3 -m tools.winograd --model {out} adds Winograd forms of the backbone's "
-          f"wide 3x3 convolutions (tools/README.md)")
+    print(f"for ONNX Runtime on the CPU: python3 -m tools.winograd --model {out} --graphs backbone,mask_head adds "
+          f"Winograd forms of the backbone's wide 3x3 convolutions and the mask head's upsampling at the RoI "
+          f"resolution (tools/README.md)")
 
 
 def cmd_export_maskrcnn_benchmark(args):

@@ -10,7 +10,7 @@ try:
     import onnx
     import onnxruntime
     from onnx import TensorProto, helper, numpy_helper
-    from tools.winograd.rewrite import rewrite
+    from tools.winograd.rewrite import rewrite, subpixel_upsample
 except ImportError:  # pragma: no cover - Debian's interpreter has no onnxruntime
     onnxruntime = None
 
@@ -37,6 +37,26 @@ def conv_model(w, b, relu=False, **attrs):
     inits = [numpy_helper.from_array(w, "w")] + ([numpy_helper.from_array(b, "b")] if b is not None else [])
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", w.shape[1] * attrs.get("group", 1), "H", "W"])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)], ir_version=8)
+
+
+def tail_model(wd, bd, wp, bp, strides=(2, 2), pads=(0, 0, 0, 0), relu=True, predictor_group=1,
+               second_consumer=False):
+    """x -> ConvTranspose 2x2 (weights wd [C, Co, 2, 2], bias bd) -> Relu -> 1x1 Conv predictor (wp, bp) -> y, as
+    detectron2 exports MaskRCNNConvUpsampleHead's tail; the keywords make the variants that must not be rewritten."""
+    nodes = [helper.make_node("ConvTranspose", ["x", "wd", "bd"], ["u"], name="deconv", kernel_shape=[2, 2],
+                              strides=list(strides), pads=list(pads))]
+    if relu:
+        nodes.append(helper.make_node("Relu", ["u"], ["r"], name="relu"))
+    nodes.append(helper.make_node("Conv", ["r" if relu else "u", "wp", "bp"], ["y"], name="predictor",
+                                  kernel_shape=[1, 1], group=predictor_group))
+    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]
+    if second_consumer:
+        outputs.append(helper.make_tensor_value_info("r", TensorProto.FLOAT, None))
+    inits = [numpy_helper.from_array(v, k) for k, v in (("wd", wd), ("bd", bd), ("wp", wp), ("bp", bp))]
+    graph = helper.make_graph(nodes, "tail", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                                           ["N", wd.shape[0], "H", "W"])],
+                              outputs, inits)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)], ir_version=8)
 
 
@@ -76,6 +96,41 @@ class WinogradTest(unittest.TestCase):
             self.assertEqual(done, [], attrs)
             self.assertEqual([nd.op_type for nd in model.graph.node], ["Conv"], attrs)
 
+
+    def test_the_upsampling_tail_at_roi_resolution_equals_deconvolution_relu_predictor(self):
+        rng = np.random.default_rng(2)
+        for (n, c, co, k, h, w) in [(3, 8, 6, 5, 14, 14), (1, 4, 4, 1, 7, 9), (0, 4, 4, 2, 14, 14)]:
+            wd = rng.standard_normal((c, co, 2, 2)).astype(np.float32)
+            bd = rng.standard_normal(co).astype(np.float32)
+            wp = rng.standard_normal((k, co, 1, 1)).astype(np.float32)
+            bp = rng.standard_normal(k).astype(np.float32)
+            x = rng.standard_normal((n, c, h, w)).astype(np.float32)
+            model, done = subpixel_upsample(tail_model(wd, bd, wp, bp))
+            self.assertEqual([nd.name for nd in done], ["deconv"])
+            self.assertEqual([nd.op_type for nd in model.graph.node], ["Conv", "Relu", "Conv", "DepthToSpace"])
+            # float64 reference: each output pixel (2h + i, 2w + j) gets exactly the kernel tap (i, j)
+            up = np.einsum("nchw,coij->nohiwj", x.astype(np.float64), wd.astype(np.float64))
+            up = np.maximum(up.reshape(n, co, 2 * h, 2 * w) + bd[None, :, None, None], 0)
+            expected = np.einsum("nohw,ko->nkhw", up, wp[:, :, 0, 0].astype(np.float64)) + bp[None, :, None, None]
+            got = run(model, x)
+            self.assertEqual(got.shape, expected.shape)
+            if n:
+                err = np.abs(got - expected).max() / np.abs(expected).max()
+                self.assertLess(err, 1e-5, f"shape {(n, c, co, k, h, w)}: relative error {err:.1e}")
+
+    def test_only_the_exact_upsampling_tail_is_rewritten(self):
+        rng = np.random.default_rng(3)
+        wd = rng.standard_normal((4, 4, 2, 2)).astype(np.float32)
+        wp = rng.standard_normal((2, 4, 1, 1)).astype(np.float32)
+        b4, b2 = np.zeros(4, np.float32), np.zeros(2, np.float32)
+        for variant in ({"strides": [1, 1]}, {"pads": [1, 1, 1, 1]}, {"relu": False}, {"predictor_group": 2},
+                        {"second_consumer": True}):
+            model = tail_model(wd if "predictor_group" not in variant else wd, b4,
+                               wp if "predictor_group" not in variant else wp[:, :2], b2, **variant)
+            ops = [nd.op_type for nd in model.graph.node]
+            model, done = subpixel_upsample(model)
+            self.assertEqual(done, [], variant)
+            self.assertEqual([nd.op_type for nd in model.graph.node], ops, variant)
 
     def test_the_tool_checks_each_convolution_and_records_the_form_in_the_manifest(self):
         import contextlib, io, json, os, shutil, tempfile

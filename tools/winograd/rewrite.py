@@ -154,3 +154,94 @@ def rewrite(model, m=4, min_channels=128):
     del graph.initializer[:]
     graph.initializer.extend(kept + [numpy_helper.from_array(v, k) for k, v in added.items()])
     return model, done
+
+
+def _consumers(graph, tensor):
+    """The nodes reading `tensor`, plus None when it is also a graph output."""
+    readers = [nd for nd in graph.node if tensor in nd.input]
+    return readers + ([None] if any(o.name == tensor for o in graph.output) else [])
+
+
+def _subpixel_tail(graph, node, inits):
+    """The (ConvTranspose, Relu, predictor Conv) of a mask-head tail starting at `node`, or None: a ConvTranspose
+    with a 2x2 kernel, stride 2, no padding, dilation or output padding, one group and constant weights and bias,
+    whose output only feeds a Relu whose output only feeds an ungrouped 1x1 Conv with constant weights and bias
+    (neither intermediate a graph output)."""
+    if node.op_type != "ConvTranspose" or len(node.input) < 3 or node.input[1] not in inits or node.input[2] not in inits:
+        return None
+    if (list(_attr(node, "kernel_shape", [])) != [2, 2] or list(_attr(node, "strides", [1, 1])) != [2, 2]
+            or any(_attr(node, "pads", [0, 0, 0, 0])) or list(_attr(node, "dilations", [1, 1])) != [1, 1]
+            or _attr(node, "group", 1) != 1 or any(_attr(node, "output_padding", [0, 0]))
+            or _attr(node, "output_shape", None) is not None
+            or _attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET")):
+        return None
+    relu = _consumers(graph, node.output[0])
+    if len(relu) != 1 or relu[0] is None or relu[0].op_type != "Relu":
+        return None
+    pred = _consumers(graph, relu[0].output[0])
+    if len(pred) != 1 or pred[0] is None or pred[0].op_type != "Conv" or len(pred[0].input) < 3:
+        return None
+    p = pred[0]
+    if (p.input[1] not in inits or p.input[2] not in inits or inits[p.input[1]].shape[2:] != (1, 1)
+            or _attr(p, "group", 1) != 1 or any(_attr(p, "pads", [0, 0, 0, 0]))
+            or list(_attr(p, "strides", [1, 1])) != [1, 1]):
+        return None
+    return node, relu[0], p
+
+
+def subpixel_upsample(model):
+    """Rewrites a mask head's upsampling tail (detectron2's MaskRCNNConvUpsampleHead: ConvTranspose 2x2 stride 2,
+    ReLU, 1x1 predictor) so that every product is taken at the RoI's resolution (14x14) instead of the upsampled
+    one (28x28):
+
+        Conv 1x1     x [N, C, H, W] -> [N, 4 Co, H, W], channel (i, j, co) = deconv output (co) at sub-pixel (i, j)
+        Relu
+        Conv 1x1     the predictor once per sub-pixel (group = 4, its weights repeated) -> [N, 4 K, H, W]
+        DepthToSpace blocksize 2, DCR: channel (i, j, k) at (h, w) -> output k at (2h + i, 2w + j)
+
+    A 2x2, stride-2 transposed convolution touches each output pixel with exactly one kernel tap, so each value is
+    the same sum over C as the deconvolution's (ONNX Runtime computes both as a GEMM over C), and ReLU and the
+    predictor act per pixel. Returns (model, the replaced ConvTranspose nodes); `model` is changed in place.
+    """
+    graph = model.graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    done = []
+    for node in list(graph.node):
+        tail = _subpixel_tail(graph, node, inits)
+        if tail is None:
+            continue
+        deconv, relu, pred = tail
+        wd, bd = inits[deconv.input[1]], inits[deconv.input[2]]  # [C, Co, 2, 2], [Co]
+        wp, bp = inits[pred.input[1]], inits[pred.input[2]]  # [K, Co, 1, 1], [K]
+        c, co = wd.shape[:2]
+        prefix = f"{deconv.name or deconv.output[0]}/subpixel"
+        names = [f"{prefix}/{s}" for s in ("w_up", "b_up", "w_pred", "b_pred", "up", "relu", "pred")]
+        weights = {
+            names[0]: np.ascontiguousarray(wd.transpose(2, 3, 1, 0).reshape(4 * co, c, 1, 1)),
+            names[1]: np.tile(bd, 4),
+            names[2]: np.ascontiguousarray(np.tile(wp, (4, 1, 1, 1))),
+            names[3]: np.tile(bp, 4),
+        }
+        nodes = [
+            helper.make_node("Conv", [deconv.input[0], names[0], names[1]], [names[4]], name=f"{prefix}/up",
+                             kernel_shape=[1, 1]),
+            helper.make_node("Relu", [names[4]], [names[5]], name=f"{prefix}/relu"),
+            helper.make_node("Conv", [names[5], names[2], names[3]], [names[6]], name=f"{prefix}/pred",
+                             kernel_shape=[1, 1], group=4),
+            helper.make_node("DepthToSpace", [names[6]], [pred.output[0]], name=f"{prefix}/depth_to_space",
+                             blocksize=2, mode="DCR"),
+        ]
+        at = list(graph.node).index(deconv)
+        for old in (deconv, relu, pred):
+            graph.node.remove(old)
+        for k, nd in enumerate(nodes):
+            graph.node.insert(at + k, nd)
+        graph.initializer.extend(numpy_helper.from_array(v, k) for k, v in weights.items())
+        replaced = onnx.NodeProto()
+        replaced.CopyFrom(deconv)
+        done.append(replaced)
+    used = {i for nd in graph.node for i in nd.input}
+    kept = [i for i in graph.initializer if i.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    return model, done

@@ -106,8 +106,9 @@ final class PredictCommand implements Callable<Integer> {
 
     @Option(names = "--winograd", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = {"On the CPU, run a graph's Winograd form where the package has one (winograd_file, made by",
-                "python3 -m tools.winograd: wide 3x3 convolutions as Winograd F(4x4, 3x3), float32, equal up to",
-                "rounding; default). --no-winograd runs every graph's direct form."})
+                "python3 -m tools.winograd: wide 3x3 convolutions as Winograd F(4x4, 3x3), the mask head's upsampling",
+                "at the RoI resolution; float32, equal up to rounding; default). --no-winograd runs every graph's",
+                "direct form."})
     boolean winograd;
 
     @Option(names = "--memory-arena",

@@ -9,7 +9,8 @@ import java.util.Optional;
  *
  * @param field the manifest field that declares it, e.g. {@code graphs.box_heads[1]} (used in error messages)
  * @param file graph file name relative to the package directory
- * @param winogradFile the same graph with its wide 3x3 convolutions in Winograd form ({@code winograd_file}, made by
+ * @param winogradFile the graph's CPU form: its wide 3x3 convolutions in Winograd form, a mask head's upsampling at
+ *                     the RoI resolution ({@code winograd_file}, made by
  *                     {@code tools/winograd}; same inputs and outputs, equal up to float32 rounding), run by ONNX
  *                     Runtime on the CPU in place of {@code file}; null when the package has none
  */
