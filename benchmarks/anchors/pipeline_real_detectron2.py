@@ -4,7 +4,7 @@ and per stage, beside maskrt's PipelineBenchmark on the same packages and images
 
     source /work/d2env/env.sh      # PYTHONPATH of upstream detectron2 (tools/reference/setup_detectron2.sh)
     /usr/bin/python3 benchmarks/anchors/pipeline_real_detectron2.py [r50|dsb...] [--runs N] [--warmup N]
-        [--java-cp CP] [--no-maskrt] [--json-out FILE] [--precisions fp32,int8] [--package W=DIR]
+        [--java-cp CP] [--no-maskrt] [--json-out FILE] [--precisions fp32,int8] [--package W=DIR] [--rounds K]
 
 Workloads:
   r50   the calibrated random-weight cascade_mask_rcnn_R_50_FPN_3x package (benchmarks/target/models/cascade_r50,
@@ -25,7 +25,10 @@ wrappers around the module calls (every wrapper only reads time.perf_counter; no
   detections   the rest of _forward_box (box decode per stage, softmax, score average, fast_rcnn_inference)
   mask head    _forward_mask: mask_pooler + mask_head (convs, deconv, predictor, sigmoid of the class channel)
   paste        GeneralizedRCNN._postprocess (detector_postprocess: box scaling, paste_masks_in_image)
-warm-up runs, then the median of N runs per image (each stage's median separately).
+warm-up runs, then the median of N runs per image (each stage's median separately). `--rounds K` repeats the
+detectron2 side and the maskrt side in turn K times and prints each round's table and end-to-end ratio, then the
+median ratio: on a VM whose speed drifts from one minute to the next, one round can land detectron2 and maskrt in
+different weather.
 
 maskrt side: `java -Xmx6g -cp CP dev.maskrt.bench.PipelineBenchmark --model PKG --name W --runs N IMAGE...` (CP:
 --java-cp, else $MASKRT_BENCH_CP, else benchmarks/target/benchmarks.jar), 2 threads, same images, run after the
@@ -258,6 +261,9 @@ def main(argv=None):
     ap.add_argument("workloads", nargs="*", help=f"any of {list(WORKLOADS)} (default: all)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="repeat detectron2 then maskrt this many times, one table each, and print every round's "
+                         "end-to-end ratio with their median (the machine's speed drifts between minutes)")
     ap.add_argument("--java-cp", default=os.environ.get("MASKRT_BENCH_CP",
                                                         os.path.join(ROOT, "benchmarks", "target", "benchmarks.jar")))
     ap.add_argument("--no-maskrt", action="store_true", help="time detectron2 only")
@@ -278,21 +284,28 @@ def main(argv=None):
         overrides = dict(o.split("=", 1) for o in args.package)
         package = os.path.abspath(overrides[w]) if w in overrides else package_fn()
         images = images_fn()
-        d2 = run_detectron2(package, images, args.runs, args.warmup)
-        lines = [dict(workload=name, impl="detectron2 DefaultPredictor", threads=torch.get_num_threads(), **r)
-                 for r in d2]
-        mrs = {}
-        if not args.no_maskrt:
-            for precision in [p.strip() for p in args.precisions.split(",") if p.strip()]:
-                mrs[precision] = run_maskrt(args.java_cp, name, os.path.abspath(package), images, args.runs,
-                                            args.warmup, precision)
-                lines += mrs[precision]
-        for line in lines:
-            print(json.dumps(line), flush=True)
-            if args.json_out:
-                with open(args.json_out, "a") as f:
-                    f.write(json.dumps(line) + "\n")
-        tables.append(table(name, d2, mrs))
+        ratios = collections.defaultdict(list)
+        for rnd in range(args.rounds):
+            d2 = run_detectron2(package, images, args.runs, args.warmup)
+            lines = [dict(workload=name, impl="detectron2 DefaultPredictor", threads=torch.get_num_threads(),
+                          round=rnd, **r) for r in d2]
+            mrs = {}
+            if not args.no_maskrt:
+                for precision in [p.strip() for p in args.precisions.split(",") if p.strip()]:
+                    mrs[precision] = run_maskrt(args.java_cp, name, os.path.abspath(package), images, args.runs,
+                                                args.warmup, precision)
+                    lines += [dict(r, round=rnd) for r in mrs[precision]]
+                    ratios[precision].append(mean_over_images(d2) / mean_over_images(mrs[precision]))
+            for line in lines:
+                print(json.dumps(line), flush=True)
+                if args.json_out:
+                    with open(args.json_out, "a") as f:
+                        f.write(json.dumps(line) + "\n")
+            tables.append(table(name + (f", round {rnd + 1} of {args.rounds}" if args.rounds > 1 else ""), d2, mrs))
+        if args.rounds > 1:
+            tables.append(f"{name}: end-to-end ratio (detectron2 / maskrt) per round: " + "; ".join(
+                f"{p} {', '.join(f'{r:.2f}x' for r in rs)} (median {statistics.median(rs):.2f}x)"
+                for p, rs in ratios.items()))
     print()
     print("\n\n".join(tables))
 
