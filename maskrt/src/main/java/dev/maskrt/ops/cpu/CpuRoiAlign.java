@@ -19,9 +19,9 @@ import java.nio.FloatBuffer;
  *   <li><b>channels last</b> (RoIs x bins at least a quarter of the maps' pixels, as a detector's box poolers, or
  *       every map copied already, as its mask pooler after the box stages): the maps' NHWC copies ({@link FeatureMap#channelsLast}, made once per map and kept with it,
  *       so the four poolings of an image pay one transpose), every pass running over all channels of a pixel at
- *       once (long contiguous runs whatever the RoI's size; HotSpot 17 does not vectorise them, their store and
- *       loads sitting at different offsets, but the memory access alone halves the time); tasks are blocks of 16
- *       RoIs.</li>
+ *       once (long contiguous runs whatever the RoI's size, each operand first copied to the start of a task
+ *       buffer so that HotSpot's C2 vectorises the loop, {@link RoiPlan.ChannelsLastScratch}); tasks are blocks of
+ *       16 RoIs.</li>
  *   <li><b>planes</b> (a few RoIs on large maps not copied yet, where a transpose would cost more than the
  *       pooling): the row
  *       pass over contiguous columns of each channel plane, four channels together; work ordered by channel, RoIs
@@ -222,12 +222,11 @@ public final class CpuRoiAlign implements RoiAlign {
             if (data[plan.level] == null) data[plan.level] = maps[plan.level].channelsLast(workers);
             span = Math.max(span, plan.columnSpan());
         }
-        int maxScratch = span * channels;
+        int maxSpan = span;
         int roiSize = channels * bins;
         int tasks = (order.length + ROIS_PER_CHANNELS_LAST_TASK - 1) / ROIS_PER_CHANNELS_LAST_TASK;
         workers.parallelFor(tasks, 1, (from, to) -> {
-            float[] scratch = new float[maxScratch];
-            float[] acc = new float[channels];
+            RoiPlan.ChannelsLastScratch buffers = new RoiPlan.ChannelsLastScratch(maxSpan, channels);
             float[] roi = new float[roiSize];
             for (int t = from; t < to; t++) {
                 int end = Math.min(order.length, (t + 1) * ROIS_PER_CHANNELS_LAST_TASK);
@@ -236,7 +235,7 @@ public final class CpuRoiAlign implements RoiAlign {
                     RoiPlan plan = plans[i];
                     FeatureMap map = maps[plan.level];
                     plan.poolChannelsLast(data[plan.level], plan.batch * channels * map.height() * map.width(),
-                            map.width(), channels, scratch, acc, roi);
+                            map.width(), channels, buffers, roi);
                     out.put(i * roiSize, roi); // absolute: tasks write disjoint ranges, no shared position
                 }
             }
