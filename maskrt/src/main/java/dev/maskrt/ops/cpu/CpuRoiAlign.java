@@ -71,7 +71,7 @@ public final class CpuRoiAlign implements RoiAlign {
         int n = RoiAlignChecks.single(features, rois, batchIndex, outputHeight, outputWidth, samplingRatio);
         float[] out = new float[n * features.channels() * outputHeight * outputWidth];
         pool(new FeatureMap[] {features}, new int[n], rois, batchIndex, outputHeight, outputWidth, samplingRatio,
-                aligned, FloatBuffer.wrap(out));
+                aligned, FloatBuffer.wrap(out), true);
         return out;
     }
 
@@ -81,7 +81,7 @@ public final class CpuRoiAlign implements RoiAlign {
         int[] levelIndex = levelIndex(levels, rois, batchIndex, outputHeight, outputWidth, samplingRatio, mapping);
         float[] out = new float[levelIndex.length * levels[0].channels() * outputHeight * outputWidth];
         pool(levels, levelIndex, rois, batchIndex, outputHeight, outputWidth, samplingRatio, aligned,
-                FloatBuffer.wrap(out));
+                FloatBuffer.wrap(out), true);
         return out;
     }
 
@@ -91,7 +91,7 @@ public final class CpuRoiAlign implements RoiAlign {
         int[] levelIndex = levelIndex(levels, rois, batchIndex, outputHeight, outputWidth, samplingRatio, mapping);
         int size = RoiAlignChecks.output(out, levels[0].channels(), levelIndex.length, outputHeight, outputWidth);
         pool(levels, levelIndex, rois, batchIndex, outputHeight, outputWidth, samplingRatio, aligned,
-                out.slice().limit(size));
+                out.slice().limit(size), false);
     }
 
     /** Checks the arguments and returns each RoI's index into {@code levels}, -1 for none. */
@@ -112,10 +112,11 @@ public final class CpuRoiAlign implements RoiAlign {
 
     /**
      * Pools RoI {@code i} from {@code maps[levelIndex[i]]} into {@code out} (exactly the result's size, from index
-     * 0, written whole: a RoI with level index -1 or no sample inside its map gives zeros).
+     * 0, written whole: a RoI with level index -1 or no sample inside its map gives zeros). {@code zeroed}: out wraps
+     * a fresh, all-zero array (the array forms), which the per-plane kernel may then fill in place.
      */
     private void pool(FeatureMap[] maps, int[] levelIndex, float[] rois, int[] batchIndex, int outputHeight,
-            int outputWidth, int samplingRatio, boolean aligned, FloatBuffer out) {
+            int outputWidth, int samplingRatio, boolean aligned, FloatBuffer out, boolean zeroed) {
         int n = levelIndex.length;
         int channels = maps[0].channels();
         int bins = outputHeight * outputWidth;
@@ -143,11 +144,11 @@ public final class CpuRoiAlign implements RoiAlign {
             poolChannelsLast(maps, plans, order, channels, bins, out);
             return;
         }
-        // the array itself when out wraps a fresh one (the array forms); else pooled here and copied once
-        boolean ownArray = out.hasArray() && out.arrayOffset() == 0 && out.array().length == out.limit();
-        float[] planes = ownArray ? out.array() : new float[out.limit()];
+        // the per-plane kernel leaves bins without samples as they are: it fills a fresh array (the array forms' own,
+        // else one here, copied into out once)
+        float[] planes = zeroed ? out.array() : new float[out.limit()];
         poolPlanes(maps, plans, order, channels, bins, planes);
-        if (!ownArray) {
+        if (!zeroed) {
             out.put(0, planes);
         }
     }

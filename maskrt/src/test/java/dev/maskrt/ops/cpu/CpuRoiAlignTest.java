@@ -197,8 +197,9 @@ class CpuRoiAlignTest {
 
     /**
      * The buffer form writes exactly the array form's values, zeros included, from the buffer's position: the
-     * buffer is filled with NaN first, and the RoIs include ones with no sample inside their map (all zeros) and an
-     * inverted one (rows without samples). The interface's default (used by the CUDA twin) does the same.
+     * buffer (direct, or over a heap array) is filled with NaN first, and the RoIs include ones with no sample inside
+     * their map (all zeros), an inverted one and one hanging past the maps (rows and bins without samples). The
+     * interface's default (used by the CUDA twin) does the same.
      */
     @Test
     void intoABufferWritesEveryValueAsTheArrayForm() throws Exception {
@@ -206,7 +207,8 @@ class CpuRoiAlignTest {
         FeatureMap[] levels = pyramid(g);
         float[] golden = g.get("rois").asFloats();
         int[] goldenBatch = g.get("batch_index").asInts();
-        float[] extra = {5000, 5000, 5100, 5100, -900, -900, -800, -800, 40, 10, 30, 60, 20, 20, 21, 21};
+        float[] extra = {5000, 5000, 5100, 5100, -900, -900, -800, -800, 40, 10, 30, 60, 20, 20, 21, 21,
+                100, 100, 420, 420}; // the last hangs past the maps' bottom right: rows and bins without samples
         float[] rois = Arrays.copyOf(golden, golden.length + extra.length);
         System.arraycopy(extra, 0, rois, golden.length, extra.length);
         int[] batch = Arrays.copyOf(goldenBatch, rois.length / 4);
@@ -226,22 +228,30 @@ class CpuRoiAlignTest {
         for (int sampling : new int[] {0, 2}) {
             float[] expected = op.multiLevel(levels, rois, batch, 7, 7, sampling, true, mapping);
             for (RoiAlign form : new RoiAlign[] {op, defaultForm}) {
-                FloatBuffer out = ByteBuffer.allocateDirect((expected.length + 8) * Float.BYTES)
+                // direct with room around the result; heap of exactly the result's size (the array forms' shape)
+                FloatBuffer direct = ByteBuffer.allocateDirect((expected.length + 8) * Float.BYTES)
                         .order(ByteOrder.nativeOrder()).asFloatBuffer();
-                for (int i = 0; i < out.capacity(); i++) out.put(i, Float.NaN);
-                out.position(3);
-                form.multiLevel(levels, rois, batch, 7, 7, sampling, true, mapping, out);
-                assertEquals(3, out.position(), "position unchanged");
-                float[] written = new float[expected.length];
-                out.get(3, written);
-                assertArrayEquals(expected, written, "sampling " + sampling + ", " + form);
-                assertTrue(Float.isNaN(out.get(2)) && Float.isNaN(out.get(3 + expected.length)), "only its range");
+                FloatBuffer heap = FloatBuffer.wrap(new float[expected.length]);
+                for (FloatBuffer out : new FloatBuffer[] {direct, heap}) {
+                    for (int i = 0; i < out.capacity(); i++) out.put(i, Float.NaN);
+                    int at = out == direct ? 3 : 0;
+                    out.position(at);
+                    form.multiLevel(levels, rois, batch, 7, 7, sampling, true, mapping, out);
+                    assertEquals(at, out.position(), "position unchanged");
+                    float[] written = new float[expected.length];
+                    out.get(at, written);
+                    assertArrayEquals(expected, written, "sampling " + sampling + ", direct " + out.isDirect() + ", "
+                            + form);
+                }
+                assertTrue(Float.isNaN(direct.get(2)) && Float.isNaN(direct.get(3 + expected.length)), "only its range");
             }
             int d2 = golden.length / 4 * levels[0].channels() * 49;
             float[] sameAsGolden = Arrays.copyOf(expected, d2);
             if (sampling == 0) assertClose(g.get("d2_legacy_7_out").asFloats(), sameAsGolden, "d2_legacy_7 in a larger call");
             float[] tail = Arrays.copyOfRange(expected, d2, d2 + 2 * levels[0].channels() * 49);
             assertArrayEquals(new float[tail.length], tail, "RoIs outside every map pool zeros");
+            int last = (rois.length / 4 - 1) * levels[0].channels() * 49;
+            assertEquals(0f, expected[last + 48], "the overhanging RoI's bottom-right bin has no sample");
         }
         FloatBuffer small = FloatBuffer.allocate(10);
         assertBad("out", () -> op.multiLevel(levels, rois, batch, 7, 7, 0, true, mapping, small));
