@@ -284,8 +284,8 @@ public final class PredictorOptions {
         /**
          * Whether ONNX Runtime on the CPU runs a graph's Winograd form (manifest {@code winograd_file}, made by
          * {@code tools/winograd}: wide 3x3 convolutions as Winograd F(4x4, 3x3), a mask head's upsampling at the RoI
-         * resolution; float32, equal to the fp32 graph up to rounding) where the package has one; default true. False runs every graph's direct form. TensorRT and
-         * the int8 graphs never use it.
+         * resolution; float32, equal to the fp32 graph up to rounding) where the package has one; default true.
+         * False runs every graph's direct form. TensorRT and the int8 graphs never use it.
          *
          * @param winogradForm the value
          * @return this builder

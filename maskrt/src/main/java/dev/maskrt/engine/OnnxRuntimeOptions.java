@@ -67,9 +67,9 @@ public final class OnnxRuntimeOptions {
     /**
      * Whether a package graph declared with a {@code winograd_file} (tools/winograd: its wide 3x3 convolutions in
      * Winograd F(4x4, 3x3) form, a mask head's upsampling at the RoI resolution) runs from that file instead of the
-     * fp32 one. Default true: on a full-size R50-FPN
-     * backbone it is ~20 % faster (benchmarks/RESULTS.md, "Winograd"); results equal the fp32 graph's up to float32
-     * rounding (relative 1e-5, checked when the file is made).
+     * fp32 one. Default true: on a full-size R50-FPN backbone it is ~20 % faster, on a mask head ~10-30 %
+     * (benchmarks/RESULTS.md); results equal the fp32 graph's up to float32 rounding (relative 1e-5, checked when
+     * the file is made).
      */
     public OnnxRuntimeOptions withWinograd(boolean winogradForm) {
         return new OnnxRuntimeOptions(intraOpThreads, optimizedModelCache, allowSpinning, memoryArena, winogradForm);
