@@ -17,15 +17,15 @@ import java.nio.FloatBuffer;
  * instead of 4 per sample. Two ways of reading the maps, chosen per call by the amount of work:
  * <ul>
  *   <li><b>channels last</b> (RoIs x bins at least a quarter of the maps' pixels, as a detector's box poolers, or
- *       every map copied already, as its mask pooler after the box stages): the maps' NHWC copies ({@link FeatureMap#channelsLast}, made once per map and kept with it,
- *       so the four poolings of an image pay one transpose), every pass running over all channels of a pixel at
- *       once (long contiguous runs whatever the RoI's size, each operand first copied to the start of a task
- *       buffer so that HotSpot's C2 vectorises the loop, {@link RoiPlan.ChannelsLastScratch}); tasks are blocks of
- *       16 RoIs.</li>
+ *       every map copied already, as its mask pooler after the box stages): the maps' NHWC copies
+ *       ({@link FeatureMap#channelsLast}, made once per map and kept with it, so the four poolings of an image pay
+ *       one transpose), every pass running over all channels of a pixel at once (long contiguous runs whatever the
+ *       RoI's size, each operand first copied to the start of a task buffer so that HotSpot's C2 vectorises the
+ *       loop, {@link RoiPlan.ChannelsLastScratch}); tasks are blocks of 16 RoIs.</li>
  *   <li><b>planes</b> (a few RoIs on large maps not copied yet, where a transpose would cost more than the
- *       pooling): the row
- *       pass over contiguous columns of each channel plane, four channels together; work ordered by channel, RoIs
- *       grouped by level and image so the planes in use stay in cache; tasks are (8 channels, 128 RoIs) blocks.</li>
+ *       pooling): the row pass over contiguous columns of each channel plane, four channels together; work
+ *       ordered by channel, RoIs grouped by level and image so the planes in use stay in cache; tasks are
+ *       (8 channels, 128 RoIs) blocks.</li>
  * </ul>
  * Both spread their tasks over the {@link Workers}.
  *
@@ -134,8 +134,8 @@ public final class CpuRoiAlign implements RoiAlign {
             }
         });
         int[] order = byLevelAndImage(plans, maps.length, maps[0].batch());
-        if (order.length < n) {
-            zeroRoisWithoutPlan(plans, channels * bins, out);
+        if (!zeroed && order.length < n) {
+            zeroRoisWithoutPlan(plans, channels * bins, out); // a fresh array holds their zeros already
         }
         if (order.length == 0) {
             return;
