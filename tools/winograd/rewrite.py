@@ -147,13 +147,19 @@ def rewrite(model, m=4, min_channels=128):
         replaced = onnx.NodeProto()
         replaced.CopyFrom(node)
         done.append(replaced)
-    used = {i for nd in new_nodes for i in nd.input}
-    kept = [i for i in graph.initializer if i.name in used]
     del graph.node[:]
     graph.node.extend(new_nodes)
-    del graph.initializer[:]
-    graph.initializer.extend(kept + [numpy_helper.from_array(v, k) for k, v in added.items()])
+    graph.initializer.extend(numpy_helper.from_array(v, k) for k, v in added.items())
+    _drop_unused_initializers(graph)
     return model, done
+
+
+def _drop_unused_initializers(graph):
+    """Removes the initializers no node reads any more (the replaced nodes' weights), keeping the others' order."""
+    used = {i for nd in graph.node for i in nd.input}
+    kept = [i for i in graph.initializer if i.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
 
 
 def _consumers(graph, tensor):
@@ -240,8 +246,5 @@ def subpixel_upsample(model):
         replaced = onnx.NodeProto()
         replaced.CopyFrom(deconv)
         done.append(replaced)
-    used = {i for nd in graph.node for i in nd.input}
-    kept = [i for i in graph.initializer if i.name in used]
-    del graph.initializer[:]
-    graph.initializer.extend(kept)
+    _drop_unused_initializers(graph)
     return model, done
