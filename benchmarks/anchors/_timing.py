@@ -33,14 +33,14 @@ def emit(workload, anchor, ms, **extra):
 def run_maskrt(java_cp, name, package, images, runs, warmup, precision="fp32"):
     """maskrt's PipelineBenchmark (2 threads, decode -> instances) on `images`: one dict per image (its JSON line).
     `precision`: fp32 or int8, optionally with suffixes: -direct (never a graph's Winograd form, `--no-winograd`),
-    -arena (ONNX Runtime's memory arena, `--memory-arena`), e.g. fp32-direct-arena."""
+    -noarena (without ONNX Runtime's memory arena, `--no-memory-arena`), e.g. fp32-direct-noarena."""
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
     base, *flags = precision.split("-")
-    unknown = [f for f in flags if f not in ("direct", "arena")]
+    unknown = [f for f in flags if f not in ("direct", "noarena")]
     if unknown:
         raise SystemExit(f"run_maskrt: unknown variant suffix {unknown} in {precision!r}")
     cmd = ["java", "-Xmx6g", "-cp", java_cp, "dev.maskrt.bench.PipelineBenchmark", "--model", package, "--name",
            name, "--runs", str(runs), "--warmup", str(warmup), "--precision", base] + \
-        (["--no-winograd"] if "direct" in flags else []) + (["--memory-arena"] if "arena" in flags else []) + images
+        (["--no-winograd"] if "direct" in flags else []) + (["--no-memory-arena"] if "noarena" in flags else []) + images
     proc = subprocess.run(cmd, cwd=os.path.join(root, "benchmarks"), check=True, stdout=subprocess.PIPE, text=True)
     return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]

@@ -33,8 +33,8 @@ different weather.
 maskrt side: `java -Xmx6g -cp CP dev.maskrt.bench.PipelineBenchmark --model PKG --name W --runs N IMAGE...` (CP:
 --java-cp, else $MASKRT_BENCH_CP, else benchmarks/target/benchmarks.jar), 2 threads, same images, run after the
 detectron2 side (never concurrently). Its "backbone" is one ONNX graph with ResNet + FPN + the RPN head.
-`--precisions fp32,fp32-direct,fp32-arena,int8` runs it once per variant (fp32: a graph's Winograd form where the
-package has one, made by `python3 -m tools.winograd`; -direct: `--no-winograd`; -arena: `--memory-arena`;
+`--precisions fp32,fp32-direct,fp32-noarena,int8` runs it once per variant (fp32: a graph's Winograd form where the
+package has one, made by `python3 -m tools.winograd`; -direct: `--no-winograd`; -noarena: `--no-memory-arena`;
 `--precision int8`: the package's int8 graph set, made by
 `python3 -m tools.quantize`), each beside the same detectron2 run.
 
@@ -272,7 +272,7 @@ def main(argv=None):
                     help="use package DIR for workload W (e.g. dsb=a copy of the bundled model with int8 graphs)")
     ap.add_argument("--precisions", default="fp32",
                     help="maskrt variants to time, comma-separated: fp32 or int8 (the package's int8 graphs), "
-                         "suffixes -direct (without the Winograd graphs), -arena (ONNX Runtime's memory arena)")
+                         "suffixes -direct (without the Winograd graphs), -noarena (without ONNX Runtime's memory arena)")
     args = ap.parse_args(argv)
     unknown = [w for w in args.workloads if w not in WORKLOADS]
     if unknown:

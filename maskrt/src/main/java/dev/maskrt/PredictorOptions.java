@@ -120,7 +120,8 @@ public final class PredictorOptions {
     public boolean winograd() { return winograd; }
 
     /**
-     * @return whether ONNX Runtime's sessions keep a memory arena (faster, more resident memory); default false
+     * @return whether ONNX Runtime's sessions on the CPU keep a memory arena (freed intermediate tensors reused by later
+     *     runs); default true
      */
     public boolean memoryArena() { return memoryArena; }
 
@@ -141,7 +142,7 @@ public final class PredictorOptions {
         private Boolean tta;
         private Precision precision = Precision.FP32;
         private boolean winograd = true;
-        private boolean memoryArena;
+        private boolean memoryArena = true;
 
         private Builder() {}
 
@@ -296,10 +297,11 @@ public final class PredictorOptions {
         }
 
         /**
-         * Whether each ONNX Runtime session on the CPU keeps a memory arena: its intermediate tensors are allocated
-         * once and reused, instead of being allocated (and, above 32 MB, mapped and first-touched by the kernel)
-         * anew in every run. Default false. True trades resident memory for time: on the full-size R50 cascade
-         * with Winograd graphs, 0.5–0.9 GB more peak RSS for 0.2–0.7 s less per image (benchmarks/RESULTS.md).
+         * Whether each ONNX Runtime session on the CPU keeps a memory arena: the memory of a run's freed intermediate
+         * tensors is reused by later allocations, instead of being returned to the C library (which unmaps blocks
+         * above 32 MB, so that the kernel maps and zeroes them anew in every run). Default true: on the full-size R50
+         * cascade with Winograd graphs 0.3–0.4 s less per image at the same peak RSS (benchmarks/RESULTS.md). False
+         * returns the memory after each run (ONNX Runtime's memory patterns then plan each run's allocations).
          *
          * @param arena the value
          * @return this builder

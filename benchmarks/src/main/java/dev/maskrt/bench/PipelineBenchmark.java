@@ -24,7 +24,7 @@ import java.util.Map;
  * paste) and the process's peak resident memory.
  *
  * <p>Run from benchmarks/: {@code java -cp target/benchmarks.jar dev.maskrt.bench.PipelineBenchmark [workload...]},
- * or with {@code --model DIR [--name NAME] [--runs N] [--warmup N] [--precision fp32|int8] [--no-winograd] [--memory-arena] IMAGE...} on any package and images (one JSON
+ * or with {@code --model DIR [--name NAME] [--runs N] [--warmup N] [--precision fp32|int8] [--no-winograd] [--no-memory-arena] IMAGE...} on any package and images (one JSON
  * line per image; {@code anchors/pipeline_real_detectron2.py} runs it beside real detectron2);
  * {@code -Dmaskrt.bench.spin=true} lets ONNX Runtime's threads spin between runs (default off).
  */
@@ -34,7 +34,7 @@ public final class PipelineBenchmark {
     private record Workload(String name, Path model, int runs, Precision precision, boolean winograd,
             boolean arena) {
         Workload(String name, Path model, int runs) {
-            this(name, model, runs, Precision.FP32, true, false);
+            this(name, model, runs, Precision.FP32, true, true);
         }
     }
 
@@ -71,7 +71,7 @@ public final class PipelineBenchmark {
         String name = "pipeline";
         int runs = 5, warmup = 1;
         Precision precision = Precision.FP32;
-        boolean winograd = true, arena = false;
+        boolean winograd = true, arena = true;
         List<Path> images = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -82,6 +82,7 @@ public final class PipelineBenchmark {
                 case "--precision": precision = Precision.parse(args[++i]); break;
                 case "--no-winograd": winograd = false; break;
                 case "--memory-arena": arena = true; break;
+                case "--no-memory-arena": arena = false; break;
                 default:
                     if (args[i].startsWith("--")) throw new IllegalArgumentException("unknown option " + args[i]);
                     images.add(Path.of(args[i]));
@@ -89,7 +90,7 @@ public final class PipelineBenchmark {
         }
         if (model == null || images.isEmpty()) {
             throw new IllegalArgumentException("usage: --model DIR [--name NAME] [--runs N] [--warmup N] "
-                    + "[--precision fp32|int8] [--no-winograd] [--memory-arena] IMAGE...");
+                    + "[--precision fp32|int8] [--no-winograd] [--no-memory-arena] IMAGE...");
         }
         run(new Workload(name, model, runs, precision, winograd, arena), images, warmup, spin);
     }

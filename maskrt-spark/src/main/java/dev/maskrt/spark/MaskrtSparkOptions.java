@@ -98,7 +98,7 @@ public final class MaskrtSparkOptions implements Serializable {
     /** @return whether CPU predictors run the package's Winograd graphs where it has them (as {@code maskrt predict}) */
     public boolean winograd() { return winograd; }
 
-    /** @return whether CPU predictors keep ONNX Runtime's memory arena (as {@code maskrt predict --memory-arena}) */
+    /** @return whether CPU predictors keep ONNX Runtime's memory arena (as {@code maskrt predict}; default true) */
     public boolean memoryArena() { return memoryArena; }
 
     /** The library's options for one executor's predictor. */
@@ -140,7 +140,7 @@ public final class MaskrtSparkOptions implements Serializable {
         private Backend backend = Backend.AUTO;
         private boolean fp16;
         private boolean winograd = true;
-        private boolean memoryArena;
+        private boolean memoryArena = true;
         private Precision precision = Precision.FP32;
         private SubmissionFormat kaggleFormat = SubmissionFormat.SARTORIUS;
         private int minPixels = 1;
@@ -206,7 +206,7 @@ public final class MaskrtSparkOptions implements Serializable {
             return this;
         }
 
-        /** @param arena keep ONNX Runtime's memory arena on the CPU (default off) @return this builder */
+        /** @param arena keep ONNX Runtime's memory arena on the CPU (default true) @return this builder */
         public Builder memoryArena(boolean arena) {
             this.memoryArena = arena;
             return this;

@@ -91,7 +91,8 @@ final class PredictJob implements Callable<Integer> {
             description = "CPU: the package's Winograd graphs where it has them (default; as maskrt predict).")
     boolean winograd;
 
-    @Option(names = "--memory-arena", description = "CPU: keep ONNX Runtime's memory arena (as maskrt predict).")
+    @Option(names = "--memory-arena", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "CPU: keep ONNX Runtime's memory arena (default; as maskrt predict).")
     boolean memoryArena;
 
     @Option(names = "--score-thresh", paramLabel = "X", description = "Score threshold in [0, 1] (default: the model's).")

@@ -63,11 +63,11 @@ class DeviceSelectionTest {
     void theCpuGraphFormAndArenaReachThePredictorAndItsKey() {
         DeviceSelection.Choice cpu = DeviceSelection.choose(Backend.CPU, NONE);
         MaskrtSparkOptions defaults = MaskrtSparkOptions.builder("model.zip").build();
-        MaskrtSparkOptions changed = MaskrtSparkOptions.builder("model.zip").winograd(false).memoryArena(true).build();
+        MaskrtSparkOptions changed = MaskrtSparkOptions.builder("model.zip").winograd(false).memoryArena(false).build();
         assertTrue(defaults.predictorOptions(2, cpu).winograd());
-        assertFalse(defaults.predictorOptions(2, cpu).memoryArena());
+        assertTrue(defaults.predictorOptions(2, cpu).memoryArena());
         assertFalse(changed.predictorOptions(2, cpu).winograd());
-        assertTrue(changed.predictorOptions(2, cpu).memoryArena());
+        assertFalse(changed.predictorOptions(2, cpu).memoryArena());
         assertNotEquals(defaults.predictorKey(2, cpu), changed.predictorKey(2, cpu));
     }
 }

@@ -153,7 +153,10 @@ public final class OnnxRuntimeEngine implements Engine {
             so.setOptimizationLevel(alreadyOptimised ? OrtSession.SessionOptions.OptLevel.NO_OPT
                     : OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (saveOptimisedTo != null) so.setOptimizedModelFilePath(saveOptimisedTo.toString());
+            // memory patterns pre-size one arena block per input shape for the whole graph, which the arena keeps: with
+            // the arena they only cost resident memory; without it they are what keeps allocation cheap
             so.setCPUArenaAllocator(options.memoryArena());
+            so.setMemoryPatternOptimization(!options.memoryArena());
             return env.createSession(source.toString(), so);
         }
     }

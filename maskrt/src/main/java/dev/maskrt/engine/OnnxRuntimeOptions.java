@@ -23,11 +23,11 @@ public final class OnnxRuntimeOptions {
     }
 
     /**
-     * All available processors, no optimised-model cache, ONNX Runtime's default spinning, no memory arena, a
+     * All available processors, no optimised-model cache, ONNX Runtime's default spinning, the memory arena, a
      * package graph's Winograd form where it has one.
      */
     public static OnnxRuntimeOptions defaults() {
-        return new OnnxRuntimeOptions(Runtime.getRuntime().availableProcessors(), null, true, false, true);
+        return new OnnxRuntimeOptions(Runtime.getRuntime().availableProcessors(), null, true, true, true);
     }
 
     /** Threads one graph run may use (ONNX Runtime's intra-op pool, the calling thread included); {@code >= 1}. */
@@ -54,11 +54,14 @@ public final class OnnxRuntimeOptions {
     }
 
     /**
-     * Whether each session keeps ONNX Runtime's CPU memory arena. The arena never returns memory: every session holds
-     * its own peak of intermediate tensors for its lifetime. Default false: on a full-size R50 Mask R-CNN at 800×1083
-     * peak RSS fell from 1.61–1.64 GB to 1.03–1.11 GB without the arena, with no measurable time difference then;
-     * where fresh memory is expensive to fault in, the arena saves time (full-size R50 cascade with a Winograd
-     * backbone: 0.2–0.7 s per image for 0.5–0.9 GB; benchmarks/RESULTS.md, "Memory" and "Winograd").
+     * Whether each session keeps ONNX Runtime's CPU memory arena, which hands a run's freed intermediate tensors to
+     * its later allocations (this run's and the next runs') instead of returning them to the C library, which unmaps
+     * large blocks so that every run faults them in anew. Default true. With the arena a session runs without ONNX
+     * Runtime's memory patterns (one block per input shape, sized for the whole graph, kept by the arena: +0.3–0.5 GB
+     * peak RSS on the full-size R50 cascade for no time gain); without it, with them (without either, the R50
+     * backbone ran 1.5× slower). Full-size R50 cascade with Winograd graphs: 0.3–0.4 s less per image than without
+     * the arena at the same peak RSS (benchmarks/RESULTS.md, "2026-12-02 — ONNX Runtime's arena without memory
+     * patterns").
      */
     public OnnxRuntimeOptions withMemoryArena(boolean arena) {
         return new OnnxRuntimeOptions(intraOpThreads, optimizedModelCache, allowSpinning, arena, winograd);

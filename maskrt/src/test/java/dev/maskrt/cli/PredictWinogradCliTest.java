@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code maskrt predict --winograd/--no-winograd} and {@code --memory-arena}. */
+/** {@code maskrt predict --winograd/--no-winograd} and {@code --memory-arena/--no-memory-arena}. */
 class PredictWinogradCliTest {
     static final String TINY_WINOGRAD = "src/test/resources/models/tiny-winograd";
 
@@ -34,8 +34,9 @@ class PredictWinogradCliTest {
         String direct = predict(dir.resolve("d"), "--no-winograd");
         // equal up to float32 rounding (PredictorWinogradTest), not bit for bit: the flag picks the graph file
         assertNotEquals(winograd, direct);
-        assertEquals(winograd, predict(dir.resolve("wa"), "--memory-arena"));
-        assertEquals(direct, predict(dir.resolve("da"), "--no-winograd", "--memory-arena"));
+        assertEquals(winograd, predict(dir.resolve("wa"), "--no-memory-arena"));
+        assertEquals(direct, predict(dir.resolve("da"), "--no-winograd", "--no-memory-arena"));
+        assertEquals(winograd, predict(dir.resolve("wb"), "--memory-arena"));
     }
 
     @Test
