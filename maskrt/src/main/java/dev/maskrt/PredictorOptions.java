@@ -300,8 +300,9 @@ public final class PredictorOptions {
          * Whether each ONNX Runtime session on the CPU keeps a memory arena: the memory of a run's freed intermediate
          * tensors is reused by later allocations, instead of being returned to the C library (which unmaps blocks
          * above 32 MB, so that the kernel maps and zeroes them anew in every run). Default true: on the full-size R50
-         * cascade with Winograd graphs 0.3–0.4 s less per image at the same peak RSS (benchmarks/RESULTS.md). False
-         * returns the memory after each run (ONNX Runtime's memory patterns then plan each run's allocations).
+         * cascade with Winograd graphs 0.2–0.8 s less per image at about the same peak RSS
+         * (benchmarks/RESULTS.md). False returns the memory after each run (ONNX Runtime's memory patterns then plan
+         * each run's allocations).
          *
          * @param arena the value
          * @return this builder

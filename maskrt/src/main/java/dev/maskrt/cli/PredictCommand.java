@@ -113,7 +113,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Option(names = "--memory-arena", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = {"On the CPU, keep ONNX Runtime's memory arena: a run's freed intermediate tensors are reused",
-                "by later runs instead of being unmapped and faulted in anew (default; a full-size R50 cascade 0.3-0.4 s",
+                "by later runs instead of being unmapped and faulted in anew (default; a full-size R50 cascade 0.2-0.8 s",
                 "faster per image at the same peak RSS). --no-memory-arena returns the memory after every run."})
     boolean memoryArena;
 

@@ -59,9 +59,9 @@ public final class OnnxRuntimeOptions {
      * large blocks so that every run faults them in anew. Default true. With the arena a session runs without ONNX
      * Runtime's memory patterns (one block per input shape, sized for the whole graph, kept by the arena: +0.3–0.5 GB
      * peak RSS on the full-size R50 cascade for no time gain); without it, with them (without either, the R50
-     * backbone ran 1.5× slower). Full-size R50 cascade with Winograd graphs: 0.3–0.4 s less per image than without
-     * the arena at the same peak RSS (benchmarks/RESULTS.md, "2026-12-02 — ONNX Runtime's arena without memory
-     * patterns").
+     * backbone ran 1.5× slower). Full-size R50 cascade with Winograd graphs: 0.2–0.8 s less per image than without
+     * the arena at about the same peak RSS (benchmarks/RESULTS.md, "2026-12-02 (later) — ONNX Runtime's arena without
+     * memory patterns").
      */
     public OnnxRuntimeOptions withMemoryArena(boolean arena) {
         return new OnnxRuntimeOptions(intraOpThreads, optimizedModelCache, allowSpinning, arena, winograd);
