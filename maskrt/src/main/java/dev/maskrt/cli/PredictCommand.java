@@ -83,7 +83,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
             description = {"Threads in all, 1.." + PredictorOptions.MAX_THREADS + " (default 0: all cores), shared by the",
-                "images in flight: each prediction gets threads / --in-flight (at least 1)."})
+                "images in flight: each prediction gets threads / images in flight (at least 1)."})
     int threads;
 
     @Option(names = "--score-thresh", paramLabel = "X", description = "Score threshold in [0, 1] (default: the model's).")
@@ -134,8 +134,8 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--in-flight", defaultValue = "0", paramLabel = "N",
             description = {"Images predicted at once, 1..8, each with --threads / N threads (default 0: from the core",
                 "count, cores / 4 between 2 and 8): images in parallel keep the cores busier than one image on all of",
-                "them, and writing overlaps predicting. Outputs and journal keep the input order; 1 = one image at a",
-                "time on all threads."})
+                "them, and writing overlaps predicting; never more than the images left. Outputs and journal keep the",
+                "input order; 1 = one image at a time on all threads."})
     int inFlight;
 
     @Option(names = "--resume", description = "Continue the interrupted or failed run in --out from its journal.")
@@ -158,8 +158,11 @@ final class PredictCommand implements Callable<Integer> {
         JsonNode header = journalHeader(chosen, inputs);
         PredictJournal journal = resume ? reopenJournal(header, err) : null;
         if (journal == null) refuseExistingOutputs();
+        PredictJournal resumedFrom = journal;
+        int todo = resumedFrom == null ? inputs.size()
+                : (int) inputs.stream().filter(in -> !resumedFrom.isDone(in.id())).count();
         PredictorOptions.Builder options = PredictorOptions.builder().maxImageFileBytes(maxBytes);
-        options.threads(threadsPerPrediction(Runtime.getRuntime().availableProcessors()));
+        options.threads(threadsPerPrediction(Runtime.getRuntime().availableProcessors(), todo));
         if (scoreThreshold != null) options.scoreThreshold(scoreThreshold);
         if (detectionsPerImage != null) options.detectionsPerImage(detectionsPerImage);
         if (tta != null) options.tta(tta);
@@ -210,7 +213,7 @@ final class PredictCommand implements Callable<Integer> {
                             PredictJournal journal, Map<Path, String> failed, PrintWriter err) throws IOException {
         OverlayRenderer overlayRenderer = overlays ? new OverlayRenderer() : null;
         List<InputImage> todo = inputs.stream().filter(in -> !journal.isDone(in.id())).toList();
-        int inFlight = imagesInFlight(Runtime.getRuntime().availableProcessors());
+        int inFlight = imagesInFlight(Runtime.getRuntime().availableProcessors(), todo.size());
         ExecutorService ahead = Executors.newFixedThreadPool(inFlight, r -> {
             Thread t = new Thread(r, "maskrt-predict-ahead");
             t.setDaemon(true);
@@ -248,15 +251,19 @@ final class PredictCommand implements Callable<Integer> {
 
     static final int MAX_IN_FLIGHT = 8;
 
-    /** {@code --in-flight}, or by default {@code cores / 4} between 2 and {@link #MAX_IN_FLIGHT}. */
-    int imagesInFlight(int cores) {
-        return inFlight > 0 ? inFlight : Math.max(2, Math.min(MAX_IN_FLIGHT, cores / 4));
+    /**
+     * {@code --in-flight}, or by default {@code cores / 4} between 2 and {@link #MAX_IN_FLIGHT}; never more than the
+     * {@code images} left to predict (at least 1), so that one image gets every thread.
+     */
+    int imagesInFlight(int cores, int images) {
+        int wanted = inFlight > 0 ? inFlight : Math.max(2, Math.min(MAX_IN_FLIGHT, cores / 4));
+        return Math.max(1, Math.min(wanted, images));
     }
 
     /** Each prediction's share of {@code --threads} (all cores by default): threads / images in flight, at least 1. */
-    int threadsPerPrediction(int cores) {
+    int threadsPerPrediction(int cores, int images) {
         int total = threads > 0 ? threads : Math.min(cores, PredictorOptions.MAX_THREADS);
-        return Math.max(1, total / imagesInFlight(cores));
+        return Math.max(1, total / imagesInFlight(cores, images));
     }
 
     /** The prediction of a look-ahead task (predictAll reports an image's failure in its Prediction, never throws). */

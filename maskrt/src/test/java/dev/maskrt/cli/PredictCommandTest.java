@@ -189,23 +189,30 @@ class PredictCommandTest {
     }
 
     /**
-     * Images in flight: --in-flight, or by default cores / 4 between 2 and 8; --threads (all cores by default) is shared
-     * by them, each prediction getting threads / images in flight, at least 1.
+     * Images in flight: --in-flight, or by default cores / 4 between 2 and 8, never more than the images left;
+     * --threads (all cores by default) is shared by them, each prediction getting threads / images in flight, at
+     * least 1.
      */
     @Test
-    void imagesInFlightAndTheirThreadsFollowTheCores() {
+    void imagesInFlightAndTheirThreadsFollowTheCoresAndTheImages() {
         PredictCommand c = new PredictCommand();
-        assertEquals(2, c.imagesInFlight(2));
-        assertEquals(2, c.imagesInFlight(8));
-        assertEquals(4, c.imagesInFlight(16));
-        assertEquals(8, c.imagesInFlight(64));
-        assertEquals(1, c.threadsPerPrediction(2)); // two images, one core each
-        assertEquals(4, c.threadsPerPrediction(16)); // four images, four cores each
+        assertEquals(2, c.imagesInFlight(2, 100));
+        assertEquals(2, c.imagesInFlight(8, 100));
+        assertEquals(4, c.imagesInFlight(16, 100));
+        assertEquals(8, c.imagesInFlight(64, 100));
+        assertEquals(1, c.threadsPerPrediction(2, 100)); // two images, one core each
+        assertEquals(4, c.threadsPerPrediction(16, 100)); // four images, four cores each
+        assertEquals(1, c.imagesInFlight(2, 1)); // one image (e.g. with TTA) gets every core
+        assertEquals(2, c.threadsPerPrediction(2, 1));
+        assertEquals(3, c.imagesInFlight(16, 3));
+        assertEquals(5, c.threadsPerPrediction(16, 3));
+        assertEquals(1, c.imagesInFlight(16, 0)); // nothing left (a finished run resumed)
         c.threads = 6;
-        assertEquals(1, c.threadsPerPrediction(16)); // 6 threads over 4 images
+        assertEquals(1, c.threadsPerPrediction(16, 100)); // 6 threads over 4 images
         c.inFlight = 2;
-        assertEquals(3, c.threadsPerPrediction(16));
+        assertEquals(3, c.threadsPerPrediction(16, 100));
+        assertEquals(6, c.threadsPerPrediction(16, 1));
         c.inFlight = 1;
-        assertEquals(6, c.threadsPerPrediction(16));
+        assertEquals(6, c.threadsPerPrediction(16, 100));
     }
 }

@@ -85,6 +85,29 @@ class OnnxRuntimeEngineTest {
         }
     }
 
+    /**
+     * The arena (without memory patterns) serves images of changing sizes, as a test set brings them: each size's
+     * outputs equal those of a session without the arena, also when a size comes back after larger ones.
+     */
+    @Test
+    void theArenaServesInputsOfChangingSize() {
+        java.util.Random random = new java.util.Random(7);
+        int[][] sizes = {{16, 24}, {64, 40}, {9, 13}, {64, 40}, {16, 24}};
+        try (Engine arena = OnnxRuntimeEngine.open(resource("conv_relu.onnx"), TWO_THREADS);
+             Engine plain = OnnxRuntimeEngine.open(resource("conv_relu.onnx"), TWO_THREADS.withMemoryArena(false))) {
+            for (int[] hw : sizes) {
+                float[] image = new float[3 * hw[0] * hw[1]];
+                for (int i = 0; i < image.length; i++) image[i] = (float) random.nextGaussian();
+                Map<String, HostTensor> in = Map.of("image", HostTensor.wrap(image, 1, 3, hw[0], hw[1]));
+                Map<String, HostTensor> a = arena.run(in), b = plain.run(in);
+                for (String name : List.of("features", "coarse")) {
+                    assertArrayEquals(b.get(name).shape(), a.get(name).shape(), name + " " + hw[0] + "x" + hw[1]);
+                    assertArrayEquals(b.get(name).toArray(), a.get(name).toArray(), name + " " + hw[0] + "x" + hw[1]);
+                }
+            }
+        }
+    }
+
     /** With or without ONNX Runtime's memory arena (on by default), the same outputs, run after run. */
     @Test
     void memoryArenaChangesNoResult() {
