@@ -159,10 +159,10 @@ final class PredictCommand implements Callable<Integer> {
         PredictJournal journal = resume ? reopenJournal(header, err) : null;
         if (journal == null) refuseExistingOutputs();
         PredictJournal resumedFrom = journal;
-        int todo = resumedFrom == null ? inputs.size()
-                : (int) inputs.stream().filter(in -> !resumedFrom.isDone(in.id())).count();
+        List<InputImage> todo = resumedFrom == null ? inputs
+                : inputs.stream().filter(in -> !resumedFrom.isDone(in.id())).toList();
         PredictorOptions.Builder options = PredictorOptions.builder().maxImageFileBytes(maxBytes);
-        options.threads(threadsPerPrediction(Runtime.getRuntime().availableProcessors(), todo));
+        options.threads(threadsPerPrediction(Runtime.getRuntime().availableProcessors(), todo.size()));
         if (scoreThreshold != null) options.scoreThreshold(scoreThreshold);
         if (detectionsPerImage != null) options.detectionsPerImage(detectionsPerImage);
         if (tta != null) options.tta(tta);
@@ -182,7 +182,7 @@ final class PredictCommand implements Callable<Integer> {
             }
             if (overlays) Files.createDirectories(out.resolve(OutputDir.OVERLAYS));
             try {
-                predictAll(predictor, renderer, inputs, journal, failed, err);
+                predictAll(predictor, renderer, todo, journal, failed, err);
                 totals = FinalOutputs.write(out, inputs, journal, chosen.contains(Format.coco), renderer.headers(),
                         renderer.sequentialImageIds(), predictor.inclusiveBoxes(), predictor.hasMasks());
                 if (failed.isEmpty()) journal.delete();
@@ -205,14 +205,14 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     /**
-     * Predicts the images not yet in the journal, appending each finished one in input order. Up to {@code --in-flight}
-     * predictions run ahead on their own threads (the {@link Predictor} is thread-safe) while this thread encodes,
-     * draws and journals the finished ones, so a killed run has journalled a prefix of the work and resumes after it.
+     * Predicts {@code todo} (the inputs not yet in the journal), appending each finished one in input order. Up to
+     * {@code --in-flight} predictions run ahead on their own threads (the {@link Predictor} is thread-safe) while this
+     * thread encodes, draws and journals the finished ones, so a killed run has journalled a prefix of the work and
+     * resumes after it.
      */
-    private void predictAll(Predictor predictor, ImageRenderer renderer, List<InputImage> inputs,
+    private void predictAll(Predictor predictor, ImageRenderer renderer, List<InputImage> todo,
                             PredictJournal journal, Map<Path, String> failed, PrintWriter err) throws IOException {
         OverlayRenderer overlayRenderer = overlays ? new OverlayRenderer() : null;
-        List<InputImage> todo = inputs.stream().filter(in -> !journal.isDone(in.id())).toList();
         int inFlight = imagesInFlight(Runtime.getRuntime().availableProcessors(), todo.size());
         ExecutorService ahead = Executors.newFixedThreadPool(inFlight, r -> {
             Thread t = new Thread(r, "maskrt-predict-ahead");
